@@ -1,0 +1,726 @@
+//! The configuration file (`feeds.toml`): its schema, defaults and validation.
+//!
+//! Owns: turning the text of the file into one checked [`Config`]. Every problem
+//! is reported as a [`ConfigIssue`] naming the file, the line and the key, so
+//! `rasad check-config` can print all of them at once. Nothing else in the
+//! program reads the file.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use ipnet::IpNet;
+use serde::Deserialize;
+use toml::Spanned;
+use url::Url;
+
+/// Largest config file we accept; a feeds.toml with thousands of feeds is far smaller.
+const MAX_CONFIG_BYTES: u64 = 16 * 1024 * 1024;
+
+/// The checked configuration, shared read-only by every part of the program.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The file it came from.
+    pub path: PathBuf,
+    /// Database file from the `db` key, resolved against the config's folder.
+    pub db: Option<PathBuf>,
+    pub defaults: Defaults,
+    pub fetch: FetchConfig,
+    pub feeds: Vec<FeedConfig>,
+    /// Problems that do not stop rasad (e.g. a very short interval).
+    pub warnings: Vec<ConfigIssue>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Defaults {
+    pub interval: Duration,
+    pub lang: Option<String>,
+    pub scrape: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct FetchConfig {
+    /// Total time for one request, body included.
+    pub timeout: Duration,
+    pub connect_timeout: Duration,
+    /// Requests in flight to one host at once.
+    pub max_per_host: usize,
+    /// Requests in flight overall.
+    pub max_concurrency: usize,
+    pub max_feed_bytes: u64,
+    pub max_page_bytes: u64,
+    pub user_agent: String,
+    /// Networks exempt from the non-public address guard.
+    pub allow_networks: Vec<IpNet>,
+}
+
+impl Default for FetchConfig {
+    fn default() -> Self {
+        FetchConfig {
+            timeout: Duration::from_secs(30),
+            connect_timeout: Duration::from_secs(10),
+            max_per_host: 2,
+            max_concurrency: 32,
+            max_feed_bytes: 20 * 1024 * 1024,
+            max_page_bytes: 5 * 1024 * 1024,
+            user_agent: default_user_agent(),
+            allow_networks: Vec::new(),
+        }
+    }
+}
+
+pub fn default_user_agent() -> String {
+    format!(
+        "rasad/{} (news monitor; +https://github.com/rasad-monitor/rasad)",
+        env!("CARGO_PKG_VERSION")
+    )
+}
+
+/// One `[[feed]]` entry, with defaults applied.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeedConfig {
+    pub name: String,
+    pub url: Url,
+    pub lang: Option<String>,
+    pub interval: Duration,
+    /// false: keep the feed's own text and fetch no article pages.
+    pub scrape: bool,
+    pub rules: SiteRules,
+}
+
+/// Site-specific extraction rules: CSS selectors, already checked to parse.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SiteRules {
+    pub article_selector: Option<String>,
+    pub remove: Vec<String>,
+}
+
+/// One problem found in the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigIssue {
+    pub file: PathBuf,
+    /// 1-based line, when the problem has a place in the file.
+    pub line: Option<usize>,
+    /// The key concerned, e.g. `feed[3].url`.
+    pub key: Option<String>,
+    pub message: String,
+}
+
+impl fmt::Display for ConfigIssue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file.display())?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+        }
+        if let Some(key) = &self.key {
+            write!(f, ": key `{key}`")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+/// All problems of a config file that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub struct ConfigError {
+    pub issues: Vec<ConfigIssue>,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, issue) in self.issues.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{issue}")?;
+        }
+        Ok(())
+    }
+}
+
+// ---- raw schema, as written in the file ----------------------------------
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    db: Option<Spanned<String>>,
+    #[serde(default)]
+    defaults: Option<RawDefaults>,
+    #[serde(default)]
+    fetch: Option<RawFetch>,
+    #[serde(default)]
+    feed: Vec<RawFeed>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDefaults {
+    interval: Option<Spanned<String>>,
+    lang: Option<String>,
+    scrape: Option<bool>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFetch {
+    timeout: Option<Spanned<String>>,
+    connect_timeout: Option<Spanned<String>>,
+    max_per_host: Option<Spanned<i64>>,
+    max_concurrency: Option<Spanned<i64>>,
+    max_feed_size: Option<Spanned<SizeValue>>,
+    max_page_size: Option<Spanned<SizeValue>>,
+    user_agent: Option<Spanned<String>>,
+    #[serde(default)]
+    allow_networks: Vec<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum SizeValue {
+    Bytes(i64),
+    Text(String),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFeed {
+    name: Spanned<String>,
+    url: Spanned<String>,
+    lang: Option<String>,
+    interval: Option<Spanned<String>>,
+    scrape: Option<bool>,
+    article_selector: Option<Spanned<String>>,
+    #[serde(default)]
+    remove: Vec<Spanned<String>>,
+}
+
+// ---- loading ---------------------------------------------------------------
+
+impl Config {
+    /// Reads and checks the file at `path`.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let issue = |message: String| ConfigError {
+            issues: vec![ConfigIssue {
+                file: path.to_path_buf(),
+                line: None,
+                key: None,
+                message,
+            }],
+        };
+        let meta = std::fs::metadata(path).map_err(|e| issue(format!("cannot read: {e}")))?;
+        if meta.len() > MAX_CONFIG_BYTES {
+            return Err(issue(format!(
+                "file is {} bytes, more than the {} accepted",
+                meta.len(),
+                MAX_CONFIG_BYTES
+            )));
+        }
+        let bytes = std::fs::read(path).map_err(|e| issue(format!("cannot read: {e}")))?;
+        let text = String::from_utf8(bytes)
+            .map_err(|e| issue(format!("not UTF-8 text ({e})")))?;
+        Config::parse(&text, path)
+    }
+
+    /// Checks `text` as if it were the content of `path`.
+    pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        let mut v = Validator {
+            file: path.to_path_buf(),
+            text,
+            issues: Vec::new(),
+            warnings: Vec::new(),
+        };
+        let raw: RawConfig = match toml::from_str(text) {
+            Ok(raw) => raw,
+            Err(e) => {
+                let line = e.span().map(|s| v.line_of(s.start));
+                let key = e.span().and_then(|s| key_at(text, s));
+                return Err(ConfigError {
+                    issues: vec![ConfigIssue {
+                        file: path.to_path_buf(),
+                        line,
+                        key,
+                        message: e.message().trim().to_string(),
+                    }],
+                });
+            }
+        };
+        let config = v.check(raw);
+        if v.issues.is_empty() {
+            let mut config = config;
+            config.warnings = v.warnings;
+            Ok(config)
+        } else {
+            Err(ConfigError { issues: v.issues })
+        }
+    }
+
+    /// The database file: `--db` wins, then the `db` key, then `./rasad.db`.
+    pub fn db_path(&self, cli: Option<&Path>) -> PathBuf {
+        cli.map(Path::to_path_buf)
+            .or_else(|| self.db.clone())
+            .unwrap_or_else(|| PathBuf::from("rasad.db"))
+    }
+}
+
+/// The key name written at a span, for errors that only give a span.
+fn key_at(text: &str, span: Range<usize>) -> Option<String> {
+    let s = text.get(span)?.trim();
+    let key = s.split(['=', '\n']).next()?.trim().trim_matches('"');
+    let ok = !key.is_empty()
+        && key.len() <= 64
+        && key
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'));
+    ok.then(|| key.to_string())
+}
+
+struct Validator<'a> {
+    file: PathBuf,
+    text: &'a str,
+    issues: Vec<ConfigIssue>,
+    warnings: Vec<ConfigIssue>,
+}
+
+impl Validator<'_> {
+    fn line_of(&self, offset: usize) -> usize {
+        let end = offset.min(self.text.len());
+        self.text.as_bytes()[..end]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count()
+            + 1
+    }
+
+    fn issue(&self, span: Range<usize>, key: &str, message: impl Into<String>) -> ConfigIssue {
+        ConfigIssue {
+            file: self.file.clone(),
+            line: Some(self.line_of(span.start)),
+            key: Some(key.to_string()),
+            message: message.into(),
+        }
+    }
+
+    fn error(&mut self, span: Range<usize>, key: &str, message: impl Into<String>) {
+        let issue = self.issue(span, key, message);
+        self.issues.push(issue);
+    }
+
+    fn duration(&mut self, value: &Spanned<String>, key: &str) -> Option<Duration> {
+        match parse_duration(value.get_ref()) {
+            Ok(d) => Some(d),
+            Err(msg) => {
+                self.error(value.span(), key, msg);
+                None
+            }
+        }
+    }
+
+    fn size(&mut self, value: &Spanned<SizeValue>, key: &str) -> Option<u64> {
+        let parsed = match value.get_ref() {
+            SizeValue::Bytes(n) if *n > 0 => Ok(*n as u64),
+            SizeValue::Bytes(n) => Err(format!("size must be positive, got {n}")),
+            SizeValue::Text(s) => parse_size(s),
+        };
+        match parsed {
+            Ok(n) => Some(n),
+            Err(msg) => {
+                self.error(value.span(), key, msg);
+                None
+            }
+        }
+    }
+
+    fn count(&mut self, value: &Spanned<i64>, key: &str, max: i64) -> Option<usize> {
+        let n = *value.get_ref();
+        if (1..=max).contains(&n) {
+            Some(n as usize)
+        } else {
+            self.error(
+                value.span(),
+                key,
+                format!("must be between 1 and {max}, got {n}"),
+            );
+            None
+        }
+    }
+
+    fn check(&mut self, raw: RawConfig) -> Config {
+        let base_dir = self
+            .file
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        let db = raw.db.as_ref().and_then(|db| {
+            if db.get_ref().trim().is_empty() {
+                self.error(db.span(), "db", "must not be empty");
+                None
+            } else {
+                Some(base_dir.join(db.get_ref()))
+            }
+        });
+
+        let mut defaults = Defaults {
+            interval: Duration::from_secs(30 * 60),
+            lang: None,
+            scrape: true,
+        };
+        if let Some(d) = raw.defaults {
+            if let Some(i) = &d.interval {
+                if let Some(dur) = self.duration(i, "defaults.interval") {
+                    self.check_interval(i, "defaults.interval", dur);
+                    defaults.interval = dur;
+                }
+            }
+            defaults.lang = d.lang;
+            defaults.scrape = d.scrape.unwrap_or(true);
+        }
+
+        let mut fetch = FetchConfig::default();
+        if let Some(f) = raw.fetch {
+            if let Some(v) = &f.timeout {
+                if let Some(d) = self.duration(v, "fetch.timeout") {
+                    fetch.timeout = d;
+                }
+            }
+            if let Some(v) = &f.connect_timeout {
+                if let Some(d) = self.duration(v, "fetch.connect_timeout") {
+                    fetch.connect_timeout = d;
+                }
+            }
+            if let Some(v) = &f.max_per_host {
+                if let Some(n) = self.count(v, "fetch.max_per_host", 64) {
+                    fetch.max_per_host = n;
+                }
+            }
+            if let Some(v) = &f.max_concurrency {
+                if let Some(n) = self.count(v, "fetch.max_concurrency", 4096) {
+                    fetch.max_concurrency = n;
+                }
+            }
+            if let Some(v) = &f.max_feed_size {
+                if let Some(n) = self.size(v, "fetch.max_feed_size") {
+                    fetch.max_feed_bytes = n;
+                }
+            }
+            if let Some(v) = &f.max_page_size {
+                if let Some(n) = self.size(v, "fetch.max_page_size") {
+                    fetch.max_page_bytes = n;
+                }
+            }
+            if let Some(v) = &f.user_agent {
+                let ua = v.get_ref().trim();
+                if ua.is_empty() || ua.chars().any(|c| c.is_control()) {
+                    self.error(
+                        v.span(),
+                        "fetch.user_agent",
+                        "must be non-empty printable text",
+                    );
+                } else {
+                    fetch.user_agent = ua.to_string();
+                }
+            }
+            for net in &f.allow_networks {
+                match parse_network(net.get_ref()) {
+                    Ok(n) => fetch.allow_networks.push(n),
+                    Err(msg) => self.error(net.span(), "fetch.allow_networks", msg),
+                }
+            }
+        }
+
+        let mut feeds = Vec::with_capacity(raw.feed.len());
+        let mut names: HashMap<String, usize> = HashMap::new();
+        for (i, f) in raw.feed.into_iter().enumerate() {
+            let key = |k: &str| format!("feed[{}].{k}", i + 1);
+            let name = f.name.get_ref().trim().to_string();
+            if name.is_empty() {
+                self.error(f.name.span(), &key("name"), "must not be empty");
+            } else if let Some(first_line) = names.get(&name.to_lowercase()) {
+                let first_line = *first_line;
+                self.error(
+                    f.name.span(),
+                    &key("name"),
+                    format!("duplicate feed name {name:?} (first used on line {first_line})"),
+                );
+            } else {
+                names.insert(name.to_lowercase(), self.line_of(f.name.span().start));
+            }
+            let url = match Url::parse(f.url.get_ref().trim()) {
+                Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Some(u),
+                Ok(u) => {
+                    self.error(
+                        f.url.span(),
+                        &key("url"),
+                        format!("only http and https URLs with a host can be polled, got {u}"),
+                    );
+                    None
+                }
+                Err(e) => {
+                    self.error(
+                        f.url.span(),
+                        &key("url"),
+                        format!("invalid URL {:?}: {e}", f.url.get_ref()),
+                    );
+                    None
+                }
+            };
+            let interval = match &f.interval {
+                Some(i) => self.duration(i, &key("interval")).inspect(|&d| {
+                    self.check_interval(i, &key("interval"), d);
+                }),
+                None => Some(defaults.interval),
+            };
+            let mut rules = SiteRules::default();
+            if let Some(sel) = &f.article_selector {
+                if let Err(msg) = check_selector(sel.get_ref()) {
+                    self.error(sel.span(), &key("article_selector"), msg);
+                } else {
+                    rules.article_selector = Some(sel.get_ref().clone());
+                }
+            }
+            for sel in &f.remove {
+                if let Err(msg) = check_selector(sel.get_ref()) {
+                    self.error(sel.span(), &key("remove"), msg);
+                } else {
+                    rules.remove.push(sel.get_ref().clone());
+                }
+            }
+            let lang = f.lang.or_else(|| defaults.lang.clone());
+            if let (Some(url), Some(interval)) = (url, interval) {
+                feeds.push(FeedConfig {
+                    name,
+                    url,
+                    lang,
+                    interval,
+                    scrape: f.scrape.unwrap_or(defaults.scrape),
+                    rules,
+                });
+            }
+        }
+
+        Config {
+            path: self.file.clone(),
+            db,
+            defaults,
+            fetch,
+            feeds,
+            warnings: Vec::new(),
+        }
+    }
+
+    fn check_interval(&mut self, value: &Spanned<String>, key: &str, d: Duration) {
+        if d < Duration::from_secs(60) {
+            let w = self.issue(
+                value.span(),
+                key,
+                format!(
+                    "interval {:?} is under one minute: fine for tests, impolite to real servers",
+                    value.get_ref()
+                ),
+            );
+            self.warnings.push(w);
+        }
+    }
+}
+
+fn check_selector(s: &str) -> Result<(), String> {
+    scraper::Selector::parse(s)
+        .map(|_| ())
+        .map_err(|e| format!("invalid CSS selector {s:?}: {e}"))
+}
+
+/// Parses durations such as `90s`, `15m`, `2h`, `1d`, `1h30m`.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let text = s.trim();
+    if text.is_empty() {
+        return Err("empty duration; write e.g. \"30s\", \"15m\", \"2h\"".into());
+    }
+    let mut total: u64 = 0;
+    let mut num = String::new();
+    let mut saw_unit = false;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c.is_ascii_digit() {
+            num.push(c);
+            continue;
+        }
+        if c == ' ' {
+            continue;
+        }
+        let mut unit = String::from(c);
+        while let Some(&n) = chars.peek() {
+            if n.is_ascii_alphabetic() {
+                unit.push(n);
+                chars.next();
+            } else {
+                break;
+            }
+        }
+        let mult = match unit.as_str() {
+            "s" | "sec" | "secs" => 1,
+            "m" | "min" | "mins" => 60,
+            "h" | "hr" | "hrs" => 3600,
+            "d" | "day" | "days" => 86_400,
+            _ => {
+                return Err(format!(
+                    "bad duration {s:?}: unknown unit {unit:?} (use s, m, h or d)"
+                ))
+            }
+        };
+        let n: u64 = num
+            .parse()
+            .map_err(|_| format!("bad duration {s:?}: a number must come before {unit:?}"))?;
+        num.clear();
+        total = n
+            .checked_mul(mult)
+            .and_then(|v| total.checked_add(v))
+            .ok_or_else(|| format!("bad duration {s:?}: too large"))?;
+        saw_unit = true;
+    }
+    if !num.is_empty() || !saw_unit {
+        return Err(format!(
+            "bad duration {s:?}: every number needs a unit, e.g. \"30s\", \"15m\", \"2h\""
+        ));
+    }
+    if total == 0 {
+        return Err(format!("bad duration {s:?}: must be more than zero"));
+    }
+    if total > 366 * 86_400 {
+        return Err(format!("bad duration {s:?}: longer than a year"));
+    }
+    Ok(Duration::from_secs(total))
+}
+
+/// Parses sizes such as `5MiB`, `512 KB`, `20M`, `1000`.
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let split = t
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: f64 = num
+        .parse()
+        .map_err(|_| format!("bad size {s:?}: write e.g. \"5MiB\" or a number of bytes"))?;
+    let mult: f64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1.0,
+        "k" | "kb" | "kib" => 1024.0,
+        "m" | "mb" | "mib" => 1024.0 * 1024.0,
+        "g" | "gb" | "gib" => 1024.0 * 1024.0 * 1024.0,
+        other => return Err(format!("bad size {s:?}: unknown unit {other:?}")),
+    };
+    let bytes = n * mult;
+    if !(1.0..=(16.0 * 1024.0 * 1024.0 * 1024.0)).contains(&bytes) {
+        return Err(format!("bad size {s:?}: must be between 1 byte and 16 GiB"));
+    }
+    Ok(bytes as u64)
+}
+
+/// Parses a CIDR (`127.0.0.0/24`, `fd00::/8`) or a single address.
+pub fn parse_network(s: &str) -> Result<IpNet, String> {
+    let t = s.trim();
+    if let Ok(n) = t.parse::<IpNet>() {
+        return Ok(n.trunc());
+    }
+    t.parse::<std::net::IpAddr>()
+        .map(IpNet::from)
+        .map_err(|_| format!("bad network {s:?}: write a CIDR such as \"127.0.0.0/24\""))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, ConfigError> {
+        Config::parse(text, Path::new("/etc/rasad/feeds.toml"))
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("15m"), Ok(Duration::from_secs(900)));
+        assert_eq!(parse_duration("1h30m"), Ok(Duration::from_secs(5400)));
+        assert_eq!(parse_duration("2 h"), Ok(Duration::from_secs(7200)));
+        assert!(parse_duration("15").is_err());
+        assert!(parse_duration("0s").is_err());
+        assert!(parse_duration("5x").is_err());
+        assert!(parse_duration("m").is_err());
+        assert!(parse_duration("99999999999999999999d").is_err());
+    }
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("5MiB"), Ok(5 * 1024 * 1024));
+        assert_eq!(parse_size("512 KB"), Ok(512 * 1024));
+        assert!(parse_size("lots").is_err());
+    }
+
+    #[test]
+    fn full_config_with_arabic_names() {
+        let c = parse(
+            r#"
+db = "data/rasad.db"
+[defaults]
+interval = "20m"
+[fetch]
+timeout = "10s"
+max_per_host = 3
+max_page_size = "2MiB"
+allow_networks = ["127.0.0.0/24"]
+[[feed]]
+name = "نورث برس"
+url = "https://npasyria.com/feed/"
+lang = "ar"
+article_selector = ".entry-content"
+remove = [".sharedaddy"]
+[[feed]]
+name = "Rudaw (سۆرانی)"
+url = "https://www.rudaw.net/sorani/rss"
+interval = "1h"
+scrape = false
+"#,
+        )
+        .expect("valid");
+        assert_eq!(c.db, Some(PathBuf::from("/etc/rasad/data/rasad.db")));
+        assert_eq!(c.feeds.len(), 2);
+        assert_eq!(c.feeds[0].interval, Duration::from_secs(1200));
+        assert_eq!(c.feeds[1].interval, Duration::from_secs(3600));
+        assert!(!c.feeds[1].scrape);
+        assert_eq!(c.fetch.max_per_host, 3);
+        assert_eq!(c.fetch.max_page_bytes, 2 * 1024 * 1024);
+        assert_eq!(c.fetch.allow_networks.len(), 1);
+    }
+
+    #[test]
+    fn unknown_key_names_line_and_key() {
+        let err = parse("[fetch]\ntimeout = \"5s\"\ntimeuot = \"5s\"\n").unwrap_err();
+        let issue = &err.issues[0];
+        assert_eq!(issue.line, Some(3), "{err}");
+        assert!(err.to_string().contains("timeuot"), "{err}");
+        assert!(err.to_string().starts_with("/etc/rasad/feeds.toml:3"), "{err}");
+    }
+
+    #[test]
+    fn all_semantic_errors_are_reported_with_lines() {
+        let text = "[[feed]]\nname = \"A\"\nurl = \"not a url\"\n\n[[feed]]\nname = \"a\"\nurl = \"ftp://x.org/f\"\ninterval = \"10 parsecs\"\n\n[[feed]]\nname = \"B\"\nurl = \"https://b.org/\"\narticle_selector = \"div[\"\n";
+        let err = parse(text).unwrap_err();
+        let lines: Vec<_> = err.issues.iter().map(|i| (i.line, i.key.clone())).collect();
+        assert!(lines.contains(&(Some(3), Some("feed[1].url".into()))), "{err}");
+        assert!(lines.contains(&(Some(6), Some("feed[2].name".into()))), "{err}");
+        assert!(lines.contains(&(Some(7), Some("feed[2].url".into()))), "{err}");
+        assert!(lines.contains(&(Some(8), Some("feed[2].interval".into()))), "{err}");
+        assert!(lines.contains(&(Some(13), Some("feed[3].article_selector".into()))), "{err}");
+    }
+
+    #[test]
+    fn short_interval_is_a_warning() {
+        let c = parse("[[feed]]\nname = \"t\"\nurl = \"http://127.0.0.1/\"\ninterval = \"5s\"\n")
+            .expect("valid");
+        assert_eq!(c.warnings.len(), 1);
+        assert_eq!(c.warnings[0].line, Some(4));
+    }
+
+    #[test]
+    fn bad_network() {
+        let err = parse("[fetch]\nallow_networks = [\"10.0.0.0/33\"]\n").unwrap_err();
+        assert_eq!(err.issues[0].line, Some(2));
+    }
+}

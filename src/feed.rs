@@ -1,0 +1,480 @@
+//! Feed parsing: decoded feed text → [`Item`]s, with feed-rs.
+//!
+//! Owns: RSS 0.9x/1.0/2.0, Atom and JSON Feed through feed-rs; containing
+//! its panics; repairing what is safely repairable (a stale or second XML
+//! declaration, a stray `&`); resolving relative links; reading dates that
+//! feed-rs cannot (Arabic month names, Arabic-Indic digits, `2025-11-03 10:00:00`).
+
+use std::borrow::Cow;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use url::Url;
+
+use crate::extract;
+
+/// Largest number of items taken from one feed document.
+const MAX_ITEMS: usize = 5000;
+/// Longest title kept, in characters.
+const MAX_TITLE_CHARS: usize = 2000;
+
+/// One entry of a feed, as the feed describes it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Item {
+    /// The feed's own id/guid, if it gave one.
+    pub guid: Option<String>,
+    /// The article link, absolute.
+    pub url: Option<Url>,
+    pub title: Option<String>,
+    pub author: Option<String>,
+    pub published: Option<DateTime<Utc>>,
+    /// Plain text of the feed's summary or content (the longer one).
+    pub text: String,
+}
+
+/// A parsed feed document.
+#[derive(Debug, Clone)]
+pub struct ParsedFeed {
+    pub title: Option<String>,
+    pub language: Option<String>,
+    pub items: Vec<Item>,
+    /// What had to be repaired before it parsed, if anything.
+    pub repaired: Option<&'static str>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ParseError {
+    #[error("not a feed: {0}")]
+    NotAFeed(String),
+    #[error("malformed feed: {0}")]
+    Malformed(String),
+    #[error("the feed parser crashed on this document ({0})")]
+    Panicked(String),
+}
+
+/// Parses the decoded text of a feed fetched from `feed_url`.
+pub fn parse(text: &str, feed_url: &Url) -> Result<ParsedFeed, ParseError> {
+    let text = text.trim_start_matches('\u{feff}');
+    let prepared = normalize_declarations(text);
+    let first = parse_once(&prepared, feed_url);
+    let err = match first {
+        Ok(feed) => return Ok(feed),
+        Err(e) => e,
+    };
+    if looks_like_html(&prepared) {
+        return Err(ParseError::NotAFeed(
+            "an HTML page was served instead of a feed".into(),
+        ));
+    }
+    if let Cow::Owned(repaired) = escape_stray_ampersands(&prepared) {
+        if let Ok(mut feed) = parse_once(&repaired, feed_url) {
+            feed.repaired = Some("unescaped '&' characters");
+            return Ok(feed);
+        }
+    }
+    Err(err)
+}
+
+fn parse_once(text: &str, feed_url: &Url) -> Result<ParsedFeed, ParseError> {
+    let parser = feed_rs::parser::Builder::new()
+        .base_uri(Some(feed_url.as_str()))
+        .id_generator(|_, _, _| String::new())
+        .sanitize_content(false)
+        .timestamp_parser(parse_date)
+        .build();
+    let result = catch_unwind(AssertUnwindSafe(|| parser.parse(text.as_bytes())));
+    let feed = match result {
+        Ok(Ok(feed)) => feed,
+        Ok(Err(feed_rs::parser::ParseFeedError::ParseError(kind))) => {
+            let msg = kind.to_string();
+            return Err(if msg.contains("no feed root") || msg.contains("root") {
+                ParseError::NotAFeed(msg)
+            } else {
+                ParseError::Malformed(msg)
+            });
+        }
+        Ok(Err(e)) => return Err(ParseError::Malformed(e.to_string())),
+        Err(panic) => {
+            let msg = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".into());
+            return Err(ParseError::Panicked(msg.chars().take(200).collect()));
+        }
+    };
+    let items = feed
+        .entries
+        .into_iter()
+        .take(MAX_ITEMS)
+        .map(|e| convert_entry(e, feed_url))
+        .collect();
+    Ok(ParsedFeed {
+        title: feed.title.map(|t| clean_line(&t.content)),
+        language: feed.language,
+        items,
+        repaired: None,
+    })
+}
+
+fn convert_entry(e: feed_rs::model::Entry, feed_url: &Url) -> Item {
+    let guid = Some(e.id.trim().to_string()).filter(|g| !g.is_empty());
+    // Prefer rel="alternate" (Atom) or the first link without a rel.
+    let link = e
+        .links
+        .iter()
+        .find(|l| l.rel.as_deref().is_none_or(|r| r == "alternate"))
+        .or_else(|| e.links.first())
+        .map(|l| l.href.trim().to_string());
+    let url = link
+        .and_then(|l| feed_url.join(&l).ok())
+        .or_else(|| {
+            // RSS guids with isPermaLink are often the only link
+            guid.as_deref()
+                .filter(|g| g.starts_with("http://") || g.starts_with("https://"))
+                .and_then(|g| Url::parse(g).ok())
+        })
+        .filter(|u| matches!(u.scheme(), "http" | "https"));
+    let title = e
+        .title
+        .map(|t| clean_line(&extract::fragment_text(&t.content)))
+        .filter(|t| !t.is_empty())
+        .map(|t| t.chars().take(MAX_TITLE_CHARS).collect());
+    let author = e
+        .authors
+        .first()
+        .and_then(|a| a.name.as_deref().map(clean_line))
+        .filter(|a| !a.is_empty());
+    let summary = e
+        .summary
+        .map(|s| extract::fragment_text(&s.content))
+        .unwrap_or_default();
+    let content = e
+        .content
+        .and_then(|c| c.body)
+        .map(|b| extract::fragment_text(&b))
+        .unwrap_or_default();
+    let text = if content.chars().count() > summary.chars().count() {
+        content
+    } else {
+        summary
+    };
+    Item {
+        guid,
+        url,
+        title,
+        author,
+        published: e.published.or(e.updated),
+        text,
+    }
+}
+
+fn clean_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// After transcoding, the document is UTF-8 whatever its prolog says: rewrite
+/// the prolog, and drop any further `<?xml …?>` declarations (one of those
+/// makes quick-xml panic).
+fn normalize_declarations(text: &str) -> Cow<'_, str> {
+    let body = text.trim_start();
+    if !body.starts_with('<') {
+        return Cow::Borrowed(text); // JSON Feed or junk
+    }
+    if !text.contains("<?xml") {
+        return Cow::Borrowed(body);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = body;
+    if rest.starts_with("<?xml") {
+        match rest.find("?>") {
+            Some(end) => {
+                out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>");
+                rest = &rest[end + 2..];
+            }
+            None => return Cow::Borrowed(body),
+        }
+    }
+    while let Some(pos) = find_declaration(rest) {
+        out.push_str(&rest[..pos]);
+        match rest[pos..].find("?>") {
+            Some(end) => rest = &rest[pos + end + 2..],
+            None => {
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    Cow::Owned(out)
+}
+
+/// Finds `<?xml` followed by whitespace (not `<?xml-stylesheet`).
+fn find_declaration(s: &str) -> Option<usize> {
+    let mut from = 0;
+    while let Some(p) = s[from..].find("<?xml") {
+        let at = from + p;
+        match s.as_bytes().get(at + 5) {
+            Some(b) if b.is_ascii_whitespace() || *b == b'?' => return Some(at),
+            _ => from = at + 5,
+        }
+    }
+    None
+}
+
+fn looks_like_html(text: &str) -> bool {
+    let head: String = text.chars().take(1024).collect::<String>().to_ascii_lowercase();
+    let head = head.trim_start();
+    head.starts_with("<!doctype html") || head.starts_with("<html")
+}
+
+/// Replaces `&` that does not start an entity or character reference with
+/// `&amp;`. Text without such ampersands is returned as is.
+pub fn escape_stray_ampersands(text: &str) -> Cow<'_, str> {
+    let bytes = text.as_bytes();
+    let mut out: Option<String> = None;
+    let mut last = 0;
+    let mut i = 0;
+    while let Some(p) = text[i..].find('&') {
+        let at = i + p;
+        if !starts_reference(&bytes[at + 1..]) {
+            let o = out.get_or_insert_with(|| String::with_capacity(text.len() + 64));
+            o.push_str(&text[last..at]);
+            o.push_str("&amp;");
+            last = at + 1;
+        }
+        i = at + 1;
+    }
+    match out {
+        Some(mut o) => {
+            o.push_str(&text[last..]);
+            Cow::Owned(o)
+        }
+        None => Cow::Borrowed(text),
+    }
+}
+
+fn starts_reference(after: &[u8]) -> bool {
+    let end = after.iter().take(34).position(|&b| b == b';');
+    let Some(end) = end else { return false };
+    let name = &after[..end];
+    match name {
+        [b'#', b'x' | b'X', hex @ ..] => !hex.is_empty() && hex.iter().all(u8::is_ascii_hexdigit),
+        [b'#', dec @ ..] => !dec.is_empty() && dec.iter().all(u8::is_ascii_digit),
+        _ => {
+            !name.is_empty()
+                && name[0].is_ascii_alphabetic()
+                && name.iter().all(u8::is_ascii_alphanumeric)
+        }
+    }
+}
+
+// ---- dates -------------------------------------------------------------------
+
+/// Month names feeds write, in Arabic (both the Egyptian and the Levantine
+/// series), Kurdish and Turkish, mapped to English abbreviations.
+const MONTHS: &[(&str, &str)] = &[
+    ("كانون الثاني", "Jan"),
+    ("كانون الأول", "Dec"),
+    ("تشرين الأول", "Oct"),
+    ("تشرين الثاني", "Nov"),
+    ("يناير", "Jan"),
+    ("فبراير", "Feb"),
+    ("شباط", "Feb"),
+    ("مارس", "Mar"),
+    ("آذار", "Mar"),
+    ("أبريل", "Apr"),
+    ("ابريل", "Apr"),
+    ("نيسان", "Apr"),
+    ("مايو", "May"),
+    ("أيار", "May"),
+    ("ايار", "May"),
+    ("يونيو", "Jun"),
+    ("حزيران", "Jun"),
+    ("يوليو", "Jul"),
+    ("تموز", "Jul"),
+    ("أغسطس", "Aug"),
+    ("اغسطس", "Aug"),
+    ("آب", "Aug"),
+    ("سبتمبر", "Sep"),
+    ("أيلول", "Sep"),
+    ("ايلول", "Sep"),
+    ("أكتوبر", "Oct"),
+    ("اكتوبر", "Oct"),
+    ("نوفمبر", "Nov"),
+    ("ديسمبر", "Dec"),
+    ("Ocak", "Jan"),
+    ("Şubat", "Feb"),
+    ("Mart", "Mar"),
+    ("Nisan", "Apr"),
+    ("Mayıs", "May"),
+    ("Haziran", "Jun"),
+    ("Temmuz", "Jul"),
+    ("Ağustos", "Aug"),
+    ("Eylül", "Sep"),
+    ("Ekim", "Oct"),
+    ("Kasım", "Nov"),
+    ("Aralık", "Dec"),
+];
+
+/// Reads a feed timestamp. Tries RFC 3339 and RFC 2822, then common
+/// deviations. Times without a zone are taken as UTC. `None` when nothing
+/// fits: the item then has no `published`, never a made-up "now".
+pub fn parse_date(raw: &str) -> Option<DateTime<Utc>> {
+    let s = raw.trim();
+    if s.is_empty() || s.len() > 128 {
+        return None;
+    }
+    if let Ok(d) = DateTime::parse_from_rfc3339(s) {
+        return Some(d.with_timezone(&Utc));
+    }
+    if let Ok(d) = DateTime::parse_from_rfc2822(s) {
+        return Some(d.with_timezone(&Utc));
+    }
+    let mut t: String = s
+        .chars()
+        .map(|c| match c {
+            '٠'..='٩' => char::from(b'0' + (c as u32 - '٠' as u32) as u8),
+            '۰'..='۹' => char::from(b'0' + (c as u32 - '۰' as u32) as u8),
+            '،' => ',',
+            _ => c,
+        })
+        .collect();
+    for (name, en) in MONTHS {
+        if t.contains(name) {
+            t = t.replace(name, en);
+        }
+    }
+    // Drop weekday names and zone words we cannot use; keep numeric offsets.
+    let words: Vec<&str> = t
+        .split(|c: char| c.is_whitespace() || c == ',')
+        .filter(|w| !w.is_empty())
+        .filter(|w| !w.chars().any(|c| ('\u{0600}'..='\u{06ff}').contains(&c)))
+        .filter(|w| !matches!(*w, "UT" | "UTC" | "GMT" | "Z"))
+        .collect();
+    let t = words.join(" ");
+    if let Ok(d) = DateTime::parse_from_rfc2822(&t) {
+        return Some(d.with_timezone(&Utc));
+    }
+    for fmt in [
+        "%Y-%m-%d %H:%M:%S %z",
+        "%Y-%m-%dT%H:%M:%S%z",
+        "%Y-%m-%dT%H:%M:%S%.f%z",
+        "%a %d %b %Y %H:%M:%S %z",
+        "%d %b %Y %H:%M:%S %z",
+    ] {
+        if let Ok(d) = DateTime::parse_from_str(&t, fmt) {
+            return Some(d.with_timezone(&Utc));
+        }
+    }
+    for fmt in [
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y/%m/%d %H:%M:%S",
+        "%Y/%m/%d %H:%M",
+        "%d/%m/%Y %H:%M:%S",
+        "%d/%m/%Y %H:%M",
+        "%d-%m-%Y %H:%M",
+        "%a %d %b %Y %H:%M:%S",
+        "%d %b %Y %H:%M:%S",
+        "%d %b %Y %H:%M",
+        "%b %d %Y %H:%M:%S",
+    ] {
+        if let Ok(d) = NaiveDateTime::parse_from_str(&t, fmt) {
+            return Some(d.and_utc());
+        }
+    }
+    for fmt in ["%Y-%m-%d", "%Y/%m/%d", "%d/%m/%Y", "%d %b %Y", "%a %d %b %Y", "%b %d %Y"] {
+        if let Ok(d) = NaiveDate::parse_from_str(&t, fmt) {
+            return d.and_hms_opt(0, 0, 0).map(|d| d.and_utc());
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn base() -> Url {
+        Url::parse("https://example.org/feed/").expect("url")
+    }
+
+    #[test]
+    fn dates() {
+        let want = Utc.with_ymd_and_hms(2025, 11, 3, 10, 0, 0).single();
+        assert_eq!(parse_date("2025-11-03 10:00:00"), want);
+        assert_eq!(parse_date("Mon, 03 Nov 2025 10:00:00 GMT"), want);
+        assert_eq!(parse_date("Mon, 03 Nov 2025 13:00:00 +0300"), want);
+        assert_eq!(parse_date("2025-11-03T10:00:00Z"), want);
+        assert_eq!(parse_date("الإثنين، ٣ نوفمبر ٢٠٢٥ ١٠:٠٠:٠٠"), want);
+        assert_eq!(parse_date("3 تشرين الثاني 2025 10:00"), want);
+        assert_eq!(parse_date("03 Kasım 2025 10:00"), want);
+        assert_eq!(
+            parse_date("2025-11-03"),
+            Utc.with_ymd_and_hms(2025, 11, 3, 0, 0, 0).single()
+        );
+        assert_eq!(parse_date("قبل ساعتين"), None);
+        assert_eq!(parse_date(""), None);
+    }
+
+    #[test]
+    fn rss_with_relative_links_and_html_summary() {
+        let xml = r#"<?xml version="1.0" encoding="windows-1256"?>
+<rss version="2.0"><channel><title>نورث برس</title>
+<item><title>اشتباكات في ريف &lt;b&gt;دير الزور&lt;/b&gt;</title><link>/2025/11/a-1/</link>
+<guid isPermaLink="false">p=101</guid><pubDate>2025-11-03 10:00:00</pubDate>
+<description>&lt;p&gt;قالت مصادر محلية إن &lt;a href="/x"&gt;اشتباكات&lt;/a&gt; اندلعت.&lt;/p&gt;</description></item>
+</channel></rss>"#;
+        let f = parse(xml, &base()).expect("parses");
+        assert_eq!(f.items.len(), 1);
+        let it = &f.items[0];
+        assert_eq!(it.url.as_ref().map(Url::as_str), Some("https://example.org/2025/11/a-1/"));
+        assert_eq!(it.title.as_deref(), Some("اشتباكات في ريف دير الزور"));
+        assert_eq!(it.text, "قالت مصادر محلية إن اشتباكات اندلعت.");
+        assert_eq!(it.guid.as_deref(), Some("p=101"));
+        assert!(it.published.is_some());
+    }
+
+    #[test]
+    fn second_declaration_does_not_panic() {
+        let xml = "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>t</title><?xml version=\"1.0\" encoding=\"UTF-8\"?><item><title>a</title><link>https://example.org/a</link></item></channel></rss>";
+        let f = parse(xml, &base()).expect("repaired");
+        assert_eq!(f.items.len(), 1);
+    }
+
+    #[test]
+    fn stray_ampersand_is_repaired() {
+        let xml = "<rss version=\"2.0\"><channel><title>Q & A</title><item><title>Raqqa & Hasakah</title><link>https://example.org/a?x=1&y=2</link></item></channel></rss>";
+        let f = parse(xml, &base()).expect("repaired");
+        assert_eq!(f.items[0].title.as_deref(), Some("Raqqa & Hasakah"));
+        assert_eq!(
+            f.items[0].url.as_ref().map(Url::as_str),
+            Some("https://example.org/a?x=1&y=2")
+        );
+        assert!(f.repaired.is_some());
+        assert_eq!(escape_stray_ampersands("a &amp; b &#1575; &#x627;"), "a &amp; b &#1575; &#x627;");
+    }
+
+    #[test]
+    fn html_is_not_a_feed() {
+        let err = parse("<!DOCTYPE html><html><body>hi</body></html>", &base()).unwrap_err();
+        assert!(matches!(err, ParseError::NotAFeed(_)), "{err}");
+        assert!(parse("garbage", &base()).is_err());
+    }
+
+    #[test]
+    fn atom_and_json_feed() {
+        let atom = r#"<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title><id>x</id>
+<entry><id>tag:1</id><title>Kobanê</title><link rel="alternate" href="https://example.org/k"/><updated>2025-11-03T10:00:00Z</updated><content type="html">&lt;p&gt;Li Kobanê&lt;/p&gt;</content></entry></feed>"#;
+        let f = parse(atom, &base()).expect("atom");
+        assert_eq!(f.items[0].text, "Li Kobanê");
+        let json = r#"{"version":"https://jsonfeed.org/version/1.1","title":"j","items":[{"id":"1","url":"https://example.org/j","title":"Qamişlo","content_text":"Nûçe"}]}"#;
+        let f = parse(json, &base()).expect("json");
+        assert_eq!(f.items[0].title.as_deref(), Some("Qamişlo"));
+        assert_eq!(f.items[0].text, "Nûçe");
+    }
+}

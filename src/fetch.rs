@@ -1,0 +1,496 @@
+//! HTTP: the only module that knows reqwest.
+//!
+//! Owns: the one shared client, timeouts, the redirect limit, byte caps on
+//! every body (counted after decompression), conditional GET, per-host and
+//! global concurrency limits, and the address guard that keeps requests away
+//! from loopback, private, link-local and other non-public addresses (checked
+//! on IP literals, on every redirect hop and after DNS resolution).
+
+use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use ipnet::IpNet;
+use reqwest::dns::{Addrs, Name, Resolve, Resolving};
+use reqwest::header::{self, HeaderMap, HeaderValue};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use url::Url;
+
+use crate::config::FetchConfig;
+
+/// Redirects followed before a request fails.
+pub const MAX_REDIRECTS: usize = 5;
+
+/// What a request is for; decides the byte cap and the Accept header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Feed,
+    Page,
+}
+
+/// Validators from the previous fetch of a feed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Validators {
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+}
+
+/// A successful response with its whole body.
+#[derive(Debug, Clone)]
+pub struct Fetched {
+    /// The URL after redirects.
+    pub url: Url,
+    pub status: u16,
+    pub validators: Validators,
+    pub content_type: Option<String>,
+    pub body: Vec<u8>,
+}
+
+/// The result of a request that did not fail.
+#[derive(Debug, Clone)]
+pub enum FetchOutcome {
+    /// 304: the stored validators still hold.
+    NotModified,
+    Fresh(Fetched),
+}
+
+/// Why a request failed; every variant names the URL.
+#[derive(Debug, thiserror::Error)]
+pub enum FetchError {
+    #[error("{url}: refused: {reason}")]
+    Blocked { url: String, reason: String },
+    #[error("{url}: timed out")]
+    Timeout { url: String },
+    #[error("{url}: body larger than the {limit}-byte limit")]
+    TooLarge { url: String, limit: u64 },
+    #[error("{url}: HTTP {status}{}", retry_after.as_ref().map(|r| format!(" (Retry-After: {r})")).unwrap_or_default())]
+    Status {
+        url: String,
+        status: u16,
+        retry_after: Option<String>,
+    },
+    #[error("{url}: more than {MAX_REDIRECTS} redirects")]
+    TooManyRedirects { url: String },
+    #[error("{url}: cannot connect: {detail}")]
+    Connect { url: String, detail: String },
+    #[error("{url}: {detail}")]
+    Other { url: String, detail: String },
+}
+
+/// The error our resolver and redirect policy raise inside reqwest, found
+/// again in the error's source chain.
+#[derive(Debug)]
+struct Refused(String);
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+impl std::error::Error for Refused {}
+
+/// Decides which addresses may be contacted.
+#[derive(Debug, Clone, Default)]
+pub struct AddressGuard {
+    allow: Vec<IpNet>,
+}
+
+impl AddressGuard {
+    pub fn new(allow: Vec<IpNet>) -> Self {
+        AddressGuard { allow }
+    }
+
+    /// True when `ip` is public, or inside one of the allowed networks.
+    pub fn permits(&self, ip: IpAddr) -> bool {
+        let ip = canonical_ip(ip);
+        self.allow.iter().any(|n| n.contains(&ip)) || is_public(ip)
+    }
+
+    /// Checks a URL before it is requested: scheme, and the host when it is
+    /// an IP literal (names are checked after resolution).
+    pub fn check_url(&self, url: &Url) -> Result<(), String> {
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(format!("scheme {:?} is not http or https", url.scheme()));
+        }
+        match url.host() {
+            None => Err("URL has no host".into()),
+            Some(url::Host::Ipv4(ip)) => self.check_ip(IpAddr::V4(ip)),
+            Some(url::Host::Ipv6(ip)) => self.check_ip(IpAddr::V6(ip)),
+            // names are judged on the addresses they resolve to
+            Some(url::Host::Domain(_)) => Ok(()),
+        }
+    }
+
+    fn check_ip(&self, ip: IpAddr) -> Result<(), String> {
+        if self.permits(ip) {
+            Ok(())
+        } else {
+            Err(format!(
+                "address {ip} is not public and not in fetch.allow_networks"
+            ))
+        }
+    }
+}
+
+/// IPv4-mapped IPv6 addresses are judged as the IPv4 address they carry.
+fn canonical_ip(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => ip,
+        },
+        v4 => v4,
+    }
+}
+
+/// True for globally routable unicast addresses.
+pub fn is_public(ip: IpAddr) -> bool {
+    match canonical_ip(ip) {
+        IpAddr::V4(v4) => is_public_v4(v4),
+        IpAddr::V6(v6) => is_public_v6(v6),
+    }
+}
+
+fn is_public_v4(ip: Ipv4Addr) -> bool {
+    let [a, b, c, _] = ip.octets();
+    !(ip.is_unspecified()
+        || ip.is_loopback()
+        || ip.is_private()
+        || ip.is_link_local()
+        || ip.is_multicast()
+        || ip.is_broadcast()
+        || ip.is_documentation()
+        || a == 0
+        || (a == 100 && (64..128).contains(&b)) // CGNAT 100.64.0.0/10
+        || (a == 192 && b == 0 && c == 0) // IETF protocol assignments
+        || (a == 192 && b == 88 && c == 99) // 6to4 relay anycast
+        || (a == 198 && (b == 18 || b == 19)) // benchmarking
+        || a >= 240) // reserved
+}
+
+fn is_public_v6(ip: Ipv6Addr) -> bool {
+    let s = ip.segments();
+    if ip.is_unspecified() || ip.is_loopback() || ip.is_multicast() {
+        return false;
+    }
+    let embedded_v4 = |hi: u16, lo: u16| Ipv4Addr::new((hi >> 8) as u8, hi as u8, (lo >> 8) as u8, lo as u8);
+    match s[0] {
+        0xfe80..=0xfebf => false,                        // link-local
+        0xfec0..=0xfeff => false,                        // site-local (deprecated)
+        0xfc00..=0xfdff => false,                        // unique local
+        0x2001 if s[1] == 0x0db8 => false,               // documentation
+        0x2001 if s[1] == 0 => false,                    // Teredo
+        0x2002 => is_public_v4(embedded_v4(s[1], s[2])), // 6to4
+        0x0064 if s[1] == 0xff9b => is_public_v4(embedded_v4(s[6], s[7])), // NAT64
+        0x0100 if s[1..4] == [0, 0, 0] => false,         // discard
+        0 => false, // IPv4-compatible and other reserved ::/16 forms
+        _ => true,
+    }
+}
+
+/// DNS resolution that drops non-public addresses.
+struct GuardedResolver {
+    guard: AddressGuard,
+}
+
+impl Resolve for GuardedResolver {
+    fn resolve(&self, name: Name) -> Resolving {
+        let guard = self.guard.clone();
+        let host = name.as_str().to_string();
+        Box::pin(async move {
+            let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
+                .await
+                .map_err(|e| Box::new(e) as Box<dyn std::error::Error + Send + Sync>)?
+                .collect();
+            let allowed: Vec<SocketAddr> = addrs
+                .iter()
+                .copied()
+                .filter(|a| guard.permits(a.ip()))
+                .collect();
+            if allowed.is_empty() {
+                let list: Vec<String> = addrs.iter().map(|a| a.ip().to_string()).collect();
+                return Err(Box::new(Refused(format!(
+                    "host {host} resolves only to non-public addresses ({}) outside fetch.allow_networks",
+                    list.join(", ")
+                ))) as Box<dyn std::error::Error + Send + Sync>);
+            }
+            Ok(Box::new(allowed.into_iter()) as Addrs)
+        })
+    }
+}
+
+/// Caps requests in flight, globally and per host.
+struct Limiter {
+    global: Arc<Semaphore>,
+    per_host: usize,
+    hosts: Mutex<HashMap<String, Arc<Semaphore>>>,
+}
+
+impl Limiter {
+    async fn acquire(&self, host: &str) -> (OwnedSemaphorePermit, OwnedSemaphorePermit) {
+        let host_sem = {
+            let mut hosts = self.hosts.lock().unwrap_or_else(|p| p.into_inner());
+            hosts
+                .entry(host.to_ascii_lowercase())
+                .or_insert_with(|| Arc::new(Semaphore::new(self.per_host)))
+                .clone()
+        };
+        // Host first, so a busy host does not hold global slots while it waits.
+        // The semaphores are never closed, so acquiring cannot fail.
+        let h = host_sem
+            .acquire_owned()
+            .await
+            .unwrap_or_else(|_| unreachable!("host semaphore is never closed"));
+        let g = self
+            .global
+            .clone()
+            .acquire_owned()
+            .await
+            .unwrap_or_else(|_| unreachable!("global semaphore is never closed"));
+        (h, g)
+    }
+}
+
+/// The shared HTTP client with its limits.
+pub struct Fetcher {
+    client: reqwest::Client,
+    guard: AddressGuard,
+    limiter: Limiter,
+    max_feed_bytes: u64,
+    max_page_bytes: u64,
+}
+
+impl Fetcher {
+    pub fn new(cfg: &FetchConfig) -> Result<Fetcher, String> {
+        let guard = AddressGuard::new(cfg.allow_networks.clone());
+        let policy_guard = guard.clone();
+        let policy = reqwest::redirect::Policy::custom(move |attempt| {
+            if attempt.previous().len() > MAX_REDIRECTS {
+                return attempt.error(Refused(format!("more than {MAX_REDIRECTS} redirects")));
+            }
+            if let Err(reason) = policy_guard.check_url(attempt.url()) {
+                let reason = format!("redirect to {}: {reason}", attempt.url());
+                return attempt.error(Refused(reason));
+            }
+            attempt.follow()
+        });
+        let client = reqwest::Client::builder()
+            .user_agent(cfg.user_agent.clone())
+            .connect_timeout(cfg.connect_timeout)
+            .timeout(cfg.timeout)
+            .read_timeout(cfg.timeout.min(Duration::from_secs(30)))
+            .redirect(policy)
+            .no_proxy()
+            .pool_max_idle_per_host(cfg.max_per_host)
+            .dns_resolver(Arc::new(GuardedResolver {
+                guard: guard.clone(),
+            }))
+            .build()
+            .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+        Ok(Fetcher {
+            client,
+            guard,
+            limiter: Limiter {
+                global: Arc::new(Semaphore::new(cfg.max_concurrency)),
+                per_host: cfg.max_per_host,
+                hosts: Mutex::new(HashMap::new()),
+            },
+            max_feed_bytes: cfg.max_feed_bytes,
+            max_page_bytes: cfg.max_page_bytes,
+        })
+    }
+
+    /// GETs `url`, conditionally when `validators` are given, and reads the
+    /// whole body under the byte cap of `kind`.
+    pub async fn get(
+        &self,
+        url: &Url,
+        kind: Kind,
+        validators: Option<&Validators>,
+    ) -> Result<FetchOutcome, FetchError> {
+        let shown = url.to_string();
+        self.guard.check_url(url).map_err(|reason| FetchError::Blocked {
+            url: shown.clone(),
+            reason,
+        })?;
+        let host = url.host_str().unwrap_or_default().to_string();
+        let _permits = self.limiter.acquire(&host).await;
+
+        let mut headers = HeaderMap::new();
+        let accept = match kind {
+            Kind::Feed => "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5",
+            Kind::Page => "text/html, application/xhtml+xml;q=0.9, */*;q=0.5",
+        };
+        headers.insert(header::ACCEPT, HeaderValue::from_static(accept));
+        if let Some(v) = validators {
+            if let Some(etag) = v.etag.as_deref().and_then(|e| HeaderValue::from_str(e).ok()) {
+                headers.insert(header::IF_NONE_MATCH, etag);
+            }
+            if let Some(lm) = v
+                .last_modified
+                .as_deref()
+                .and_then(|e| HeaderValue::from_str(e).ok())
+            {
+                headers.insert(header::IF_MODIFIED_SINCE, lm);
+            }
+        }
+
+        let mut resp = self
+            .client
+            .get(url.clone())
+            .headers(headers)
+            .send()
+            .await
+            .map_err(|e| classify(&shown, &e))?;
+        let status = resp.status().as_u16();
+        if status == 304 {
+            return Ok(FetchOutcome::NotModified);
+        }
+        if !resp.status().is_success() {
+            let retry_after = resp
+                .headers()
+                .get(header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .map(|s| s.chars().take(64).collect());
+            return Err(FetchError::Status {
+                url: shown,
+                status,
+                retry_after,
+            });
+        }
+        let final_url = resp.url().clone();
+        let header_str = |name| {
+            resp.headers()
+                .get(name)
+                .and_then(|v: &HeaderValue| v.to_str().ok())
+                .map(|s| s.chars().take(1024).collect::<String>())
+        };
+        let validators = Validators {
+            etag: header_str(header::ETAG),
+            last_modified: header_str(header::LAST_MODIFIED),
+        };
+        let content_type = header_str(header::CONTENT_TYPE);
+        let limit = match kind {
+            Kind::Feed => self.max_feed_bytes,
+            Kind::Page => self.max_page_bytes,
+        };
+        let mut body = Vec::new();
+        while let Some(chunk) = resp.chunk().await.map_err(|e| classify(&shown, &e))? {
+            if body.len() as u64 + chunk.len() as u64 > limit {
+                return Err(FetchError::TooLarge { url: shown, limit });
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(FetchOutcome::Fresh(Fetched {
+            url: final_url,
+            status,
+            validators,
+            content_type,
+            body,
+        }))
+    }
+}
+
+/// Maps a reqwest error to ours, finding our own refusals in its sources.
+fn classify(url: &str, e: &reqwest::Error) -> FetchError {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(s) = source {
+        if let Some(refused) = s.downcast_ref::<Refused>() {
+            if refused.0.starts_with("more than") {
+                return FetchError::TooManyRedirects { url: url.into() };
+            }
+            return FetchError::Blocked {
+                url: url.into(),
+                reason: refused.0.clone(),
+            };
+        }
+        source = s.source();
+    }
+    let detail = error_chain(e);
+    if e.is_timeout() {
+        FetchError::Timeout { url: url.into() }
+    } else if e.is_connect() {
+        FetchError::Connect {
+            url: url.into(),
+            detail,
+        }
+    } else {
+        FetchError::Other {
+            url: url.into(),
+            detail,
+        }
+    }
+}
+
+/// "outer: inner: innermost" for an error and its sources.
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        source = s.source();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().expect("test address")
+    }
+
+    #[test]
+    fn non_public_addresses() {
+        for a in [
+            "127.0.0.1",
+            "127.0.1.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "0.0.0.0",
+            "224.0.0.1",
+            "255.255.255.255",
+            "198.18.0.1",
+            "240.0.0.1",
+            "::1",
+            "::",
+            "fe80::1",
+            "fd00::1",
+            "ff02::1",
+            "::ffff:127.0.0.1",
+            "::ffff:169.254.169.254",
+            "2002:7f00:1::",
+            "64:ff9b::a9fe:a9fe",
+            "2001:db8::1",
+        ] {
+            assert!(!is_public(ip(a)), "{a} must not be public");
+        }
+        for a in ["1.1.1.1", "93.184.216.34", "2606:4700::1111", "2002:0101:0101::"] {
+            assert!(is_public(ip(a)), "{a} is public");
+        }
+    }
+
+    #[test]
+    fn allow_networks_exempt_only_their_range() {
+        let g = AddressGuard::new(vec!["127.0.0.0/24".parse().expect("net")]);
+        assert!(g.permits(ip("127.0.0.1")));
+        assert!(!g.permits(ip("127.0.1.1")));
+        assert!(!g.permits(ip("::1")));
+        assert!(g.permits(ip("::ffff:127.0.0.5")));
+        let u = Url::parse("http://127.0.1.1:8080/x").expect("url");
+        assert!(g.check_url(&u).is_err());
+        let u = Url::parse("http://[::1]/x").expect("url");
+        assert!(g.check_url(&u).is_err());
+        let u = Url::parse("file:///etc/passwd").expect("url");
+        assert!(g.check_url(&u).is_err());
+    }
+}

@@ -1,0 +1,16 @@
+//! rasad: watches news feeds, fetches the full text of every story, and
+//! keeps everything in SQLite for reading and export.
+//!
+//! The binary (`src/main.rs`) is a thin CLI over these modules; see
+//! ARCHITECTURE.md for the map and the invariants.
+
+pub mod charset;
+pub mod config;
+pub mod dedup;
+pub mod export;
+pub mod extract;
+pub mod feed;
+pub mod fetch;
+pub mod pipeline;
+pub mod store;
+pub mod text;

@@ -1,0 +1,327 @@
+//! The `rasad` command line: parses arguments and calls one function per
+//! command. No logic of its own beyond wiring and printing.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand};
+use tracing_subscriber::filter::{LevelFilter, Targets};
+use tracing_subscriber::prelude::*;
+
+use rasad::config::Config;
+use rasad::export::{self, Format};
+use rasad::fetch::Fetcher;
+use rasad::pipeline::Pipeline;
+use rasad::store::{Filter, Store};
+
+#[derive(Parser)]
+#[command(name = "rasad", version, about = "Watches news feeds, fetches full article text, keeps it in SQLite")]
+struct Cli {
+    /// Config file.
+    #[arg(short = 'c', long = "config", env = "RASAD_CONFIG", default_value = "feeds.toml", global = true)]
+    config: PathBuf,
+    /// Database file (overrides the config's `db`).
+    #[arg(long, global = true)]
+    db: Option<PathBuf>,
+    /// More log output (-v debug, -vv trace). RUST_LOG overrides.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
+    /// Only warnings and errors.
+    #[arg(short, long, global = true)]
+    quiet: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// One pass over all (or the named) feeds now, due or not, then exit.
+    Poll {
+        /// Poll only this feed (by name); may be repeated.
+        #[arg(long = "feed")]
+        feeds: Vec<String>,
+    },
+    /// Write stored articles as JSON Lines or CSV.
+    Export {
+        #[arg(long, value_enum, default_value = "jsonl")]
+        format: Format,
+        /// Only articles published (or first seen) at or after this time: 2025-11-03, RFC 3339, or an age like 7d.
+        #[arg(long)]
+        since: Option<String>,
+        /// Only articles published (or first seen) before this time.
+        #[arg(long)]
+        until: Option<String>,
+        /// Only articles seen in this feed; may be repeated.
+        #[arg(long = "feed")]
+        feeds: Vec<String>,
+        /// Output file (default: standard output).
+        #[arg(short = 'o', long = "output")]
+        output: Option<PathBuf>,
+    },
+    /// Extract article text from saved HTML files.
+    Extract {
+        /// The page's address, for site-specific behaviour.
+        #[arg(long)]
+        url: Option<String>,
+        /// Print one JSON object per file.
+        #[arg(long)]
+        json: bool,
+        /// Write DIR/<file stem>.txt for each input instead of printing.
+        #[arg(long)]
+        out_dir: Option<PathBuf>,
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Per-feed health: last success, last error, articles.
+    Feeds,
+    /// Validate the config file and say what is wrong, with line numbers.
+    CheckConfig,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.verbose, cli.quiet);
+    std::panic::set_hook(Box::new(|info| {
+        tracing::error!(panic = %info, "internal panic (contained where possible)");
+    }));
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("rasad: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging(verbose: u8, quiet: bool) {
+    let level = match (quiet, verbose) {
+        (true, _) => LevelFilter::WARN,
+        (false, 0) => LevelFilter::INFO,
+        (false, 1) => LevelFilter::DEBUG,
+        _ => LevelFilter::TRACE,
+    };
+    let filter = std::env::var("RUST_LOG")
+        .ok()
+        .and_then(|s| s.parse::<Targets>().ok())
+        .unwrap_or_else(|| Targets::new().with_default(LevelFilter::WARN).with_target("rasad", level));
+    let fmt = tracing_subscriber::fmt::layer()
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
+    tracing_subscriber::registry().with(filter).with(fmt).init();
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::CheckConfig => check_config(&cli.config),
+        Command::Poll { ref feeds } => poll(&cli, feeds),
+        Command::Export {
+            format,
+            ref since,
+            ref until,
+            ref feeds,
+            ref output,
+        } => {
+            let now = chrono::Utc::now();
+            let filter = Filter {
+                since: since
+                    .as_deref()
+                    .map(|s| export::parse_time_arg(s, now))
+                    .transpose()
+                    .map_err(anyhow::Error::msg)?,
+                until: until
+                    .as_deref()
+                    .map(|s| export::parse_time_arg(s, now))
+                    .transpose()
+                    .map_err(anyhow::Error::msg)?,
+                feeds: feeds.clone(),
+            };
+            let store = open_store_for_reading(&cli)?;
+            let n = match output {
+                Some(path) => {
+                    let tmp = path.with_extension("partial");
+                    let file = std::fs::File::create(&tmp)
+                        .with_context(|| format!("cannot create {}", tmp.display()))?;
+                    let mut w = std::io::BufWriter::new(file);
+                    let n = export::export(&store, &filter, format, &mut w)?;
+                    drop(w);
+                    std::fs::rename(&tmp, path)
+                        .with_context(|| format!("cannot write {}", path.display()))?;
+                    n
+                }
+                None => {
+                    let stdout = std::io::stdout();
+                    let mut w = std::io::BufWriter::new(stdout.lock());
+                    export::export(&store, &filter, format, &mut w)?
+                }
+            };
+            tracing::info!(articles = n, "exported");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Extract {
+            ref url,
+            json,
+            ref out_dir,
+            ref files,
+        } => extract(url.as_deref(), json, out_dir.as_deref(), files),
+        Command::Feeds => {
+            let store = open_store_for_reading(&cli)?;
+            let mut out = std::io::stdout().lock();
+            writeln!(out, "{:<40} {:<22} {:>6} {:>5}  LAST ERROR", "FEED", "LAST SUCCESS", "ITEMS", "FAILS")?;
+            for h in store.feed_health()? {
+                writeln!(
+                    out,
+                    "{:<40} {:<22} {:>6} {:>5}  {}",
+                    h.name,
+                    h.last_success.as_deref().unwrap_or("never"),
+                    h.articles,
+                    h.consecutive_failures,
+                    h.last_error.as_deref().unwrap_or("")
+                )?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn check_config(path: &Path) -> Result<ExitCode> {
+    match Config::load(path) {
+        Ok(c) => {
+            for w in &c.warnings {
+                eprintln!("warning: {w}");
+            }
+            println!("{}: ok, {} feeds", path.display(), c.feeds.len());
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            for issue in &e.issues {
+                eprintln!("error: {issue}");
+            }
+            eprintln!("{}: {} problem(s)", path.display(), e.issues.len());
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}
+
+fn load_config(path: &Path) -> Result<Config> {
+    let c = Config::load(path).map_err(|e| anyhow::anyhow!("invalid config:\n{e}"))?;
+    for w in &c.warnings {
+        tracing::warn!("{w}");
+    }
+    Ok(c)
+}
+
+/// The database for read-only commands: `--db`, else the config's (when
+/// the config file exists), else `./rasad.db`.
+fn open_store_for_reading(cli: &Cli) -> Result<Store> {
+    let path = match &cli.db {
+        Some(p) => p.clone(),
+        None if cli.config.exists() => load_config(&cli.config)?.db_path(None),
+        None => PathBuf::from("rasad.db"),
+    };
+    if !path.exists() {
+        bail!("{}: no database yet; run `rasad poll` first", path.display());
+    }
+    Ok(Store::open(&path)?)
+}
+
+fn poll(cli: &Cli, only: &[String]) -> Result<ExitCode> {
+    let config = load_config(&cli.config)?;
+    let feeds: Vec<_> = if only.is_empty() {
+        config.feeds.clone()
+    } else {
+        for name in only {
+            if !config.feeds.iter().any(|f| &f.name == name) {
+                bail!("no feed named {name:?} in {}", config.path.display());
+            }
+        }
+        config
+            .feeds
+            .iter()
+            .filter(|f| only.contains(&f.name))
+            .cloned()
+            .collect()
+    };
+    let db = config.db_path(cli.db.as_deref());
+    let store = Store::open(&db)?;
+    let fetcher = Fetcher::new(&config.fetch).map_err(anyhow::Error::msg)?;
+    let pipeline = Arc::new(Pipeline {
+        config: Arc::new(config),
+        fetcher: Arc::new(fetcher),
+        store: Arc::new(store),
+    });
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let summary = runtime
+        .block_on(pipeline.poll_feeds(&feeds))
+        .map_err(anyhow::Error::msg)?;
+    println!(
+        "feeds: {} ok, {} not modified, {} failed; new articles: {}; pages: {} extracted, {} failed",
+        summary.feeds_ok,
+        summary.feeds_not_modified,
+        summary.feeds_failed,
+        summary.new_articles,
+        summary.pages_ok,
+        summary.pages_failed
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn extract(url: Option<&str>, json: bool, out_dir: Option<&Path>, files: &[PathBuf]) -> Result<ExitCode> {
+    let url = url
+        .map(url::Url::parse)
+        .transpose()
+        .context("--url is not a valid URL")?;
+    if let Some(dir) = out_dir {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    let rules = rasad::config::SiteRules::default();
+    let mut failed = 0;
+    let mut out = std::io::stdout().lock();
+    for file in files {
+        let bytes = match std::fs::read(file) {
+            Ok(b) => b,
+            Err(e) => {
+                eprintln!("rasad: {}: {e}", file.display());
+                failed += 1;
+                continue;
+            }
+        };
+        let decoded = rasad::charset::decode(&bytes, None);
+        let result = rasad::extract::extract(&decoded.text, url.as_ref(), &rules);
+        let (text, title, method) = match &result {
+            Ok(e) => (e.text.as_str(), e.title.as_deref(), e.method),
+            Err(e) => {
+                eprintln!("rasad: {}: {e}", file.display());
+                failed += 1;
+                ("", None, "none")
+            }
+        };
+        if let Some(dir) = out_dir {
+            let stem = file.file_stem().unwrap_or(file.as_os_str());
+            let target = dir.join(stem).with_extension("txt");
+            std::fs::write(&target, text).with_context(|| format!("cannot write {}", target.display()))?;
+        } else if json {
+            let obj = serde_json::json!({
+                "file": file.display().to_string(),
+                "title": title,
+                "text": text,
+                "method": method,
+                "encoding": decoded.encoding.name(),
+            });
+            writeln!(out, "{obj}")?;
+        } else {
+            writeln!(out, "{text}")?;
+        }
+    }
+    Ok(if failed == files.len() && !files.is_empty() {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}

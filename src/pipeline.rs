@@ -1,0 +1,342 @@
+//! The pipeline for one pass over feeds: fetch → decode → parse → store →
+//! fetch pages → extract → store.
+//!
+//! Owns: the order of the stages and the rule that a failure is recorded
+//! on its feed or article and never stops the others. It holds no logic of
+//! the stages themselves; `poll` and (later) the daemon both call
+//! [`Pipeline::poll_feeds`].
+
+use std::collections::HashMap;
+use std::io::{IsTerminal, Write};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use chrono::Utc;
+use futures_util::StreamExt;
+use sha2::{Digest, Sha256};
+use tracing::{info, warn, Instrument};
+use url::Url;
+
+use crate::charset;
+use crate::config::{Config, FeedConfig};
+use crate::dedup;
+use crate::extract;
+use crate::feed;
+use crate::fetch::{FetchOutcome, Fetcher, Kind};
+use crate::store::{NewItem, PageJob, PageResult, Store, StoreError};
+use crate::text;
+
+/// Most pages fetched for one feed in one pass (new items first; the rest
+/// wait for the next pass).
+const MAX_PAGES_PER_FEED: usize = 500;
+
+/// How one feed's pass ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FeedOutcome {
+    /// Fetched and parsed; `new` articles among `items`.
+    Fresh { items: usize, new: usize },
+    /// 304, or a body identical to the last one.
+    NotModified,
+    Failed(String),
+}
+
+/// Counts for a whole pass.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PollSummary {
+    pub feeds_ok: usize,
+    pub feeds_not_modified: usize,
+    pub feeds_failed: usize,
+    pub new_articles: usize,
+    pub pages_ok: usize,
+    pub pages_failed: usize,
+}
+
+/// Everything a pass needs, shared by all its tasks.
+pub struct Pipeline {
+    pub config: Arc<Config>,
+    pub fetcher: Arc<Fetcher>,
+    pub store: Arc<Store>,
+}
+
+#[derive(Default)]
+struct PageCounts {
+    ok: AtomicUsize,
+    failed: AtomicUsize,
+}
+
+/// Runs `f` on the store off the async threads.
+async fn blocking<T: Send + 'static>(
+    store: &Arc<Store>,
+    f: impl FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, String> {
+    let store = store.clone();
+    match tokio::task::spawn_blocking(move || f(&store)).await {
+        Ok(r) => r.map_err(|e| format!("database: {e}")),
+        Err(e) => Err(format!("database task failed: {e}")),
+    }
+}
+
+impl Pipeline {
+    /// One pass over `feeds`, all at once; concurrency is bounded by the
+    /// fetcher's global and per-host limits.
+    pub async fn poll_feeds(self: &Arc<Self>, feeds: &[FeedConfig]) -> Result<PollSummary, String> {
+        let list = feeds.to_vec();
+        let ids: HashMap<String, i64> =
+            blocking(&self.store, move |s| s.sync_feeds(&list, Utc::now())).await?;
+        let total = feeds.len();
+        let show_progress = std::io::stderr().is_terminal() && total > 0;
+        let pages = Arc::new(PageCounts::default());
+        let mut tasks = tokio::task::JoinSet::new();
+        for f in feeds {
+            let Some(&id) = ids.get(&f.name) else { continue };
+            let me = self.clone();
+            let f = f.clone();
+            let pages = pages.clone();
+            let span = tracing::info_span!("feed", feed = %f.name, url = %f.url);
+            tasks.spawn(async move { me.poll_feed(&f, id, &pages).await }.instrument(span));
+        }
+        let mut summary = PollSummary::default();
+        let mut done = 0;
+        while let Some(res) = tasks.join_next().await {
+            done += 1;
+            match res {
+                Ok(FeedOutcome::Fresh { new, .. }) => {
+                    summary.feeds_ok += 1;
+                    summary.new_articles += new;
+                }
+                Ok(FeedOutcome::NotModified) => summary.feeds_not_modified += 1,
+                Ok(FeedOutcome::Failed(_)) => summary.feeds_failed += 1,
+                Err(e) => {
+                    warn!(error = %e, "a feed task crashed");
+                    summary.feeds_failed += 1;
+                }
+            }
+            if show_progress {
+                let mut err = std::io::stderr().lock();
+                let _ = write!(err, "\r\x1b[2Kpolling feeds: {done}/{total}");
+                let _ = err.flush();
+            }
+        }
+        if show_progress {
+            let _ = write!(std::io::stderr().lock(), "\r\x1b[2K");
+        }
+        summary.pages_ok = pages.ok.load(Ordering::Relaxed);
+        summary.pages_failed = pages.failed.load(Ordering::Relaxed);
+        Ok(summary)
+    }
+
+    async fn poll_feed(&self, feed: &FeedConfig, feed_id: i64, pages: &PageCounts) -> FeedOutcome {
+        let outcome = self.fetch_and_store(feed, feed_id).await;
+        match &outcome {
+            FeedOutcome::Failed(reason) => {
+                warn!(reason = %reason, "feed failed");
+                let reason = reason.clone();
+                if let Err(e) =
+                    blocking(&self.store, move |s| s.record_failure(feed_id, &reason, Utc::now())).await
+                {
+                    warn!(error = %e, "cannot record the failure");
+                }
+            }
+            FeedOutcome::Fresh { items, new } => info!(items, new, "feed stored"),
+            FeedOutcome::NotModified => info!("feed not modified"),
+        }
+        if feed.scrape {
+            self.fetch_pages(feed, feed_id, pages).await;
+        }
+        outcome
+    }
+
+    async fn fetch_and_store(&self, feed: &FeedConfig, feed_id: i64) -> FeedOutcome {
+        let (validators, old_hash) =
+            match blocking(&self.store, move |s| s.fetch_state(feed_id)).await {
+                Ok(v) => v,
+                Err(e) => return FeedOutcome::Failed(e),
+            };
+        let fetched = match self.fetcher.get(&feed.url, Kind::Feed, Some(&validators)).await {
+            Ok(FetchOutcome::NotModified) => {
+                return self.success(feed_id, "not_modified", None).await;
+            }
+            Ok(FetchOutcome::Fresh(f)) => f,
+            Err(e) => return FeedOutcome::Failed(e.to_string()),
+        };
+        let hash = text::hex(&Sha256::digest(&fetched.body));
+        if old_hash.as_deref() == Some(hash.as_str()) {
+            // Broken validators, same bytes: nothing to parse.
+            return self
+                .success(feed_id, "unchanged", Some((fetched.validators, hash)))
+                .await;
+        }
+        let http_charset = fetched
+            .content_type
+            .as_deref()
+            .and_then(charset::charset_from_content_type)
+            .map(str::to_string);
+        let final_url = fetched.url.clone();
+        let body = fetched.body;
+        let parsed = tokio::task::spawn_blocking(move || {
+            let decoded = charset::decode(&body, http_charset.as_deref());
+            feed::parse(&decoded.text, &final_url)
+        })
+        .await;
+        let parsed = match parsed {
+            Ok(Ok(p)) => p,
+            Ok(Err(e)) => return FeedOutcome::Failed(format!("{}: {e}", feed.url)),
+            Err(e) => return FeedOutcome::Failed(format!("{}: parser task failed: {e}", feed.url)),
+        };
+        if let Some(what) = parsed.repaired {
+            warn!(repaired = what, "feed is malformed; repaired and parsed");
+        }
+        let lang = feed.lang.clone().or(parsed.language.clone());
+        let items: Vec<NewItem> = parsed
+            .items
+            .into_iter()
+            .map(|it| new_item(it, feed_id, lang.as_deref(), feed.scrape))
+            .collect();
+        let count = items.len();
+        let ingested = match blocking(&self.store, move |s| s.ingest(feed_id, &items, Utc::now())).await
+        {
+            Ok(i) => i,
+            Err(e) => return FeedOutcome::Failed(e),
+        };
+        let new = ingested.iter().filter(|i| i.new).count();
+        match self
+            .success(feed_id, "ok", Some((fetched.validators, hash)))
+            .await
+        {
+            FeedOutcome::Failed(e) => FeedOutcome::Failed(e),
+            _ => FeedOutcome::Fresh { items: count, new },
+        }
+    }
+
+    async fn success(
+        &self,
+        feed_id: i64,
+        status: &'static str,
+        fresh: Option<(crate::fetch::Validators, String)>,
+    ) -> FeedOutcome {
+        let r = blocking(&self.store, move |s| {
+            s.record_success(
+                feed_id,
+                status,
+                fresh.as_ref().map(|(v, h)| (v, h.as_str())),
+                Utc::now(),
+            )
+        })
+        .await;
+        match r {
+            Ok(()) => FeedOutcome::NotModified,
+            Err(e) => FeedOutcome::Failed(e),
+        }
+    }
+
+    /// Fetches and extracts the pages of this feed's pending articles, and of
+    /// failed ones whose retry time has come.
+    async fn fetch_pages(&self, feed: &FeedConfig, feed_id: i64, counts: &PageCounts) {
+        let jobs = match blocking(&self.store, move |s| {
+            s.page_jobs(feed_id, Utc::now(), MAX_PAGES_PER_FEED)
+        })
+        .await
+        {
+            Ok(j) => j,
+            Err(e) => {
+                warn!(error = %e, "cannot list pages to fetch");
+                return;
+            }
+        };
+        let concurrency = self.config.fetch.max_per_host.max(1) * 2;
+        futures_util::stream::iter(jobs)
+            .for_each_concurrent(concurrency, |job| async move {
+                let span = tracing::info_span!("page", url = %job.url);
+                let result = self.fetch_page(feed, &job).instrument(span.clone()).await;
+                let ok = matches!(result, PageResult::Ok { .. });
+                if let PageResult::Failed { error } = &result {
+                    span.in_scope(|| warn!(error = %error, "page failed; feed text kept"));
+                }
+                let id = job.article_id;
+                match blocking(&self.store, move |s| s.save_extraction(id, &result, Utc::now())).await {
+                    Ok(()) if ok => counts.ok.fetch_add(1, Ordering::Relaxed),
+                    Ok(()) => counts.failed.fetch_add(1, Ordering::Relaxed),
+                    Err(e) => {
+                        warn!(error = %e, "cannot save the extraction");
+                        counts.failed.fetch_add(1, Ordering::Relaxed)
+                    }
+                };
+            })
+            .await;
+    }
+
+    async fn fetch_page(&self, feed: &FeedConfig, job: &PageJob) -> PageResult {
+        let url = match Url::parse(&job.url) {
+            Ok(u) => u,
+            Err(e) => {
+                return PageResult::Failed {
+                    error: format!("{}: invalid URL: {e}", job.url),
+                }
+            }
+        };
+        let fetched = match self.fetcher.get(&url, Kind::Page, None).await {
+            Ok(FetchOutcome::Fresh(f)) => f,
+            Ok(FetchOutcome::NotModified) => {
+                return PageResult::Failed {
+                    error: format!("{url}: unexpected 304"),
+                }
+            }
+            Err(e) => return PageResult::Failed { error: e.to_string() },
+        };
+        let rules = feed.rules.clone();
+        let http_charset = fetched
+            .content_type
+            .as_deref()
+            .and_then(charset::charset_from_content_type)
+            .map(str::to_string);
+        let page_url = fetched.url;
+        let body = fetched.body;
+        let shown = page_url.to_string();
+        let res = tokio::task::spawn_blocking(move || {
+            let decoded = charset::decode(&body, http_charset.as_deref());
+            extract::extract(&decoded.text, Some(&page_url), &rules)
+        })
+        .await;
+        match res {
+            Ok(Ok(e)) => PageResult::Ok {
+                text: e.text,
+                title: e.title,
+            },
+            Ok(Err(e)) => PageResult::Failed {
+                error: format!("{shown}: {e}"),
+            },
+            Err(e) => PageResult::Failed {
+                error: format!("{shown}: extractor crashed: {e}"),
+            },
+        }
+    }
+}
+
+/// Turns a parsed item into what the store takes: canonical URL and identity key.
+fn new_item(it: feed::Item, feed_id: i64, lang: Option<&str>, scrape: bool) -> NewItem {
+    let canonical = it.url.as_ref().map(dedup::canonical_url);
+    let key = match (&canonical, &it.guid) {
+        (Some(u), _) => u.to_string(),
+        (None, Some(g)) => format!("guid:{feed_id}:{g}"),
+        (None, None) => format!(
+            "hash:{}",
+            text::content_hash(&format!(
+                "{}\n{}",
+                it.title.as_deref().unwrap_or(""),
+                it.text
+            ))
+        ),
+    };
+    NewItem {
+        key,
+        url: canonical.map(|u| u.to_string()),
+        original_url: it.url.map(|u| u.to_string()),
+        guid: it.guid,
+        title: it.title,
+        author: it.author,
+        published: it.published,
+        lang: lang.map(str::to_string),
+        summary: it.text,
+        scrape,
+    }
+}

@@ -1,0 +1,707 @@
+//! The SQLite store: the only module that knows rusqlite.
+//!
+//! Owns: opening (WAL, foreign keys, refusing foreign files), migrations,
+//! and every query. Feeds and their fetch state, articles, and sightings
+//! (which feed saw which article under which URL, and when). Calls are
+//! blocking: async callers run them on `spawn_blocking`. Each write is one
+//! short transaction, so a crash loses at most the write in progress.
+
+mod schema;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use rusqlite::{params, Connection, OptionalExtension};
+
+use crate::config::FeedConfig;
+use crate::fetch::Validators;
+
+pub use schema::APPLICATION_ID;
+
+/// Where an article's text came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextSource {
+    Page,
+    Feed,
+}
+
+impl TextSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TextSource::Page => "page",
+            TextSource::Feed => "feed",
+        }
+    }
+}
+
+/// State of an article's page extraction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Extraction {
+    Ok,
+    Failed,
+    Pending,
+    Skipped,
+}
+
+impl Extraction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Extraction::Ok => "ok",
+            Extraction::Failed => "failed",
+            Extraction::Pending => "pending",
+            Extraction::Skipped => "skipped",
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{path}: not a rasad database ({reason}); the file was not modified")]
+    Foreign { path: PathBuf, reason: String },
+    #[error("{path}: the database was written by a newer rasad (schema {found}, this one knows {known})")]
+    TooNew {
+        path: PathBuf,
+        found: i64,
+        known: i64,
+    },
+    #[error("{path}: {source}")]
+    Sqlite {
+        path: PathBuf,
+        #[source]
+        source: rusqlite::Error,
+    },
+    #[error("{path}: {what}: {source}")]
+    Io {
+        path: PathBuf,
+        what: &'static str,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// A feed item ready to be stored.
+#[derive(Debug, Clone)]
+pub struct NewItem {
+    /// Identity key: canonical URL, else `guid:<feed id>:<guid>`, else `hash:<content hash>`.
+    pub key: String,
+    /// Canonical URL, if the item had a link.
+    pub url: Option<String>,
+    /// The link as the feed gave it.
+    pub original_url: Option<String>,
+    pub guid: Option<String>,
+    pub title: Option<String>,
+    pub author: Option<String>,
+    pub published: Option<DateTime<Utc>>,
+    pub lang: Option<String>,
+    /// The feed's own text.
+    pub summary: String,
+    /// Whether the page will be fetched (`pending`) or not (`skipped`).
+    pub scrape: bool,
+}
+
+/// What storing an item did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ingested {
+    pub article_id: i64,
+    /// True when this item created a new article.
+    pub new: bool,
+}
+
+/// A page extraction result for [`Store::save_extraction`].
+#[derive(Debug, Clone)]
+pub enum PageResult {
+    Ok {
+        text: String,
+        title: Option<String>,
+    },
+    Failed {
+        error: String,
+    },
+}
+
+/// An article whose page should be fetched.
+#[derive(Debug, Clone)]
+pub struct PageJob {
+    pub article_id: i64,
+    pub url: String,
+}
+
+/// One article as exported (the data contract of design.md).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ArticleRow {
+    pub id: i64,
+    pub story_id: i64,
+    pub url: Option<String>,
+    pub urls: Vec<String>,
+    pub feed: String,
+    pub feeds: Vec<String>,
+    pub outlet: Option<String>,
+    pub title: Option<String>,
+    pub author: Option<String>,
+    pub published: Option<String>,
+    pub first_seen: String,
+    pub lang: Option<String>,
+    pub summary: String,
+    pub text: String,
+    pub text_source: String,
+    pub extraction: String,
+    pub places: Vec<String>,
+    pub content_hash: String,
+}
+
+/// Which articles to export.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub since: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+    pub feeds: Vec<String>,
+}
+
+/// Per-feed health, for `rasad feeds` and poll summaries.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct FeedHealth {
+    pub name: String,
+    pub url: String,
+    pub last_success: Option<String>,
+    pub last_error: Option<String>,
+    pub consecutive_failures: i64,
+    pub articles: i64,
+}
+
+/// The database.
+pub struct Store {
+    path: PathBuf,
+    conn: Mutex<Connection>,
+}
+
+/// RFC 3339 UTC with seconds, the one time format in the database.
+pub fn ts(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+impl Store {
+    /// Opens (creating if needed) and migrates the database at `path`.
+    /// A file that is not a rasad database is refused without being modified.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        schema::check_header(path)?;
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
+                path: path.to_path_buf(),
+                what: "cannot create the database folder",
+                source,
+            })?;
+        }
+        let sql = |source| StoreError::Sqlite {
+            path: path.to_path_buf(),
+            source,
+        };
+        let conn = Connection::open(path).map_err(sql)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))
+            .map_err(sql)?;
+        schema::check_identity(&conn, path)?;
+        conn.pragma_update(None, "journal_mode", "WAL").map_err(sql)?;
+        conn.pragma_update(None, "synchronous", "NORMAL").map_err(sql)?;
+        conn.pragma_update(None, "foreign_keys", "ON").map_err(sql)?;
+        let mut conn = conn;
+        schema::migrate(&mut conn, path)?;
+        Ok(Store {
+            path: path.to_path_buf(),
+            conn: Mutex::new(conn),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn with<T>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> rusqlite::Result<T>,
+    ) -> Result<T, StoreError> {
+        let mut conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
+        f(&mut conn).map_err(|source| StoreError::Sqlite {
+            path: self.path.clone(),
+            source,
+        })
+    }
+
+    /// Makes sure every configured feed has a row (matched by name; a changed
+    /// URL is updated) and returns their ids by name. Feeds no longer in the
+    /// config keep their rows and articles.
+    pub fn sync_feeds(
+        &self,
+        feeds: &[FeedConfig],
+        now: DateTime<Utc>,
+    ) -> Result<HashMap<String, i64>, StoreError> {
+        self.with(|c| {
+            let tx = c.transaction()?;
+            let mut ids = HashMap::new();
+            for f in feeds {
+                tx.execute(
+                    "INSERT INTO feeds (name, url, created) VALUES (?1, ?2, ?3)
+                     ON CONFLICT(name) DO UPDATE SET url = excluded.url
+                     WHERE feeds.url <> excluded.url",
+                    params![f.name, f.url.as_str(), ts(now)],
+                )?;
+                let id: i64 =
+                    tx.query_row("SELECT id FROM feeds WHERE name = ?1", [&f.name], |r| r.get(0))?;
+                ids.insert(f.name.clone(), id);
+            }
+            tx.commit()?;
+            Ok(ids)
+        })
+    }
+
+    /// The validators and body hash stored by the last successful fetch.
+    pub fn fetch_state(&self, feed_id: i64) -> Result<(Validators, Option<String>), StoreError> {
+        self.with(|c| {
+            c.query_row(
+                "SELECT etag, last_modified, body_hash FROM feeds WHERE id = ?1",
+                [feed_id],
+                |r| {
+                    Ok((
+                        Validators {
+                            etag: r.get(0)?,
+                            last_modified: r.get(1)?,
+                        },
+                        r.get(2)?,
+                    ))
+                },
+            )
+        })
+    }
+
+    /// Records a successful fetch. Called after the items are stored, so a
+    /// crash in between makes the next poll fetch and store them again.
+    pub fn record_success(
+        &self,
+        feed_id: i64,
+        status: &str,
+        fresh: Option<(&Validators, &str)>,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.with(|c| {
+            if let Some((v, hash)) = fresh {
+                c.execute(
+                    "UPDATE feeds SET etag = ?2, last_modified = ?3, body_hash = ?4 WHERE id = ?1",
+                    params![feed_id, v.etag, v.last_modified, hash],
+                )?;
+            }
+            c.execute(
+                "UPDATE feeds SET last_fetch = ?2, last_success = ?2, last_status = ?3,
+                        last_error = NULL, consecutive_failures = 0 WHERE id = ?1",
+                params![feed_id, ts(now), status],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Records a failed fetch or parse with its reason.
+    pub fn record_failure(
+        &self,
+        feed_id: i64,
+        error: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.with(|c| {
+            c.execute(
+                "UPDATE feeds SET last_fetch = ?2, last_status = 'failed', last_error = ?3,
+                        consecutive_failures = consecutive_failures + 1 WHERE id = ?1",
+                params![feed_id, ts(now), error],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Stores a feed's items in one transaction. An item already known (same
+    /// key, or same GUID in this feed) gets a sighting and, when its title or
+    /// text changed, an update; a new one becomes an article with its feed
+    /// text and extraction `pending` (or `skipped` when not scraping).
+    pub fn ingest(
+        &self,
+        feed_id: i64,
+        items: &[NewItem],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Ingested>, StoreError> {
+        let now_s = ts(now);
+        self.with(|c| {
+            let tx = c.transaction()?;
+            let mut out = Vec::with_capacity(items.len());
+            for it in items {
+                let existing: Option<i64> = tx
+                    .query_row("SELECT id FROM articles WHERE key = ?1", [&it.key], |r| r.get(0))
+                    .optional()?;
+                let existing = match (existing, &it.guid) {
+                    (Some(id), _) => Some(id),
+                    (None, Some(guid)) => tx
+                        .query_row(
+                            "SELECT article_id FROM sightings WHERE feed_id = ?1 AND guid = ?2 LIMIT 1",
+                            params![feed_id, guid],
+                            |r| r.get(0),
+                        )
+                        .optional()?,
+                    (None, None) => None,
+                };
+                let (article_id, new) = match existing {
+                    Some(id) => {
+                        // An outlet that edits its item updates the article.
+                        tx.execute(
+                            "UPDATE articles SET
+                               title = COALESCE(?2, title),
+                               summary = CASE WHEN ?3 <> '' THEN ?3 ELSE summary END,
+                               text = CASE WHEN text_source = 'feed' AND ?3 <> '' THEN ?3 ELSE text END,
+                               revisions = revisions + 1, updated = ?4
+                             WHERE id = ?1 AND (COALESCE(title, '') <> COALESCE(?2, title, '')
+                                                OR (?3 <> '' AND summary <> ?3))",
+                            params![id, it.title, it.summary, now_s],
+                        )?;
+                        (id, false)
+                    }
+                    None => {
+                        let extraction = if it.scrape && it.url.is_some() {
+                            Extraction::Pending
+                        } else {
+                            Extraction::Skipped
+                        };
+                        tx.execute(
+                            "INSERT INTO articles (key, url, feed_id, guid, title, author, published,
+                                first_seen, lang, summary, text, text_source, extraction,
+                                content_hash, updated)
+                             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, 'feed', ?11, ?12, ?8)",
+                            params![
+                                it.key,
+                                it.url,
+                                feed_id,
+                                it.guid,
+                                it.title,
+                                it.author,
+                                it.published.map(ts),
+                                now_s,
+                                it.lang,
+                                it.summary,
+                                extraction.as_str(),
+                                crate::text::content_hash(&it.summary),
+                            ],
+                        )?;
+                        let id = tx.last_insert_rowid();
+                        tx.execute("UPDATE articles SET story_id = id WHERE id = ?1", [id])?;
+                        (id, true)
+                    }
+                };
+                let seen_url = it.original_url.as_deref().unwrap_or(&it.key);
+                tx.execute(
+                    "INSERT INTO sightings (article_id, feed_id, url, guid, first_seen, last_seen)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?5)
+                     ON CONFLICT(article_id, feed_id, url) DO UPDATE SET last_seen = excluded.last_seen",
+                    params![article_id, feed_id, seen_url, it.guid, now_s],
+                )?;
+                out.push(Ingested { article_id, new });
+            }
+            tx.commit()?;
+            Ok(out)
+        })
+    }
+
+    /// Pages to fetch for a feed: articles still `pending`, and `failed`
+    /// ones whose retry time has come.
+    pub fn page_jobs(
+        &self,
+        feed_id: i64,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<PageJob>, StoreError> {
+        self.with(|c| {
+            let mut st = c.prepare(
+                "SELECT a.id, COALESCE(
+                        (SELECT s.url FROM sightings s WHERE s.article_id = a.id AND s.feed_id = ?1
+                         ORDER BY s.first_seen LIMIT 1), a.url)
+                 FROM articles a
+                 WHERE a.feed_id = ?1 AND a.url IS NOT NULL
+                   AND (a.extraction = 'pending'
+                        OR (a.extraction = 'failed' AND a.next_extraction <= ?2))
+                 ORDER BY a.id LIMIT ?3",
+            )?;
+            let rows = st.query_map(params![feed_id, ts(now), limit as i64], |r| {
+                Ok(PageJob {
+                    article_id: r.get(0)?,
+                    url: r.get(1)?,
+                })
+            })?;
+            rows.collect()
+        })
+    }
+
+    /// Saves the outcome of fetching and extracting an article's page. A
+    /// failure keeps the feed text and schedules a retry with backoff.
+    pub fn save_extraction(
+        &self,
+        article_id: i64,
+        result: &PageResult,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.with(|c| {
+            match result {
+                PageResult::Ok { text, title } => {
+                    c.execute(
+                        "UPDATE articles SET text = ?2, text_source = 'page', extraction = 'ok',
+                            extraction_error = NULL, extraction_attempts = extraction_attempts + 1,
+                            content_hash = ?3, title = COALESCE(title, ?4), updated = ?5
+                         WHERE id = ?1",
+                        params![
+                            article_id,
+                            text,
+                            crate::text::content_hash(text),
+                            title,
+                            ts(now)
+                        ],
+                    )?;
+                }
+                PageResult::Failed { error } => {
+                    let attempts: i64 = c.query_row(
+                        "SELECT extraction_attempts FROM articles WHERE id = ?1",
+                        [article_id],
+                        |r| r.get(0),
+                    )?;
+                    // 15 min, 30 min, 1 h, … capped at one day
+                    let wait = 15i64.saturating_mul(1 << attempts.clamp(0, 7)).min(24 * 60);
+                    let next = now + chrono::Duration::minutes(wait);
+                    c.execute(
+                        "UPDATE articles SET extraction = 'failed', extraction_error = ?2,
+                            extraction_attempts = extraction_attempts + 1, next_extraction = ?3,
+                            updated = ?4
+                         WHERE id = ?1",
+                        params![article_id, error, ts(next), ts(now)],
+                    )?;
+                }
+            }
+            Ok(())
+        })
+    }
+
+    /// Calls `f` for each article matching `filter`, oldest first, without
+    /// holding them all in memory.
+    pub fn for_each_article(
+        &self,
+        filter: &Filter,
+        mut f: impl FnMut(ArticleRow) -> std::io::Result<()>,
+    ) -> Result<usize, StoreError> {
+        let mut io_err = None;
+        let n = self.with(|c| {
+            let mut sql = String::from(
+                "SELECT a.id, a.story_id, a.url, fd.name, a.title, a.author, a.published,
+                        a.first_seen, a.lang, a.summary, a.text, a.text_source, a.extraction,
+                        a.content_hash,
+                        (SELECT group_concat(u, char(10)) FROM
+                           (SELECT DISTINCT s.url AS u FROM sightings s WHERE s.article_id = a.id ORDER BY s.first_seen)),
+                        (SELECT group_concat(n, char(10)) FROM
+                           (SELECT DISTINCT f2.name AS n FROM sightings s JOIN feeds f2 ON f2.id = s.feed_id
+                            WHERE s.article_id = a.id ORDER BY s.first_seen))
+                 FROM articles a JOIN feeds fd ON fd.id = a.feed_id WHERE 1=1",
+            );
+            let mut args: Vec<String> = Vec::new();
+            if let Some(s) = filter.since {
+                args.push(ts(s));
+                sql.push_str(&format!(" AND COALESCE(a.published, a.first_seen) >= ?{}", args.len()));
+            }
+            if let Some(u) = filter.until {
+                args.push(ts(u));
+                sql.push_str(&format!(" AND COALESCE(a.published, a.first_seen) < ?{}", args.len()));
+            }
+            if !filter.feeds.is_empty() {
+                let mut marks = Vec::new();
+                for name in &filter.feeds {
+                    args.push(name.clone());
+                    marks.push(format!("?{}", args.len()));
+                }
+                sql.push_str(&format!(
+                    " AND EXISTS (SELECT 1 FROM sightings s JOIN feeds f3 ON f3.id = s.feed_id
+                       WHERE s.article_id = a.id AND f3.name IN ({}))",
+                    marks.join(",")
+                ));
+            }
+            sql.push_str(" ORDER BY a.first_seen, a.id");
+            let mut st = c.prepare(&sql)?;
+            let mut rows = st.query(rusqlite::params_from_iter(args.iter()))?;
+            let mut n = 0;
+            while let Some(r) = rows.next()? {
+                let url: Option<String> = r.get(2)?;
+                let split = |s: Option<String>| -> Vec<String> {
+                    s.map(|s| s.split('\n').map(str::to_string).collect())
+                        .unwrap_or_default()
+                };
+                let mut urls = split(r.get(14)?);
+                if let Some(u) = &url {
+                    if !urls.contains(u) {
+                        urls.insert(0, u.clone());
+                    }
+                }
+                let row = ArticleRow {
+                    id: r.get(0)?,
+                    story_id: r.get::<_, Option<i64>>(1)?.unwrap_or(r.get(0)?),
+                    outlet: url.as_deref().and_then(outlet_of),
+                    url,
+                    urls,
+                    feed: r.get(3)?,
+                    feeds: split(r.get(15)?),
+                    title: r.get(4)?,
+                    author: r.get(5)?,
+                    published: r.get(6)?,
+                    first_seen: r.get(7)?,
+                    lang: r.get(8)?,
+                    summary: r.get(9)?,
+                    text: r.get(10)?,
+                    text_source: r.get(11)?,
+                    extraction: r.get(12)?,
+                    places: Vec::new(),
+                    content_hash: r.get(13)?,
+                };
+                if let Err(e) = f(row) {
+                    io_err = Some(e);
+                    break;
+                }
+                n += 1;
+            }
+            Ok(n)
+        })?;
+        match io_err {
+            Some(e) => Err(StoreError::Io {
+                path: self.path.clone(),
+                what: "writing the export failed",
+                source: e,
+            }),
+            None => Ok(n),
+        }
+    }
+
+    /// Health of every feed that has a row, configured or not.
+    pub fn feed_health(&self) -> Result<Vec<FeedHealth>, StoreError> {
+        self.with(|c| {
+            let mut st = c.prepare(
+                "SELECT f.name, f.url, f.last_success, f.last_error, f.consecutive_failures,
+                        (SELECT count(DISTINCT s.article_id) FROM sightings s WHERE s.feed_id = f.id)
+                 FROM feeds f ORDER BY f.name",
+            )?;
+            let rows = st.query_map([], |r| {
+                Ok(FeedHealth {
+                    name: r.get(0)?,
+                    url: r.get(1)?,
+                    last_success: r.get(2)?,
+                    last_error: r.get(3)?,
+                    consecutive_failures: r.get(4)?,
+                    articles: r.get(5)?,
+                })
+            })?;
+            rows.collect()
+        })
+    }
+
+    /// Runs SQLite's own integrity check; "ok" when healthy.
+    pub fn integrity_check(&self) -> Result<String, StoreError> {
+        self.with(|c| c.query_row("PRAGMA integrity_check", [], |r| r.get(0)))
+    }
+}
+
+/// The outlet of a URL: its host without `www.`.
+fn outlet_of(url: &str) -> Option<String> {
+    let host = url::Url::parse(url).ok()?.host_str()?.to_string();
+    Some(host.strip_prefix("www.").unwrap_or(&host).to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn feed(name: &str) -> FeedConfig {
+        FeedConfig {
+            name: name.into(),
+            url: url::Url::parse("https://example.org/feed").expect("url"),
+            lang: Some("ar".into()),
+            interval: std::time::Duration::from_secs(60),
+            scrape: true,
+            rules: Default::default(),
+        }
+    }
+
+    fn item(key: &str, guid: Option<&str>, title: &str) -> NewItem {
+        NewItem {
+            key: key.into(),
+            url: Some(key.into()),
+            original_url: Some(format!("{key}?utm_source=x")),
+            guid: guid.map(str::to_string),
+            title: Some(title.into()),
+            author: None,
+            published: None,
+            lang: Some("ar".into()),
+            summary: "ملخص الخبر".into(),
+            scrape: true,
+        }
+    }
+
+    #[test]
+    fn items_are_stored_once_with_sightings() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let store = Store::open(&dir.path().join("r.db")).expect("open");
+        let now = Utc::now();
+        let ids = store.sync_feeds(&[feed("a"), feed("b")], now).expect("sync");
+        let a = ids["a"];
+        let b = ids["b"];
+        let first = store
+            .ingest(a, &[item("https://x.org/1", Some("g1"), "الحسكة")], now)
+            .expect("ingest");
+        assert!(first[0].new);
+        // same GUID, different URL in the same feed: same article
+        let again = store
+            .ingest(a, &[item("https://x.org/1-changed", Some("g1"), "الحسكة")], now)
+            .expect("ingest");
+        assert_eq!(again[0].article_id, first[0].article_id);
+        assert!(!again[0].new);
+        // same URL from another feed: same article, second feed recorded
+        let other = store
+            .ingest(b, &[item("https://x.org/1", None, "الحسكة — تحديث")], now)
+            .expect("ingest");
+        assert_eq!(other[0].article_id, first[0].article_id);
+        let mut rows = Vec::new();
+        store
+            .for_each_article(&Filter::default(), |r| {
+                rows.push(r);
+                Ok(())
+            })
+            .expect("export");
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].feeds, vec!["a".to_string(), "b".to_string()]);
+        assert_eq!(rows[0].title.as_deref(), Some("الحسكة — تحديث"));
+        assert_eq!(rows[0].extraction, "pending");
+        assert_eq!(rows[0].urls.len(), 3, "{:?}", rows[0].urls);
+    }
+
+    #[test]
+    fn failed_extraction_keeps_feed_text_and_is_retried_later() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let store = Store::open(&dir.path().join("r.db")).expect("open");
+        let now = Utc::now();
+        let id = store.sync_feeds(&[feed("a")], now).expect("sync")["a"];
+        let art = store
+            .ingest(id, &[item("https://x.org/1", None, "t")], now)
+            .expect("ingest")[0]
+            .article_id;
+        assert_eq!(store.page_jobs(id, now, 10).expect("jobs").len(), 1);
+        store
+            .save_extraction(art, &PageResult::Failed { error: "HTTP 500".into() }, now)
+            .expect("save");
+        assert!(store.page_jobs(id, now, 10).expect("jobs").is_empty());
+        let later = now + chrono::Duration::hours(1);
+        assert_eq!(store.page_jobs(id, later, 10).expect("jobs").len(), 1);
+        let mut rows = Vec::new();
+        store
+            .for_each_article(&Filter::default(), |r| {
+                rows.push(r);
+                Ok(())
+            })
+            .expect("export");
+        assert_eq!(rows[0].text, "ملخص الخبر");
+        assert_eq!(rows[0].text_source, "feed");
+        assert_eq!(rows[0].extraction, "failed");
+    }
+}

@@ -1,0 +1,269 @@
+//! Schema and migrations. Migrations are append-only: a released step is
+//! never edited; a change is a new step. `PRAGMA user_version` counts the
+//! steps applied; `PRAGMA application_id` marks the file as rasad's.
+
+use std::io::Read;
+use std::path::Path;
+
+use rusqlite::Connection;
+
+use super::StoreError;
+
+/// "rsad" in ASCII: marks a database as ours.
+pub const APPLICATION_ID: i32 = 0x7273_6164;
+
+/// Every migration step, in order. Append only.
+pub(super) const MIGRATIONS: &[&str] = &[
+    // 1: feeds, articles, sightings
+    "CREATE TABLE feeds (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        url TEXT NOT NULL,
+        etag TEXT,
+        last_modified TEXT,
+        body_hash TEXT,
+        last_fetch TEXT,
+        last_success TEXT,
+        last_status TEXT,
+        last_error TEXT,
+        consecutive_failures INTEGER NOT NULL DEFAULT 0,
+        next_poll TEXT,
+        created TEXT NOT NULL
+    );
+    CREATE TABLE articles (
+        id INTEGER PRIMARY KEY,
+        story_id INTEGER,
+        key TEXT NOT NULL UNIQUE,
+        url TEXT,
+        feed_id INTEGER NOT NULL REFERENCES feeds(id),
+        guid TEXT,
+        title TEXT,
+        author TEXT,
+        published TEXT,
+        first_seen TEXT NOT NULL,
+        lang TEXT,
+        summary TEXT NOT NULL DEFAULT '',
+        text TEXT NOT NULL DEFAULT '',
+        text_source TEXT NOT NULL CHECK (text_source IN ('page', 'feed')),
+        extraction TEXT NOT NULL CHECK (extraction IN ('ok', 'failed', 'pending', 'skipped')),
+        extraction_attempts INTEGER NOT NULL DEFAULT 0,
+        extraction_error TEXT,
+        next_extraction TEXT,
+        content_hash TEXT NOT NULL,
+        revisions INTEGER NOT NULL DEFAULT 0,
+        updated TEXT NOT NULL
+    );
+    CREATE INDEX articles_first_seen ON articles(first_seen);
+    CREATE INDEX articles_feed_extraction ON articles(feed_id, extraction);
+    CREATE INDEX articles_content_hash ON articles(content_hash);
+    CREATE TABLE sightings (
+        article_id INTEGER NOT NULL REFERENCES articles(id),
+        feed_id INTEGER NOT NULL REFERENCES feeds(id),
+        url TEXT NOT NULL,
+        guid TEXT,
+        first_seen TEXT NOT NULL,
+        last_seen TEXT NOT NULL,
+        PRIMARY KEY (article_id, feed_id, url)
+    );
+    CREATE INDEX sightings_feed_guid ON sightings(feed_id, guid) WHERE guid IS NOT NULL;",
+];
+
+/// Refuses an existing file that is not an SQLite database, before SQLite
+/// gets a chance to write to it.
+pub(super) fn check_header(path: &Path) -> Result<(), StoreError> {
+    let mut file = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(source) => {
+            return Err(StoreError::Io {
+                path: path.to_path_buf(),
+                what: "cannot open the database",
+                source,
+            })
+        }
+    };
+    let mut head = [0u8; 16];
+    let mut n = 0;
+    while n < head.len() {
+        match file.read(&mut head[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(source) => {
+                return Err(StoreError::Io {
+                    path: path.to_path_buf(),
+                    what: "cannot read the database",
+                    source,
+                })
+            }
+        }
+    }
+    if n == 0 || &head[..n] == b"SQLite format 3\0" {
+        return Ok(());
+    }
+    Err(StoreError::Foreign {
+        path: path.to_path_buf(),
+        reason: "the file is not an SQLite database".into(),
+    })
+}
+
+/// Refuses an SQLite database that belongs to another program.
+pub(super) fn check_identity(conn: &Connection, path: &Path) -> Result<(), StoreError> {
+    let sql = |source| StoreError::Sqlite {
+        path: path.to_path_buf(),
+        source,
+    };
+    let foreign = |reason: String| StoreError::Foreign {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let app_id: i32 = conn
+        .query_row("PRAGMA application_id", [], |r| r.get(0))
+        .map_err(|e| match e {
+            rusqlite::Error::SqliteFailure(f, _)
+                if matches!(
+                    f.code,
+                    rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt
+                ) =>
+            {
+                foreign(format!("SQLite cannot read it: {e}"))
+            }
+            other => sql(other),
+        })?;
+    if app_id == APPLICATION_ID {
+        return Ok(());
+    }
+    if app_id != 0 {
+        return Err(foreign(format!("application_id is {app_id:#x}")));
+    }
+    let tables: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%'",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(sql)?;
+    if tables > 0 {
+        return Err(foreign(format!(
+            "it already holds {tables} tables of another program"
+        )));
+    }
+    Ok(())
+}
+
+/// Applies the missing migration steps, each in its own transaction.
+pub(super) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
+    migrate_to(conn, path, MIGRATIONS.len())
+}
+
+pub(super) fn migrate_to(
+    conn: &mut Connection,
+    path: &Path,
+    target: usize,
+) -> Result<(), StoreError> {
+    let sql = |source| StoreError::Sqlite {
+        path: path.to_path_buf(),
+        source,
+    };
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(sql)?;
+    let known = MIGRATIONS.len() as i64;
+    if version > known {
+        return Err(StoreError::TooNew {
+            path: path.to_path_buf(),
+            found: version,
+            known,
+        });
+    }
+    for (i, step) in MIGRATIONS
+        .iter()
+        .enumerate()
+        .take(target)
+        .skip(version as usize)
+    {
+        let tx = conn.transaction().map_err(sql)?;
+        tx.execute_batch(step).map_err(sql)?;
+        tx.pragma_update(None, "application_id", APPLICATION_ID)
+            .map_err(sql)?;
+        tx.pragma_update(None, "user_version", (i + 1) as i64)
+            .map_err(sql)?;
+        tx.commit().map_err(sql)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn schema_of(conn: &Connection) -> Vec<String> {
+        let mut st = conn
+            .prepare("SELECT sql FROM sqlite_schema WHERE sql IS NOT NULL ORDER BY name")
+            .expect("prepare");
+        st.query_map([], |r| r.get(0))
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("rows")
+    }
+
+    #[test]
+    fn every_old_version_migrates_to_the_fresh_schema() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let fresh_path = dir.path().join("fresh.db");
+        let mut fresh = Connection::open(&fresh_path).expect("open");
+        migrate(&mut fresh, &fresh_path).expect("migrate");
+        for start in 0..MIGRATIONS.len() {
+            let p = dir.path().join(format!("old{start}.db"));
+            let mut old = Connection::open(&p).expect("open");
+            migrate_to(&mut old, &p, start).expect("old version");
+            drop(old);
+            // reopen through the public path, as a newer rasad would
+            let store = super::super::Store::open(&p).expect("upgrade");
+            drop(store);
+            let upgraded = Connection::open(&p).expect("open");
+            assert_eq!(schema_of(&upgraded), schema_of(&fresh), "from version {start}");
+            let v: i64 = upgraded
+                .query_row("PRAGMA user_version", [], |r| r.get(0))
+                .expect("version");
+            assert_eq!(v, MIGRATIONS.len() as i64);
+        }
+    }
+
+    #[test]
+    fn newer_database_is_refused() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let p = dir.path().join("new.db");
+        let conn = Connection::open(&p).expect("open");
+        conn.pragma_update(None, "application_id", APPLICATION_ID)
+            .expect("id");
+        conn.pragma_update(None, "user_version", 999).expect("v");
+        drop(conn);
+        assert!(matches!(
+            super::super::Store::open(&p),
+            Err(StoreError::TooNew { .. })
+        ));
+    }
+
+    #[test]
+    fn foreign_files_are_refused_and_untouched() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let text = dir.path().join("notes.txt");
+        std::fs::write(&text, "الحسكة — not a database\n").expect("write");
+        let before = std::fs::read(&text).expect("read");
+        let err = super::super::Store::open(&text).err().expect("refused");
+        assert!(err.to_string().contains("not a rasad database"), "{err}");
+        assert_eq!(std::fs::read(&text).expect("read"), before);
+
+        let other = dir.path().join("other.db");
+        let conn = Connection::open(&other).expect("open");
+        conn.execute_batch("CREATE TABLE t (x); INSERT INTO t VALUES (1);")
+            .expect("create");
+        drop(conn);
+        let before = std::fs::read(&other).expect("read");
+        assert!(matches!(
+            super::super::Store::open(&other),
+            Err(StoreError::Foreign { .. })
+        ));
+        assert_eq!(std::fs::read(&other).expect("read"), before);
+    }
+}
