@@ -96,7 +96,10 @@ pub fn declared_in_document(bytes: &[u8]) -> Option<&'static Encoding> {
     let window = &bytes[..bytes.len().min(DECLARATION_WINDOW)];
     let lower: Vec<u8> = window.iter().map(u8::to_ascii_lowercase).collect();
     // XML prolog
-    let trimmed = lower.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(0);
+    let trimmed = lower
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(0);
     if lower[trimmed..].starts_with(b"<?xml") {
         let end = find(&lower[trimmed..], b"?>").map_or(lower.len(), |e| trimmed + e);
         let prolog = &lower[trimmed..end];
@@ -128,9 +131,7 @@ pub fn declared_in_document(bytes: &[u8]) -> Option<&'static Encoding> {
                     .unwrap_or(rest.len());
                 Some(&rest[..len])
             });
-            if let Some(enc) =
-                label.and_then(|l| label_to_encoding(&String::from_utf8_lossy(l)))
-            {
+            if let Some(enc) = label.and_then(|l| label_to_encoding(&String::from_utf8_lossy(l))) {
                 return Some(enc);
             }
         }
@@ -209,7 +210,8 @@ mod tests {
 
     #[test]
     fn detection_without_any_label() {
-        let text = format!("<p>{ARABIC}. {ARABIC}. قوات سوريا الديمقراطية في ريف الرقة الشمالي</p>");
+        let text =
+            format!("<p>{ARABIC}. {ARABIC}. قوات سوريا الديمقراطية في ريف الرقة الشمالي</p>");
         let d = decode(&cp1256(&text), None);
         assert_eq!(d.text, text);
         assert_eq!(d.source, "detected");

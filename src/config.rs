@@ -217,8 +217,7 @@ impl Config {
             )));
         }
         let bytes = std::fs::read(path).map_err(|e| issue(format!("cannot read: {e}")))?;
-        let text = String::from_utf8(bytes)
-            .map_err(|e| issue(format!("not UTF-8 text ({e})")))?;
+        let text = String::from_utf8(bytes).map_err(|e| issue(format!("not UTF-8 text ({e})")))?;
         Config::parse(&text, path)
     }
 
@@ -695,7 +694,10 @@ scrape = false
         let issue = &err.issues[0];
         assert_eq!(issue.line, Some(3), "{err}");
         assert!(err.to_string().contains("timeuot"), "{err}");
-        assert!(err.to_string().starts_with("/etc/rasad/feeds.toml:3"), "{err}");
+        assert!(
+            err.to_string().starts_with("/etc/rasad/feeds.toml:3"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -703,11 +705,26 @@ scrape = false
         let text = "[[feed]]\nname = \"A\"\nurl = \"not a url\"\n\n[[feed]]\nname = \"a\"\nurl = \"ftp://x.org/f\"\ninterval = \"10 parsecs\"\n\n[[feed]]\nname = \"B\"\nurl = \"https://b.org/\"\narticle_selector = \"div[\"\n";
         let err = parse(text).unwrap_err();
         let lines: Vec<_> = err.issues.iter().map(|i| (i.line, i.key.clone())).collect();
-        assert!(lines.contains(&(Some(3), Some("feed[1].url".into()))), "{err}");
-        assert!(lines.contains(&(Some(6), Some("feed[2].name".into()))), "{err}");
-        assert!(lines.contains(&(Some(7), Some("feed[2].url".into()))), "{err}");
-        assert!(lines.contains(&(Some(8), Some("feed[2].interval".into()))), "{err}");
-        assert!(lines.contains(&(Some(13), Some("feed[3].article_selector".into()))), "{err}");
+        assert!(
+            lines.contains(&(Some(3), Some("feed[1].url".into()))),
+            "{err}"
+        );
+        assert!(
+            lines.contains(&(Some(6), Some("feed[2].name".into()))),
+            "{err}"
+        );
+        assert!(
+            lines.contains(&(Some(7), Some("feed[2].url".into()))),
+            "{err}"
+        );
+        assert!(
+            lines.contains(&(Some(8), Some("feed[2].interval".into()))),
+            "{err}"
+        );
+        assert!(
+            lines.contains(&(Some(13), Some("feed[3].article_selector".into()))),
+            "{err}"
+        );
     }
 
     #[test]

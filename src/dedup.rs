@@ -7,8 +7,8 @@ use url::Url;
 
 /// Query parameters that only track where a click came from.
 const TRACKING_PARAMS: &[&str] = &[
-    "fbclid", "gclid", "dclid", "gclsrc", "msclkid", "yclid", "mc_cid", "mc_eid", "igshid",
-    "ref", "ref_src", "ref_url", "_ga", "_gl", "spm", "ocid", "cmpid", "share", "amp",
+    "fbclid", "gclid", "dclid", "gclsrc", "msclkid", "yclid", "mc_cid", "mc_eid", "igshid", "ref",
+    "ref_src", "ref_url", "_ga", "_gl", "spm", "ocid", "cmpid", "share", "amp",
 ];
 
 /// The canonical form of an article URL: lowercase scheme and host (the url
@@ -18,7 +18,7 @@ const TRACKING_PARAMS: &[&str] = &[
 pub fn canonical_url(url: &Url) -> Url {
     let mut u = url.clone();
     u.set_fragment(None);
-    let _ = u.set_port(None);
+    // (the url crate already drops default ports)
     if let Some(host) = u.host_str().map(str::to_string) {
         let mut h = host.as_str();
         for prefix in ["www.", "m.", "amp.", "mobile."] {

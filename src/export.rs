@@ -18,8 +18,24 @@ pub enum Format {
 
 /// CSV columns, in order: the fields of the data contract.
 pub const CSV_COLUMNS: &[&str] = &[
-    "id", "story_id", "url", "urls", "feed", "feeds", "outlet", "title", "author", "published",
-    "first_seen", "lang", "summary", "text", "text_source", "extraction", "places", "content_hash",
+    "id",
+    "story_id",
+    "url",
+    "urls",
+    "feed",
+    "feeds",
+    "outlet",
+    "title",
+    "author",
+    "published",
+    "first_seen",
+    "lang",
+    "summary",
+    "text",
+    "text_source",
+    "extraction",
+    "places",
+    "content_hash",
 ];
 
 /// Writes every article matching `filter` to `out`; returns how many.
@@ -124,8 +140,11 @@ mod tests {
     #[test]
     fn csv_quoting() {
         let mut out = Vec::new();
-        write_csv_record(&mut out, ["a", "ب,ج", "say \"hi\"", "two\nlines"].into_iter())
-            .expect("write");
+        write_csv_record(
+            &mut out,
+            ["a", "ب,ج", "say \"hi\"", "two\nlines"].into_iter(),
+        )
+        .expect("write");
         assert_eq!(
             String::from_utf8(out).expect("utf8"),
             "a,\"ب,ج\",\"say \"\"hi\"\"\",\"two\nlines\"\r\n"

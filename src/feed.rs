@@ -222,7 +222,11 @@ fn find_declaration(s: &str) -> Option<usize> {
 }
 
 fn looks_like_html(text: &str) -> bool {
-    let head: String = text.chars().take(1024).collect::<String>().to_ascii_lowercase();
+    let head: String = text
+        .chars()
+        .take(1024)
+        .collect::<String>()
+        .to_ascii_lowercase();
     let head = head.trim_start();
     head.starts_with("<!doctype html") || head.starts_with("<html")
 }
@@ -386,7 +390,14 @@ pub fn parse_date(raw: &str) -> Option<DateTime<Utc>> {
             return Some(d.and_utc());
         }
     }
-    for fmt in ["%Y-%m-%d", "%Y/%m/%d", "%d/%m/%Y", "%d %b %Y", "%a %d %b %Y", "%b %d %Y"] {
+    for fmt in [
+        "%Y-%m-%d",
+        "%Y/%m/%d",
+        "%d/%m/%Y",
+        "%d %b %Y",
+        "%a %d %b %Y",
+        "%b %d %Y",
+    ] {
         if let Ok(d) = NaiveDate::parse_from_str(&t, fmt) {
             return d.and_hms_opt(0, 0, 0).map(|d| d.and_utc());
         }
@@ -432,7 +443,10 @@ mod tests {
         let f = parse(xml, &base()).expect("parses");
         assert_eq!(f.items.len(), 1);
         let it = &f.items[0];
-        assert_eq!(it.url.as_ref().map(Url::as_str), Some("https://example.org/2025/11/a-1/"));
+        assert_eq!(
+            it.url.as_ref().map(Url::as_str),
+            Some("https://example.org/2025/11/a-1/")
+        );
         assert_eq!(it.title.as_deref(), Some("اشتباكات في ريف دير الزور"));
         assert_eq!(it.text, "قالت مصادر محلية إن اشتباكات اندلعت.");
         assert_eq!(it.guid.as_deref(), Some("p=101"));
@@ -456,7 +470,10 @@ mod tests {
             Some("https://example.org/a?x=1&y=2")
         );
         assert!(f.repaired.is_some());
-        assert_eq!(escape_stray_ampersands("a &amp; b &#1575; &#x627;"), "a &amp; b &#1575; &#x627;");
+        assert_eq!(
+            escape_stray_ampersands("a &amp; b &#1575; &#x627;"),
+            "a &amp; b &#1575; &#x627;"
+        );
     }
 
     #[test]

@@ -174,7 +174,8 @@ fn is_public_v6(ip: Ipv6Addr) -> bool {
     if ip.is_unspecified() || ip.is_loopback() || ip.is_multicast() {
         return false;
     }
-    let embedded_v4 = |hi: u16, lo: u16| Ipv4Addr::new((hi >> 8) as u8, hi as u8, (lo >> 8) as u8, lo as u8);
+    let embedded_v4 =
+        |hi: u16, lo: u16| Ipv4Addr::new((hi >> 8) as u8, hi as u8, (lo >> 8) as u8, lo as u8);
     match s[0] {
         0xfe80..=0xfebf => false,                        // link-local
         0xfec0..=0xfeff => false,                        // site-local (deprecated)
@@ -310,10 +311,12 @@ impl Fetcher {
         validators: Option<&Validators>,
     ) -> Result<FetchOutcome, FetchError> {
         let shown = url.to_string();
-        self.guard.check_url(url).map_err(|reason| FetchError::Blocked {
-            url: shown.clone(),
-            reason,
-        })?;
+        self.guard
+            .check_url(url)
+            .map_err(|reason| FetchError::Blocked {
+                url: shown.clone(),
+                reason,
+            })?;
         let host = url.host_str().unwrap_or_default().to_string();
         let _permits = self.limiter.acquire(&host).await;
 
@@ -324,7 +327,11 @@ impl Fetcher {
         };
         headers.insert(header::ACCEPT, HeaderValue::from_static(accept));
         if let Some(v) = validators {
-            if let Some(etag) = v.etag.as_deref().and_then(|e| HeaderValue::from_str(e).ok()) {
+            if let Some(etag) = v
+                .etag
+                .as_deref()
+                .and_then(|e| HeaderValue::from_str(e).ok())
+            {
                 headers.insert(header::IF_NONE_MATCH, etag);
             }
             if let Some(lm) = v
@@ -474,7 +481,12 @@ mod tests {
         ] {
             assert!(!is_public(ip(a)), "{a} must not be public");
         }
-        for a in ["1.1.1.1", "93.184.216.34", "2606:4700::1111", "2002:0101:0101::"] {
+        for a in [
+            "1.1.1.1",
+            "93.184.216.34",
+            "2606:4700::1111",
+            "2002:0101:0101::",
+        ] {
             assert!(is_public(ip(a)), "{a} is public");
         }
     }

@@ -6,6 +6,7 @@
 
 pub mod charset;
 pub mod config;
+pub mod daemon;
 pub mod dedup;
 pub mod export;
 pub mod extract;

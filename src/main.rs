@@ -18,10 +18,20 @@ use rasad::pipeline::Pipeline;
 use rasad::store::{Filter, Store};
 
 #[derive(Parser)]
-#[command(name = "rasad", version, about = "Watches news feeds, fetches full article text, keeps it in SQLite")]
+#[command(
+    name = "rasad",
+    version,
+    about = "Watches news feeds, fetches full article text, keeps it in SQLite"
+)]
 struct Cli {
     /// Config file.
-    #[arg(short = 'c', long = "config", env = "RASAD_CONFIG", default_value = "feeds.toml", global = true)]
+    #[arg(
+        short = 'c',
+        long = "config",
+        env = "RASAD_CONFIG",
+        default_value = "feeds.toml",
+        global = true
+    )]
     config: PathBuf,
     /// Database file (overrides the config's `db`).
     #[arg(long, global = true)]
@@ -38,6 +48,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// The daemon: poll every feed when due, until SIGTERM or SIGINT.
+    Run,
     /// One pass over all (or the named) feeds now, due or not, then exit.
     Poll {
         /// Poll only this feed (by name); may be repeated.
@@ -106,7 +118,11 @@ fn init_logging(verbose: u8, quiet: bool) {
     let filter = std::env::var("RUST_LOG")
         .ok()
         .and_then(|s| s.parse::<Targets>().ok())
-        .unwrap_or_else(|| Targets::new().with_default(LevelFilter::WARN).with_target("rasad", level));
+        .unwrap_or_else(|| {
+            Targets::new()
+                .with_default(LevelFilter::WARN)
+                .with_target("rasad", level)
+        });
     let fmt = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
         .with_target(false)
@@ -118,6 +134,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::CheckConfig => check_config(&cli.config),
         Command::Poll { ref feeds } => poll(&cli, feeds),
+        Command::Run => run_daemon(&cli),
         Command::Export {
             format,
             ref since,
@@ -170,7 +187,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Feeds => {
             let store = open_store_for_reading(&cli)?;
             let mut out = std::io::stdout().lock();
-            writeln!(out, "{:<40} {:<22} {:>6} {:>5}  LAST ERROR", "FEED", "LAST SUCCESS", "ITEMS", "FAILS")?;
+            writeln!(
+                out,
+                "{:<40} {:<22} {:>6} {:>5}  LAST ERROR",
+                "FEED", "LAST SUCCESS", "ITEMS", "FAILS"
+            )?;
             for h in store.feed_health()? {
                 writeln!(
                     out,
@@ -223,9 +244,51 @@ fn open_store_for_reading(cli: &Cli) -> Result<Store> {
         None => PathBuf::from("rasad.db"),
     };
     if !path.exists() {
-        bail!("{}: no database yet; run `rasad poll` first", path.display());
+        bail!(
+            "{}: no database yet; run `rasad poll` first",
+            path.display()
+        );
     }
     Ok(Store::open(&path)?)
+}
+
+/// Opens the store and builds the pipeline for `config`.
+fn pipeline(cli: &Cli, config: Config) -> Result<Arc<Pipeline>> {
+    let db = config.db_path(cli.db.as_deref());
+    let store = Store::open(&db)?;
+    let fetcher = Fetcher::new(&config.fetch).map_err(anyhow::Error::msg)?;
+    Ok(Arc::new(Pipeline {
+        config: Arc::new(config),
+        fetcher: Arc::new(fetcher),
+        store: Arc::new(store),
+    }))
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
+fn run_daemon(cli: &Cli) -> Result<ExitCode> {
+    let config = load_config(&cli.config)?;
+    let pipeline = pipeline(cli, config)?;
+    let rt = runtime()?;
+    rt.block_on(async {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .context("cannot listen for SIGTERM")?;
+        let shutdown = async move {
+            tokio::select! {
+                _ = term.recv() => tracing::info!("SIGTERM received"),
+                _ = tokio::signal::ctrl_c() => tracing::info!("SIGINT received"),
+            }
+        };
+        rasad::daemon::run(pipeline, shutdown)
+            .await
+            .map_err(anyhow::Error::msg)
+    })?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn poll(cli: &Cli, only: &[String]) -> Result<ExitCode> {
@@ -245,19 +308,8 @@ fn poll(cli: &Cli, only: &[String]) -> Result<ExitCode> {
             .cloned()
             .collect()
     };
-    let db = config.db_path(cli.db.as_deref());
-    let store = Store::open(&db)?;
-    let fetcher = Fetcher::new(&config.fetch).map_err(anyhow::Error::msg)?;
-    let pipeline = Arc::new(Pipeline {
-        config: Arc::new(config),
-        fetcher: Arc::new(fetcher),
-        store: Arc::new(store),
-    });
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
-    let summary = runtime
+    let pipeline = pipeline(cli, config)?;
+    let summary = runtime()?
         .block_on(pipeline.poll_feeds(&feeds))
         .map_err(anyhow::Error::msg)?;
     println!(
@@ -272,7 +324,12 @@ fn poll(cli: &Cli, only: &[String]) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn extract(url: Option<&str>, json: bool, out_dir: Option<&Path>, files: &[PathBuf]) -> Result<ExitCode> {
+fn extract(
+    url: Option<&str>,
+    json: bool,
+    out_dir: Option<&Path>,
+    files: &[PathBuf],
+) -> Result<ExitCode> {
     let url = url
         .map(url::Url::parse)
         .transpose()
@@ -305,7 +362,8 @@ fn extract(url: Option<&str>, json: bool, out_dir: Option<&Path>, files: &[PathB
         if let Some(dir) = out_dir {
             let stem = file.file_stem().unwrap_or(file.as_os_str());
             let target = dir.join(stem).with_extension("txt");
-            std::fs::write(&target, text).with_context(|| format!("cannot write {}", target.display()))?;
+            std::fs::write(&target, text)
+                .with_context(|| format!("cannot write {}", target.display()))?;
         } else if json {
             let obj = serde_json::json!({
                 "file": file.display().to_string(),

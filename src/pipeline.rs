@@ -34,7 +34,10 @@ const MAX_PAGES_PER_FEED: usize = 500;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FeedOutcome {
     /// Fetched and parsed; `new` articles among `items`.
-    Fresh { items: usize, new: usize },
+    Fresh {
+        items: usize,
+        new: usize,
+    },
     /// 304, or a body identical to the last one.
     NotModified,
     Failed(String),
@@ -51,6 +54,21 @@ pub struct PollSummary {
     pub pages_failed: usize,
 }
 
+impl PollSummary {
+    pub fn add(&mut self, r: &FeedReport) {
+        match r.outcome {
+            FeedOutcome::Fresh { new, .. } => {
+                self.feeds_ok += 1;
+                self.new_articles += new;
+            }
+            FeedOutcome::NotModified => self.feeds_not_modified += 1,
+            FeedOutcome::Failed(_) => self.feeds_failed += 1,
+        }
+        self.pages_ok += r.pages_ok;
+        self.pages_failed += r.pages_failed;
+    }
+}
+
 /// Everything a pass needs, shared by all its tasks.
 pub struct Pipeline {
     pub config: Arc<Config>,
@@ -58,10 +76,12 @@ pub struct Pipeline {
     pub store: Arc<Store>,
 }
 
-#[derive(Default)]
-struct PageCounts {
-    ok: AtomicUsize,
-    failed: AtomicUsize,
+/// The result of one feed's pass, pages included.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedReport {
+    pub outcome: FeedOutcome,
+    pub pages_ok: usize,
+    pub pages_failed: usize,
 }
 
 /// Runs `f` on the store off the async threads.
@@ -77,35 +97,33 @@ async fn blocking<T: Send + 'static>(
 }
 
 impl Pipeline {
+    /// Makes sure every feed has its row; returns the ids by name.
+    pub async fn sync_feeds(&self, feeds: &[FeedConfig]) -> Result<HashMap<String, i64>, String> {
+        let list = feeds.to_vec();
+        blocking(&self.store, move |s| s.sync_feeds(&list, Utc::now())).await
+    }
+
     /// One pass over `feeds`, all at once; concurrency is bounded by the
     /// fetcher's global and per-host limits.
     pub async fn poll_feeds(self: &Arc<Self>, feeds: &[FeedConfig]) -> Result<PollSummary, String> {
-        let list = feeds.to_vec();
-        let ids: HashMap<String, i64> =
-            blocking(&self.store, move |s| s.sync_feeds(&list, Utc::now())).await?;
+        let ids = self.sync_feeds(feeds).await?;
         let total = feeds.len();
         let show_progress = std::io::stderr().is_terminal() && total > 0;
-        let pages = Arc::new(PageCounts::default());
         let mut tasks = tokio::task::JoinSet::new();
         for f in feeds {
-            let Some(&id) = ids.get(&f.name) else { continue };
+            let Some(&id) = ids.get(&f.name) else {
+                continue;
+            };
             let me = self.clone();
             let f = f.clone();
-            let pages = pages.clone();
-            let span = tracing::info_span!("feed", feed = %f.name, url = %f.url);
-            tasks.spawn(async move { me.poll_feed(&f, id, &pages).await }.instrument(span));
+            tasks.spawn(async move { me.poll_feed(&f, id).await });
         }
         let mut summary = PollSummary::default();
         let mut done = 0;
         while let Some(res) = tasks.join_next().await {
             done += 1;
             match res {
-                Ok(FeedOutcome::Fresh { new, .. }) => {
-                    summary.feeds_ok += 1;
-                    summary.new_articles += new;
-                }
-                Ok(FeedOutcome::NotModified) => summary.feeds_not_modified += 1,
-                Ok(FeedOutcome::Failed(_)) => summary.feeds_failed += 1,
+                Ok(report) => summary.add(&report),
                 Err(e) => {
                     warn!(error = %e, "a feed task crashed");
                     summary.feeds_failed += 1;
@@ -120,30 +138,43 @@ impl Pipeline {
         if show_progress {
             let _ = write!(std::io::stderr().lock(), "\r\x1b[2K");
         }
-        summary.pages_ok = pages.ok.load(Ordering::Relaxed);
-        summary.pages_failed = pages.failed.load(Ordering::Relaxed);
         Ok(summary)
     }
 
-    async fn poll_feed(&self, feed: &FeedConfig, feed_id: i64, pages: &PageCounts) -> FeedOutcome {
-        let outcome = self.fetch_and_store(feed, feed_id).await;
-        match &outcome {
-            FeedOutcome::Failed(reason) => {
-                warn!(reason = %reason, "feed failed");
-                let reason = reason.clone();
-                if let Err(e) =
-                    blocking(&self.store, move |s| s.record_failure(feed_id, &reason, Utc::now())).await
-                {
-                    warn!(error = %e, "cannot record the failure");
+    /// Fetches, parses and stores one feed, then fetches its pending pages.
+    /// Every failure is recorded on the feed's row or the article's.
+    pub async fn poll_feed(&self, feed: &FeedConfig, feed_id: i64) -> FeedReport {
+        let span = tracing::info_span!("feed", feed = %feed.name, url = %feed.url);
+        async {
+            let outcome = self.fetch_and_store(feed, feed_id).await;
+            match &outcome {
+                FeedOutcome::Failed(reason) => {
+                    warn!(reason = %reason, "feed failed");
+                    let reason = reason.clone();
+                    if let Err(e) = blocking(&self.store, move |s| {
+                        s.record_failure(feed_id, &reason, Utc::now())
+                    })
+                    .await
+                    {
+                        warn!(error = %e, "cannot record the failure");
+                    }
                 }
+                FeedOutcome::Fresh { items, new } => info!(items, new, "feed stored"),
+                FeedOutcome::NotModified => info!("feed not modified"),
             }
-            FeedOutcome::Fresh { items, new } => info!(items, new, "feed stored"),
-            FeedOutcome::NotModified => info!("feed not modified"),
+            let (pages_ok, pages_failed) = if feed.scrape {
+                self.fetch_pages(feed, feed_id).await
+            } else {
+                (0, 0)
+            };
+            FeedReport {
+                outcome,
+                pages_ok,
+                pages_failed,
+            }
         }
-        if feed.scrape {
-            self.fetch_pages(feed, feed_id, pages).await;
-        }
-        outcome
+        .instrument(span)
+        .await
     }
 
     async fn fetch_and_store(&self, feed: &FeedConfig, feed_id: i64) -> FeedOutcome {
@@ -152,7 +183,11 @@ impl Pipeline {
                 Ok(v) => v,
                 Err(e) => return FeedOutcome::Failed(e),
             };
-        let fetched = match self.fetcher.get(&feed.url, Kind::Feed, Some(&validators)).await {
+        let fetched = match self
+            .fetcher
+            .get(&feed.url, Kind::Feed, Some(&validators))
+            .await
+        {
             Ok(FetchOutcome::NotModified) => {
                 return self.success(feed_id, "not_modified", None).await;
             }
@@ -193,11 +228,11 @@ impl Pipeline {
             .map(|it| new_item(it, feed_id, lang.as_deref(), feed.scrape))
             .collect();
         let count = items.len();
-        let ingested = match blocking(&self.store, move |s| s.ingest(feed_id, &items, Utc::now())).await
-        {
-            Ok(i) => i,
-            Err(e) => return FeedOutcome::Failed(e),
-        };
+        let ingested =
+            match blocking(&self.store, move |s| s.ingest(feed_id, &items, Utc::now())).await {
+                Ok(i) => i,
+                Err(e) => return FeedOutcome::Failed(e),
+            };
         let new = ingested.iter().filter(|i| i.new).count();
         match self
             .success(feed_id, "ok", Some((fetched.validators, hash)))
@@ -231,7 +266,7 @@ impl Pipeline {
 
     /// Fetches and extracts the pages of this feed's pending articles, and of
     /// failed ones whose retry time has come.
-    async fn fetch_pages(&self, feed: &FeedConfig, feed_id: i64, counts: &PageCounts) {
+    async fn fetch_pages(&self, feed: &FeedConfig, feed_id: i64) -> (usize, usize) {
         let jobs = match blocking(&self.store, move |s| {
             s.page_jobs(feed_id, Utc::now(), MAX_PAGES_PER_FEED)
         })
@@ -240,9 +275,12 @@ impl Pipeline {
             Ok(j) => j,
             Err(e) => {
                 warn!(error = %e, "cannot list pages to fetch");
-                return;
+                return (0, 0);
             }
         };
+        let ok_count = AtomicUsize::new(0);
+        let failed_count = AtomicUsize::new(0);
+        let (ok_count, failed_count) = (&ok_count, &failed_count);
         let concurrency = self.config.fetch.max_per_host.max(1) * 2;
         futures_util::stream::iter(jobs)
             .for_each_concurrent(concurrency, |job| async move {
@@ -253,16 +291,24 @@ impl Pipeline {
                     span.in_scope(|| warn!(error = %error, "page failed; feed text kept"));
                 }
                 let id = job.article_id;
-                match blocking(&self.store, move |s| s.save_extraction(id, &result, Utc::now())).await {
-                    Ok(()) if ok => counts.ok.fetch_add(1, Ordering::Relaxed),
-                    Ok(()) => counts.failed.fetch_add(1, Ordering::Relaxed),
+                match blocking(&self.store, move |s| {
+                    s.save_extraction(id, &result, Utc::now())
+                })
+                .await
+                {
+                    Ok(()) if ok => ok_count.fetch_add(1, Ordering::Relaxed),
+                    Ok(()) => failed_count.fetch_add(1, Ordering::Relaxed),
                     Err(e) => {
                         warn!(error = %e, "cannot save the extraction");
-                        counts.failed.fetch_add(1, Ordering::Relaxed)
+                        failed_count.fetch_add(1, Ordering::Relaxed)
                     }
                 };
             })
             .await;
+        (
+            ok_count.load(Ordering::Relaxed),
+            failed_count.load(Ordering::Relaxed),
+        )
     }
 
     async fn fetch_page(&self, feed: &FeedConfig, job: &PageJob) -> PageResult {
@@ -281,7 +327,11 @@ impl Pipeline {
                     error: format!("{url}: unexpected 304"),
                 }
             }
-            Err(e) => return PageResult::Failed { error: e.to_string() },
+            Err(e) => {
+                return PageResult::Failed {
+                    error: e.to_string(),
+                }
+            }
         };
         let rules = feed.rules.clone();
         let http_charset = fetched

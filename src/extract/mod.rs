@@ -35,25 +35,81 @@ pub enum ExtractError {
 
 /// Elements never part of an article body.
 const SKIP_TAGS: &[&str] = &[
-    "script", "style", "noscript", "template", "svg", "canvas", "nav", "footer", "aside",
-    "form", "iframe", "button", "select", "input", "textarea", "menu", "object", "embed",
-    "head", "title", "meta", "link", "figure", "video", "audio", "map",
+    "script", "style", "noscript", "template", "svg", "canvas", "nav", "footer", "aside", "form",
+    "iframe", "button", "select", "input", "textarea", "menu", "object", "embed", "head", "title",
+    "meta", "link", "figure", "video", "audio", "map",
 ];
 
 /// Elements that start a new line in the text.
 const BLOCK_TAGS: &[&str] = &[
-    "p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote",
-    "pre", "table", "tr", "section", "article", "header", "dd", "dt", "dl", "hr", "main",
-    "figcaption", "address", "td", "th",
+    "p",
+    "div",
+    "br",
+    "li",
+    "ul",
+    "ol",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "blockquote",
+    "pre",
+    "table",
+    "tr",
+    "section",
+    "article",
+    "header",
+    "dd",
+    "dt",
+    "dl",
+    "hr",
+    "main",
+    "figcaption",
+    "address",
+    "td",
+    "th",
 ];
 
 /// class/id fragments that mark boilerplate blocks.
 const BOILERPLATE_HINTS: &[&str] = &[
-    "share", "sharing", "social", "related", "comment", "sidebar", "widget", "newsletter",
-    "breadcrumb", "navigation", "navbar", "menu", "footer", "advert", "promo", "subscribe",
-    "cookie", "popup", "modal", "author-box", "author-bio", "tags", "tag-list", "post-meta",
-    "entry-meta", "jp-relatedposts", "sharedaddy", "yarpp", "read-more", "readmore",
-    "more-stories", "recommended", "outbrain", "taboola", "print", "pagination",
+    "share",
+    "sharing",
+    "social",
+    "related",
+    "comment",
+    "sidebar",
+    "widget",
+    "newsletter",
+    "breadcrumb",
+    "navigation",
+    "navbar",
+    "menu",
+    "footer",
+    "advert",
+    "promo",
+    "subscribe",
+    "cookie",
+    "popup",
+    "modal",
+    "author-box",
+    "author-bio",
+    "tags",
+    "tag-list",
+    "post-meta",
+    "entry-meta",
+    "jp-relatedposts",
+    "sharedaddy",
+    "yarpp",
+    "read-more",
+    "readmore",
+    "more-stories",
+    "recommended",
+    "outbrain",
+    "taboola",
+    "print",
+    "pagination",
 ];
 
 /// Lines that are boilerplate wherever they appear (Arabic, Kurdish, English).
@@ -90,7 +146,11 @@ const KNOWN_SELECTORS: &[&str] = &[
 
 /// Extracts the article body from `html`. `url` is the page's address (for
 /// future per-site behaviour); `rules` are the feed's site rules.
-pub fn extract(html: &str, _url: Option<&Url>, rules: &SiteRules) -> Result<Extracted, ExtractError> {
+pub fn extract(
+    html: &str,
+    _url: Option<&Url>,
+    rules: &SiteRules,
+) -> Result<Extracted, ExtractError> {
     let doc = Html::parse_document(html);
     let mut removed: HashSet<ego_tree::NodeId> = HashSet::new();
     for sel in rules.remove.iter().filter_map(|s| Selector::parse(s).ok()) {
@@ -109,18 +169,28 @@ pub fn extract(html: &str, _url: Option<&Url>, rules: &SiteRules) -> Result<Extr
             .map(|e| ctx.render(e, false))
             .max_by_key(|t| t.chars().count());
         if let Some(text) = best.filter(|t| t.chars().count() >= MIN_BODY_CHARS) {
-            return Ok(Extracted { title, text, method: "rule" });
+            return Ok(Extracted {
+                title,
+                text,
+                method: "rule",
+            });
         }
     }
     for s in KNOWN_SELECTORS {
-        let Ok(sel) = Selector::parse(s) else { continue };
+        let Ok(sel) = Selector::parse(s) else {
+            continue;
+        };
         let best = doc
             .select(&sel)
             .filter(|e| !ctx.is_boilerplate(e))
             .map(|e| ctx.render(e, true))
             .max_by_key(|t| t.chars().count());
         if let Some(text) = best.filter(|t| t.chars().count() >= MIN_BODY_CHARS * 2) {
-            return Ok(Extracted { title, text, method: "known" });
+            return Ok(Extracted {
+                title,
+                text,
+                method: "known",
+            });
         }
     }
     let root = ctx.best_scored(&doc).ok_or(ExtractError::NoBody)?;
@@ -128,7 +198,11 @@ pub fn extract(html: &str, _url: Option<&Url>, rules: &SiteRules) -> Result<Extr
     if text.chars().count() < MIN_BODY_CHARS {
         return Err(ExtractError::NoBody);
     }
-    Ok(Extracted { title, text, method: "scored" })
+    Ok(Extracted {
+        title,
+        text,
+        method: "scored",
+    })
 }
 
 /// Plain text of an HTML fragment (a feed's summary or content).
@@ -182,7 +256,8 @@ impl Ctx<'_> {
             return false;
         }
         BOILERPLATE_HINTS.iter().any(|h| hint.contains(h))
-            || v.attr("role").is_some_and(|r| matches!(r, "navigation" | "complementary" | "banner"))
+            || v.attr("role")
+                .is_some_and(|r| matches!(r, "navigation" | "complementary" | "banner"))
     }
 
     fn skip(&self, e: &ElementRef, hints: bool) -> bool {
@@ -211,7 +286,9 @@ impl Ctx<'_> {
             match child.value() {
                 Node::Text(t) => out.push_str(t),
                 Node::Element(el) => {
-                    let Some(e) = ElementRef::wrap(child) else { continue };
+                    let Some(e) = ElementRef::wrap(child) else {
+                        continue;
+                    };
                     if self.skip(&e, hints) {
                         continue;
                     }
@@ -234,7 +311,11 @@ impl Ctx<'_> {
         let p = Selector::parse("p, pre, blockquote").ok()?;
         let mut scores: std::collections::HashMap<ego_tree::NodeId, f64> = Default::default();
         for para in doc.select(&p) {
-            if para.ancestors().filter_map(ElementRef::wrap).any(|a| self.skip(&a, true)) {
+            if para
+                .ancestors()
+                .filter_map(ElementRef::wrap)
+                .any(|a| self.skip(&a, true))
+            {
                 continue;
             }
             let text: String = para.text().collect();
@@ -259,10 +340,7 @@ impl Ctx<'_> {
                 parent = pn.parent();
             }
         }
-        let best = scores
-            .into_iter()
-            .max_by(|a, b| a.1.total_cmp(&b.1))?
-            .0;
+        let best = scores.into_iter().max_by(|a, b| a.1.total_cmp(&b.1))?.0;
         doc.tree.get(best).and_then(ElementRef::wrap)
     }
 }
@@ -334,14 +412,21 @@ mod tests {
     #[test]
     fn empty_page_has_no_body() {
         assert_eq!(
-            extract("<html><body><nav>x</nav></body></html>", None, &SiteRules::default()),
+            extract(
+                "<html><body><nav>x</nav></body></html>",
+                None,
+                &SiteRules::default()
+            ),
             Err(ExtractError::NoBody)
         );
     }
 
     #[test]
     fn fragments() {
-        assert_eq!(fragment_text("<p>Hesekê &amp; Qamişlo</p><p>Kobanî</p>"), "Hesekê & Qamişlo\nKobanî");
+        assert_eq!(
+            fragment_text("<p>Hesekê &amp; Qamişlo</p><p>Kobanî</p>"),
+            "Hesekê & Qamişlo\nKobanî"
+        );
         assert_eq!(fragment_text("  plain   text "), "plain text");
     }
 }

@@ -112,13 +112,8 @@ pub struct Ingested {
 /// A page extraction result for [`Store::save_extraction`].
 #[derive(Debug, Clone)]
 pub enum PageResult {
-    Ok {
-        text: String,
-        title: Option<String>,
-    },
-    Failed {
-        error: String,
-    },
+    Ok { text: String, title: Option<String> },
+    Failed { error: String },
 }
 
 /// An article whose page should be fetched.
@@ -201,9 +196,12 @@ impl Store {
         conn.busy_timeout(std::time::Duration::from_secs(10))
             .map_err(sql)?;
         schema::check_identity(&conn, path)?;
-        conn.pragma_update(None, "journal_mode", "WAL").map_err(sql)?;
-        conn.pragma_update(None, "synchronous", "NORMAL").map_err(sql)?;
-        conn.pragma_update(None, "foreign_keys", "ON").map_err(sql)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(sql)?;
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(sql)?;
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(sql)?;
         let mut conn = conn;
         schema::migrate(&mut conn, path)?;
         Ok(Store {
@@ -246,7 +244,9 @@ impl Store {
                     params![f.name, f.url.as_str(), ts(now)],
                 )?;
                 let id: i64 =
-                    tx.query_row("SELECT id FROM feeds WHERE name = ?1", [&f.name], |r| r.get(0))?;
+                    tx.query_row("SELECT id FROM feeds WHERE name = ?1", [&f.name], |r| {
+                        r.get(0)
+                    })?;
                 ids.insert(f.name.clone(), id);
             }
             tx.commit()?;
@@ -346,16 +346,26 @@ impl Store {
                 };
                 let (article_id, new) = match existing {
                     Some(id) => {
-                        // An outlet that edits its item updates the article.
+                        // Another sighting may know what the first did not.
+                        tx.execute(
+                            "UPDATE articles SET published = COALESCE(published, ?2),
+                                    author = COALESCE(author, ?3), title = COALESCE(title, ?4),
+                                    lang = COALESCE(lang, ?5)
+                             WHERE id = ?1 AND (published IS NULL OR author IS NULL OR title IS NULL
+                                                OR lang IS NULL)",
+                            params![id, it.published.map(ts), it.author, it.title, it.lang],
+                        )?;
+                        // The outlet that published the item edited it: update, count the revision.
                         tx.execute(
                             "UPDATE articles SET
-                               title = COALESCE(?2, title),
-                               summary = CASE WHEN ?3 <> '' THEN ?3 ELSE summary END,
-                               text = CASE WHEN text_source = 'feed' AND ?3 <> '' THEN ?3 ELSE text END,
-                               revisions = revisions + 1, updated = ?4
-                             WHERE id = ?1 AND (COALESCE(title, '') <> COALESCE(?2, title, '')
-                                                OR (?3 <> '' AND summary <> ?3))",
-                            params![id, it.title, it.summary, now_s],
+                               title = COALESCE(?3, title),
+                               summary = CASE WHEN ?4 <> '' THEN ?4 ELSE summary END,
+                               text = CASE WHEN text_source = 'feed' AND ?4 <> '' THEN ?4 ELSE text END,
+                               revisions = revisions + 1, updated = ?5
+                             WHERE id = ?1 AND feed_id = ?2
+                               AND (COALESCE(title, '') <> COALESCE(?3, title, '')
+                                    OR (?4 <> '' AND summary <> ?4))",
+                            params![id, feed_id, it.title, it.summary, now_s],
                         )?;
                         (id, false)
                     }
@@ -644,7 +654,9 @@ mod tests {
         let dir = tempfile::tempdir().expect("tmp");
         let store = Store::open(&dir.path().join("r.db")).expect("open");
         let now = Utc::now();
-        let ids = store.sync_feeds(&[feed("a"), feed("b")], now).expect("sync");
+        let ids = store
+            .sync_feeds(&[feed("a"), feed("b")], now)
+            .expect("sync");
         let a = ids["a"];
         let b = ids["b"];
         let first = store
@@ -653,13 +665,17 @@ mod tests {
         assert!(first[0].new);
         // same GUID, different URL in the same feed: same article
         let again = store
-            .ingest(a, &[item("https://x.org/1-changed", Some("g1"), "الحسكة")], now)
+            .ingest(
+                a,
+                &[item("https://x.org/1-changed", Some("g1"), "الحسكة")],
+                now,
+            )
             .expect("ingest");
         assert_eq!(again[0].article_id, first[0].article_id);
         assert!(!again[0].new);
         // same URL from another feed: same article, second feed recorded
         let other = store
-            .ingest(b, &[item("https://x.org/1", None, "الحسكة — تحديث")], now)
+            .ingest(b, &[item("https://x.org/1", None, "الحسكة — نسخة")], now)
             .expect("ingest");
         assert_eq!(other[0].article_id, first[0].article_id);
         let mut rows = Vec::new();
@@ -671,7 +687,24 @@ mod tests {
             .expect("export");
         assert_eq!(rows.len(), 1);
         assert_eq!(rows[0].feeds, vec!["a".to_string(), "b".to_string()]);
-        assert_eq!(rows[0].title.as_deref(), Some("الحسكة — تحديث"));
+        // another feed's title is not an edit by the outlet
+        assert_eq!(rows[0].title.as_deref(), Some("الحسكة"));
+        // the outlet's own edit is
+        store
+            .ingest(
+                a,
+                &[item("https://x.org/1", Some("g1"), "الحسكة — تحديث")],
+                now,
+            )
+            .expect("ingest");
+        let mut titles = Vec::new();
+        store
+            .for_each_article(&Filter::default(), |r| {
+                titles.push(r.title);
+                Ok(())
+            })
+            .expect("export");
+        assert_eq!(titles, vec![Some("الحسكة — تحديث".to_string())]);
         assert_eq!(rows[0].extraction, "pending");
         assert_eq!(rows[0].urls.len(), 3, "{:?}", rows[0].urls);
     }
@@ -688,7 +721,13 @@ mod tests {
             .article_id;
         assert_eq!(store.page_jobs(id, now, 10).expect("jobs").len(), 1);
         store
-            .save_extraction(art, &PageResult::Failed { error: "HTTP 500".into() }, now)
+            .save_extraction(
+                art,
+                &PageResult::Failed {
+                    error: "HTTP 500".into(),
+                },
+                now,
+            )
             .expect("save");
         assert!(store.page_jobs(id, now, 10).expect("jobs").is_empty());
         let later = now + chrono::Duration::hours(1);

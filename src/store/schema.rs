@@ -221,7 +221,11 @@ mod tests {
             let store = super::super::Store::open(&p).expect("upgrade");
             drop(store);
             let upgraded = Connection::open(&p).expect("open");
-            assert_eq!(schema_of(&upgraded), schema_of(&fresh), "from version {start}");
+            assert_eq!(
+                schema_of(&upgraded),
+                schema_of(&fresh),
+                "from version {start}"
+            );
             let v: i64 = upgraded
                 .query_row("PRAGMA user_version", [], |r| r.get(0))
                 .expect("version");

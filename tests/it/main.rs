@@ -1,0 +1,536 @@
+//! End-to-end tests: the real `rasad` binary against a real HTTP server on
+//! loopback and a database in a temp folder.
+
+mod server;
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::process::{Command, Output};
+
+use encoding_rs::WINDOWS_1256;
+use serde_json::Value;
+use server::{Route, TestServer, Tripwire};
+
+/// Runs the real binary in `dir` with `args`.
+fn rasad(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_rasad"))
+        .current_dir(dir)
+        .args(args)
+        .env_remove("RASAD_CONFIG")
+        .env_remove("RUST_LOG")
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run rasad")
+}
+
+fn text(o: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+fn ok(o: Output) -> String {
+    let (out, err) = text(&o);
+    assert!(
+        o.status.success(),
+        "rasad failed: {}\nstdout:\n{out}\nstderr:\n{err}",
+        o.status
+    );
+    out
+}
+
+fn cp1256(s: &str) -> Vec<u8> {
+    let (bytes, _, unmappable) = WINDOWS_1256.encode(s);
+    assert!(!unmappable, "test text must fit windows-1256");
+    bytes.into_owned()
+}
+
+const P1: &str = "قالت مصادر محلية لنورث برس إن اشتباكات اندلعت مساء الأحد بين قوات سوريا الديمقراطية ومسلحين في ريف دير الزور الشرقي، ما أدى إلى مقتل شخصين وإصابة ثلاثة آخرين.";
+const P2: &str = "وأضافت المصادر أن القوات استقدمت تعزيزات عسكرية إلى بلدة ذيبان، وفرضت حظراً للتجوال حتى إشعار آخر، فيما لم يصدر أي تعليق رسمي حتى الآن.";
+const P3: &str = "وفي مدينة الحسكة، قال مسؤول في الإدارة الذاتية إن محطة علوك لا تزال متوقفة عن العمل منذ أسبوعين، ما يهدد أكثر من مليون شخص بالعطش.";
+const EN1: &str = "Residents of Qamishli said on Sunday that prices of bread and fuel had risen sharply after the closure of the Semalka crossing with the Kurdistan Region.";
+const EN2: &str = "Local officials in Hasakah told reporters that the administration was negotiating with traders to keep bakeries supplied through the winter months.";
+const KU1: &str = "Li Kobanê û Serêkaniyê, malbatên koçber dibêjin ku alîkariya mirovî ya ku gihîştiye kampan têrê nake û zivistan nêzîk dibe.";
+
+/// A WordPress-like article page with the boilerplate the extractor must drop.
+fn page(title: &str, paragraphs: &[&str], meta_charset: Option<&str>) -> String {
+    let meta = meta_charset
+        .map(|c| format!("<meta http-equiv=\"Content-Type\" content=\"text/html; charset={c}\">"))
+        .unwrap_or_default();
+    let body: String = paragraphs.iter().map(|p| format!("<p>{p}</p>\n")).collect();
+    format!(
+        "<!DOCTYPE html><html dir=\"rtl\"><head>{meta}<title>{title}</title></head><body>\
+<header><nav><ul><li><a href=\"/\">الرئيسية</a></li><li><a href=\"/c\">أخبار</a></li></ul></nav></header>\
+<main><article><h1 class=\"entry-title\">{title}</h1><div class=\"entry-content\">\n{body}\
+<div class=\"sharedaddy\"><h3>شارك هذا:</h3><a href=\"#\">فيسبوك</a></div>\
+<p>التعليقات مغلقة، ولكن تركبكس وبينغبكس مفتوحة.</p></div></article>\
+<aside class=\"related\"><h3>أخبار ذات صلة</h3><ul><li><a href=\"/x\">خبر آخر عن الرقة</a></li></ul></aside></main>\
+<footer>جميع الحقوق محفوظة © 2025</footer></body></html>"
+    )
+}
+
+fn rss_item(title: &str, link: &str, guid: &str, desc: &str) -> String {
+    format!(
+        "<item><title>{title}</title><link>{link}</link><guid isPermaLink=\"false\">{guid}</guid>\
+<pubDate>Mon, 03 Nov 2025 10:00:00 +0300</pubDate><description><![CDATA[<p>{desc}</p>]]></description></item>"
+    )
+}
+
+struct World {
+    dir: tempfile::TempDir,
+    server: TestServer,
+    tripwire: Tripwire,
+}
+
+impl World {
+    fn export(&self) -> Vec<Value> {
+        let out = ok(rasad(self.dir.path(), &["export", "--format", "jsonl"]));
+        out.lines()
+            .map(|l| serde_json::from_str(l).expect("jsonl line"))
+            .collect()
+    }
+}
+
+/// Serves RSS 2.0, Atom, JSON Feed, two windows-1256 feeds and a broken one.
+fn world() -> World {
+    let dir = tempfile::tempdir().expect("tmp");
+    let server = TestServer::start("127.0.0.1");
+    let tripwire = Tripwire::start("127.0.1.1");
+    let s = &server;
+    let secret = format!("http://{}/secret", tripwire.addr);
+
+    // RSS 2.0: a good page, a page that fails, a non-public link, a redirect to one.
+    let rss = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss version=\"2.0\"><channel><title>نورث برس</title><link>{}</link>{}{}{}{}</channel></rss>",
+        s.url("/"),
+        rss_item("اشتباكات في ريف دير الزور", "/news/1/?utm_source=rss", "np-1", "اشتباكات في ريف دير الزور الشرقي"),
+        rss_item("انقطاع المياه في الحسكة", &s.url("/news/2"), "np-2", "نص الخلاصة من الموجز فقط"),
+        rss_item("رابط داخلي", &secret, "np-3", "رابط إلى عنوان غير عام"),
+        rss_item("تحويل", &s.url("/redirect"), "np-4", "تحويل إلى عنوان غير عام"),
+    );
+    s.route(
+        "/rss.xml",
+        Route::ok("application/rss+xml", rss).header("etag", "\"v1\""),
+    );
+    s.route(
+        "/news/1/",
+        Route::ok(
+            "text/html; charset=utf-8",
+            page("اشتباكات في ريف دير الزور", &[P1, P2], None),
+        ),
+    );
+    s.route("/news/2", Route::status(500));
+    s.route("/redirect", Route::status(302).header("location", &secret));
+
+    // Atom with Last-Modified.
+    let atom = format!(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?><feed xmlns=\"http://www.w3.org/2005/Atom\"><title>Hawar</title><id>urn:hawar</id><updated>2025-11-03T10:00:00Z</updated>\
+<entry><id>urn:hawar:1</id><title>Bread prices rise in Qamishli</title><link rel=\"alternate\" href=\"{}\"/><updated>2025-11-03T10:00:00Z</updated><summary>Prices rise</summary></entry>\
+<entry><id>urn:hawar:2</id><title>Kobanê</title><link rel=\"alternate\" href=\"/ku/1\"/><updated>2025-11-03T11:00:00Z</updated><summary>Kobanê</summary></entry></feed>",
+        s.url("/en/1")
+    );
+    s.route(
+        "/atom.xml",
+        Route::ok("application/atom+xml", atom)
+            .header("last-modified", "Mon, 03 Nov 2025 10:00:00 GMT"),
+    );
+    s.route(
+        "/en/1",
+        Route::ok(
+            "text/html",
+            page("Bread prices rise in Qamishli", &[EN1, EN2], None),
+        ),
+    );
+    s.route(
+        "/ku/1",
+        Route::ok(
+            "text/html; charset=utf-8",
+            page("Kobanê", &[KU1, KU1], None),
+        ),
+    );
+
+    // JSON Feed, the same article as RSS item 1 under a tracking URL: stored once.
+    let json = format!(
+        r#"{{"version":"https://jsonfeed.org/version/1.1","title":"JSON","items":[{{"id":"j1","url":"{}","title":"اشتباكات في ريف دير الزور","content_html":"<p>x</p>"}},{{"id":"j2","url":"{}","title":"Hasakah water","content_text":"Water cuts"}}]}}"#,
+        s.url("/news/1/?utm_source=json&fbclid=abc"),
+        s.url("/en/2"),
+    );
+    s.route("/feed.json", Route::ok("application/feed+json", json));
+    s.route(
+        "/en/2",
+        Route::ok("text/html", page("Hasakah water", &[EN2, EN1], None)),
+    );
+
+    // windows-1256, charset only in the HTTP header (feed and page).
+    let ar_header = format!(
+        "<rss version=\"2.0\"><channel><title>عنب بلدي</title>{}</channel></rss>",
+        rss_item("محطة علوك متوقفة", &s.url("/ar/1"), "ab-1", "محطة علوك")
+    );
+    s.route(
+        "/ar-header.xml",
+        Route::ok("text/xml; charset=windows-1256", cp1256(&ar_header)),
+    );
+    s.route(
+        "/ar/1",
+        Route::ok(
+            "text/html; charset=windows-1256",
+            cp1256(&page("محطة علوك متوقفة", &[P3, P1], None)),
+        ),
+    );
+
+    // windows-1256, charset only in the XML prolog / the page's meta.
+    let ar_prolog = format!(
+        "<?xml version=\"1.0\" encoding=\"windows-1256\"?><rss version=\"2.0\"><channel><title>دير الزور 24</title>{}</channel></rss>",
+        rss_item("تعزيزات عسكرية إلى ذيبان", &s.url("/ar/2"), "dz-1", "تعزيزات")
+    );
+    s.route(
+        "/ar-prolog.xml",
+        Route::ok("application/xml", cp1256(&ar_prolog)),
+    );
+    s.route(
+        "/ar/2",
+        Route::ok(
+            "text/html",
+            cp1256(&page(
+                "تعزيزات عسكرية إلى ذيبان",
+                &[P2, P3],
+                Some("windows-1256"),
+            )),
+        ),
+    );
+
+    // A malformed feed.
+    s.route(
+        "/broken.xml",
+        Route::ok(
+            "application/rss+xml",
+            "<rss version=\"2.0\"><channel><title>x</title><item><title>a</title></channel>",
+        ),
+    );
+
+    let config = format!(
+        r#"db = "rasad.db"
+[defaults]
+interval = "30m"
+[fetch]
+timeout = "10s"
+max_per_host = 4
+allow_networks = ["127.0.0.0/24"]
+
+[[feed]]
+name = "North Press"
+url = "{}"
+lang = "ar"
+
+[[feed]]
+name = "Hawar"
+url = "{}"
+
+[[feed]]
+name = "JSON"
+url = "{}"
+
+[[feed]]
+name = "Enab header"
+url = "{}"
+lang = "ar"
+
+[[feed]]
+name = "DEZ prolog"
+url = "{}"
+lang = "ar"
+
+[[feed]]
+name = "Broken"
+url = "{}"
+"#,
+        s.url("/rss.xml"),
+        s.url("/atom.xml"),
+        s.url("/feed.json"),
+        s.url("/ar-header.xml"),
+        s.url("/ar-prolog.xml"),
+        s.url("/broken.xml"),
+    );
+    std::fs::write(dir.path().join("feeds.toml"), config).expect("config");
+    World {
+        dir,
+        server,
+        tripwire,
+    }
+}
+
+fn by_title(rows: &[Value]) -> HashMap<String, Value> {
+    rows.iter()
+        .map(|r| {
+            (
+                r["title"].as_str().unwrap_or_default().to_string(),
+                r.clone(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn poll_twice_then_export() {
+    let w = world();
+    let out = ok(rasad(w.dir.path(), &["poll"]));
+    assert!(out.contains("5 ok"), "{out}");
+    assert!(out.contains("1 failed"), "{out}");
+
+    let rows = w.export();
+    let titles = by_title(&rows);
+    // 4 RSS + 2 Atom + 1 new JSON + 1 + 1 windows-1256; JSON's first item is RSS item 1 again.
+    assert_eq!(rows.len(), 9, "{rows:#?}");
+    assert_eq!(titles.len(), 9, "each item once");
+
+    let a1 = &titles["اشتباكات في ريف دير الزور"];
+    assert_eq!(a1["text"], format!("{P1}\n{P2}"));
+    assert_eq!(a1["text_source"], "page");
+    assert_eq!(a1["extraction"], "ok");
+    assert_eq!(a1["url"], w.server.url("/news/1"));
+    let mut feeds: Vec<&str> = a1["feeds"]
+        .as_array()
+        .expect("feeds")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    feeds.sort();
+    assert_eq!(feeds, ["JSON", "North Press"]);
+    assert_eq!(a1["urls"].as_array().expect("urls").len(), 3, "{a1:#}");
+    assert_eq!(a1["published"], "2025-11-03T07:00:00Z");
+    assert_eq!(a1["lang"], "ar");
+    assert_eq!(a1["story_id"], a1["id"]);
+    assert_eq!(a1["places"], serde_json::json!([]));
+
+    // A page that returns 500 keeps the feed's own text, marked failed.
+    let a2 = &titles["انقطاع المياه في الحسكة"];
+    assert_eq!(a2["text"], "نص الخلاصة من الموجز فقط");
+    assert_eq!(a2["text_source"], "feed");
+    assert_eq!(a2["extraction"], "failed");
+
+    // Non-public link and redirect: stored, refused, never contacted.
+    for t in ["رابط داخلي", "تحويل"] {
+        assert_eq!(titles[t]["extraction"], "failed", "{t}");
+    }
+    assert_eq!(w.tripwire.hits(), 0, "a request reached 127.0.1.1");
+    assert_eq!(w.server.requests_for("/redirect").len(), 1);
+
+    assert_eq!(
+        titles["Bread prices rise in Qamishli"]["text"],
+        format!("{EN1}\n{EN2}")
+    );
+    assert_eq!(titles["Kobanê"]["text"], format!("{KU1}\n{KU1}"));
+    assert_eq!(
+        titles["Kobanê"]["url"],
+        w.server.url("/ku/1"),
+        "relative link resolved"
+    );
+    assert_eq!(titles["Hasakah water"]["text"], format!("{EN2}\n{EN1}"));
+
+    // windows-1256 feeds and pages come out as correct Arabic.
+    let h = &titles["محطة علوك متوقفة"];
+    assert_eq!(h["text"], format!("{P3}\n{P1}"));
+    let p = &titles["تعزيزات عسكرية إلى ذيبان"];
+    assert_eq!(p["text"], format!("{P2}\n{P3}"));
+    assert_eq!(p["summary"], "تعزيزات");
+
+    // The broken feed is reported with its reason; the others were not hurt.
+    let feeds_out = ok(rasad(w.dir.path(), &["feeds"]));
+    let broken = feeds_out
+        .lines()
+        .find(|l| l.starts_with("Broken"))
+        .expect("row");
+    assert!(
+        broken.contains("malformed") || broken.contains("not a feed"),
+        "{broken}"
+    );
+
+    // Second poll: conditional GET answered with 304, nothing new.
+    let out = ok(rasad(w.dir.path(), &["poll"]));
+    assert!(out.contains("new articles: 0"), "{out}");
+    let rss = w.server.requests_for("/rss.xml");
+    assert_eq!(rss.len(), 2);
+    assert_eq!(
+        rss[1].headers.get("if-none-match").map(String::as_str),
+        Some("\"v1\"")
+    );
+    assert_eq!(rss[1].status, 304);
+    let atom = w.server.requests_for("/atom.xml");
+    assert_eq!(
+        atom[1].headers.get("if-modified-since").map(String::as_str),
+        Some("Mon, 03 Nov 2025 10:00:00 GMT")
+    );
+    assert_eq!(atom[1].status, 304);
+    assert!(rss[0]
+        .headers
+        .get("user-agent")
+        .is_some_and(|u| u.starts_with("rasad/")));
+    // Failed pages wait for their backoff; good pages are not fetched again.
+    assert_eq!(w.server.requests_for("/news/2").len(), 1);
+    assert_eq!(w.server.requests_for("/en/1").len(), 1);
+    assert_eq!(w.export().len(), 9);
+    assert_eq!(w.tripwire.hits(), 0);
+}
+
+#[test]
+fn unchanged_body_without_validators_is_not_parsed_again() {
+    let w = world();
+    ok(rasad(w.dir.path(), &["poll", "--feed", "JSON"]));
+    let out = ok(rasad(w.dir.path(), &["poll", "--feed", "JSON"]));
+    assert!(out.contains("0 ok, 1 not modified"), "{out}");
+    assert_eq!(w.server.requests_for("/feed.json").len(), 2);
+}
+
+#[test]
+fn export_csv_and_filters() {
+    let w = world();
+    ok(rasad(w.dir.path(), &["poll"]));
+    let csv = ok(rasad(
+        w.dir.path(),
+        &["export", "--format", "csv", "--feed", "Hawar"],
+    ));
+    let mut lines = csv.split("\r\n");
+    let header = lines.next().expect("header");
+    assert!(
+        header.starts_with("id,story_id,url,urls,feed,feeds,outlet,title"),
+        "{header}"
+    );
+    assert_eq!(csv.matches("Hawar").count(), 4, "{csv}"); // feed, feeds for two rows
+    let out_file = w.dir.path().join("out.jsonl");
+    ok(rasad(
+        w.dir.path(),
+        &[
+            "export",
+            "--until",
+            "2000-01-01",
+            "-o",
+            out_file.to_str().expect("path"),
+        ],
+    ));
+    assert_eq!(std::fs::read_to_string(&out_file).expect("file"), "");
+    let all = ok(rasad(
+        w.dir.path(),
+        &[
+            "export",
+            "--since",
+            "2025-11-03T11:00:00Z",
+            "--feed",
+            "Hawar",
+        ],
+    ));
+    assert_eq!(all.lines().count(), 1, "{all}");
+}
+
+#[test]
+fn check_config_reports_bad_key_with_line() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = dir.path().join("feeds.toml");
+    std::fs::write(
+        &path,
+        "[defaults]\ninterval = \"15m\"\n\n[[feed]]\nname = \"نورث برس\"\nurl = \"https://npasyria.com/feed/\"\nlnag = \"ar\"\n",
+    )
+    .expect("write");
+    let o = rasad(dir.path(), &["check-config"]);
+    assert!(!o.status.success());
+    let (_, err) = text(&o);
+    assert!(err.contains("feeds.toml:7"), "{err}");
+    assert!(err.contains("lnag"), "{err}");
+
+    std::fs::write(
+        &path,
+        "[[feed]]\nname = \"a\"\nurl = \"https://a.org/\"\ninterval = \"soon\"\n[[feed]]\nname = \"a\"\nurl = \"::\"\n",
+    )
+    .expect("write");
+    let o = rasad(dir.path(), &["check-config"]);
+    assert!(!o.status.success());
+    let (_, err) = text(&o);
+    assert!(
+        err.contains("feeds.toml:4: key `feed[1].interval`"),
+        "{err}"
+    );
+    assert!(err.contains("feeds.toml:6: key `feed[2].name`"), "{err}");
+    assert!(err.contains("feeds.toml:7: key `feed[2].url`"), "{err}");
+
+    // poll refuses to start on an invalid file, naming it
+    let o = rasad(dir.path(), &["poll"]);
+    assert!(!o.status.success());
+    assert!(text(&o).1.contains("feeds.toml:4"));
+}
+
+#[test]
+fn shipped_config_is_valid() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = ok(rasad(root, &["check-config", "-c", "feeds.toml"]));
+    assert!(out.contains("ok"), "{out}");
+}
+
+#[test]
+fn foreign_database_is_refused_untouched() {
+    let w = world();
+    let db = w.dir.path().join("rasad.db");
+    std::fs::write(&db, b"this is not a database at all").expect("write");
+    let o = rasad(w.dir.path(), &["poll"]);
+    assert!(!o.status.success());
+    assert!(
+        text(&o).1.contains("not a rasad database"),
+        "{}",
+        text(&o).1
+    );
+    assert_eq!(
+        std::fs::read(&db).expect("read"),
+        b"this is not a database at all"
+    );
+    assert!(
+        w.server.requests().is_empty(),
+        "nothing fetched before the database was checked"
+    );
+}
+
+#[test]
+fn daemon_polls_and_stops_cleanly_on_sigterm() {
+    let w = world();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rasad"))
+        .current_dir(w.dir.path())
+        .args(["run", "-q"])
+        .env_remove("RASAD_CONFIG")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start daemon");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    // Wait until the first pass has fetched the pages of every feed.
+    while w.server.requests_for("/ar/2").is_empty() || w.server.requests_for("/en/2").is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "daemon did not poll in time"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let pid = child.id().to_string();
+    let killed = Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    let status = loop {
+        if let Some(s) = child.try_wait().expect("wait") {
+            break s;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "daemon did not stop in time"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let mut err = String::new();
+    if let Some(mut e) = child.stderr.take() {
+        use std::io::Read;
+        let _ = e.read_to_string(&mut err);
+    }
+    assert!(status.success(), "daemon exit {status}: {err}");
+    let rows = w.export();
+    assert_eq!(rows.len(), 9);
+    assert_eq!(w.tripwire.hits(), 0);
+}
