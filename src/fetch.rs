@@ -505,4 +505,24 @@ mod tests {
         let u = Url::parse("file:///etc/passwd").expect("url");
         assert!(g.check_url(&u).is_err());
     }
+
+    #[tokio::test]
+    async fn names_resolving_to_loopback_are_refused() {
+        use std::str::FromStr;
+        let refuse = GuardedResolver {
+            guard: AddressGuard::default(),
+        };
+        let name = Name::from_str("localhost").expect("name");
+        let err = refuse.resolve(name).await.err().expect("refused");
+        assert!(err.to_string().contains("non-public"), "{err}");
+        let allow = GuardedResolver {
+            guard: AddressGuard::new(vec!["127.0.0.0/8".parse().expect("net")]),
+        };
+        let name = Name::from_str("localhost").expect("name");
+        let addrs: Vec<SocketAddr> = allow.resolve(name).await.expect("allowed").collect();
+        assert!(
+            addrs.iter().all(|a| a.ip().is_loopback() && a.is_ipv4()),
+            "{addrs:?}"
+        );
+    }
 }

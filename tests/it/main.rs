@@ -534,3 +534,84 @@ fn daemon_polls_and_stops_cleanly_on_sigterm() {
     assert_eq!(rows.len(), 9);
     assert_eq!(w.tripwire.hits(), 0);
 }
+
+fn gzip(data: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    enc.write_all(data).expect("gzip");
+    enc.finish().expect("gzip")
+}
+
+#[test]
+fn byte_caps_hold_after_decompression_and_redirects_are_limited() {
+    let w = world();
+    let s = &w.server;
+    // A feed that inflates from ~30 KB to 30 MiB, over the 20 MiB feed cap.
+    let mut bomb = b"<rss version=\"2.0\"><channel><title>bomb</title>".to_vec();
+    bomb.extend(std::iter::repeat_n(b' ', 30 * 1024 * 1024));
+    let bomb = gzip(&bomb);
+    assert!(bomb.len() < 100 * 1024);
+    s.route(
+        "/bomb.xml",
+        Route::ok("application/rss+xml", bomb).header("content-encoding", "gzip"),
+    );
+    // A page that inflates past the 5 MiB page cap, and a chain of 6 redirects.
+    let mut page_bomb = b"<html><body><p>".to_vec();
+    page_bomb.extend(std::iter::repeat_n(b'a', 6 * 1024 * 1024));
+    s.route(
+        "/bomb.html",
+        Route::ok("text/html", gzip(&page_bomb)).header("content-encoding", "gzip"),
+    );
+    for i in 0..6 {
+        s.route(
+            &format!("/hop{i}"),
+            Route::status(302).header("location", &format!("/hop{}", i + 1)),
+        );
+    }
+    s.route(
+        "/hop6",
+        Route::ok("text/html", page("hops", &[P1, P2], None)),
+    );
+    // Five redirects are fine.
+    s.route("/five0", Route::status(301).header("location", "/hop2"));
+    let rss = format!(
+        "<rss version=\"2.0\"><channel><title>t</title>{}{}{}</channel></rss>",
+        rss_item(
+            "bomb page",
+            &s.url("/bomb.html"),
+            "b1",
+            "feed text of the bomb"
+        ),
+        rss_item("six hops", &s.url("/hop0"), "h6", "feed text of six hops"),
+        rss_item(
+            "five hops",
+            &s.url("/five0"),
+            "h5",
+            "feed text of five hops"
+        ),
+    );
+    s.route("/hostile.xml", Route::ok("application/rss+xml", rss));
+    let config = format!(
+        "[fetch]\nallow_networks = [\"127.0.0.0/24\"]\n[[feed]]\nname = \"bomb\"\nurl = \"{}\"\n[[feed]]\nname = \"hostile\"\nurl = \"{}\"\n",
+        s.url("/bomb.xml"),
+        s.url("/hostile.xml")
+    );
+    std::fs::write(w.dir.path().join("feeds.toml"), config).expect("config");
+    let out = ok(rasad(w.dir.path(), &["poll"]));
+    assert!(out.contains("1 ok, 0 not modified, 1 failed"), "{out}");
+    let titles = by_title(&w.export());
+    assert_eq!(titles["bomb page"]["extraction"], "failed");
+    assert_eq!(titles["bomb page"]["text"], "feed text of the bomb");
+    assert_eq!(titles["six hops"]["extraction"], "failed");
+    assert_eq!(titles["five hops"]["extraction"], "ok");
+    assert_eq!(titles["five hops"]["text"], format!("{P1}\n{P2}"));
+    let feeds_out = ok(rasad(w.dir.path(), &["feeds"]));
+    let bomb_row = feeds_out
+        .lines()
+        .find(|l| l.starts_with("bomb"))
+        .expect("row");
+    assert!(
+        bomb_row.contains("larger than the 20971520-byte limit"),
+        "{bomb_row}"
+    );
+}
