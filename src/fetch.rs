@@ -430,19 +430,22 @@ fn classify(url: &str, e: &reqwest::Error) -> FetchError {
     }
 }
 
-/// "outer: inner: innermost" for an error and its sources.
+/// The causes of a reqwest error, "inner: innermost", without reqwest's
+/// outer "error sending request for url (…)", which repeats the URL.
 fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut out = e.to_string();
+    let mut parts: Vec<String> = Vec::new();
     let mut source = e.source();
     while let Some(s) = source {
         let text = s.to_string();
-        if !out.contains(&text) {
-            out.push_str(": ");
-            out.push_str(&text);
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
         }
         source = s.source();
     }
-    out
+    if parts.is_empty() {
+        return e.to_string();
+    }
+    parts.join(": ")
 }
 
 #[cfg(test)]

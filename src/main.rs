@@ -102,6 +102,14 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
+            let broken_pipe = e.chain().any(|c| {
+                c.downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            });
+            if broken_pipe {
+                // `rasad export | head`: the reader is gone, nothing to report
+                return ExitCode::SUCCESS;
+            }
             eprintln!("rasad: {e:#}");
             ExitCode::FAILURE
         }
