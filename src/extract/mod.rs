@@ -1,28 +1,38 @@
-//! Article extraction: page HTML → clean body text.
+//! Article extraction: page HTML → clean body text and metadata.
 //!
 //! Owns: site rules (`article_selector` / `remove` from feeds.toml) first,
-//! then a general content-scoring extractor; removal of navigation, share,
-//! related and comment blocks and known boilerplate lines. A pure function
-//! of (html, url, rules): no I/O, so it is fast to test and to benchmark.
+//! then a general content-scoring extractor (text and link density,
+//! paragraph clustering, class/id hints, sibling merging, conditional
+//! cleaning of the chosen block), with the page's JSON-LD `articleBody` as a
+//! check on recall; removal of boilerplate lines in Arabic, Kurdish and
+//! English. A pure function of (html, url, rules): no I/O.
 
-use std::collections::HashSet;
+mod depth;
+mod hints;
+mod score;
 
-use ego_tree::NodeRef;
-use scraper::{ElementRef, Html, Node, Selector};
+use scraper::{Html, Selector};
 use url::Url;
 
 use crate::config::SiteRules;
 
-/// Shortest body (in characters) that counts as an extracted article.
-const MIN_BODY_CHARS: usize = 80;
+pub use score::Analysis;
+
+/// Shortest body (in non-space characters) that counts as an article.
+const MIN_BODY_CHARS: usize = 60;
 
 /// The result of extracting one page.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Extracted {
     pub title: Option<String>,
-    /// Body text: one paragraph per line.
+    pub author: Option<String>,
+    /// Publication time as the page states it (ISO 8601 where the page uses it).
+    pub published: Option<String>,
+    /// Language from `<html lang>` or meta tags.
+    pub lang: Option<String>,
+    /// Body text: one paragraph, heading or list item per line.
     pub text: String,
-    /// Which method found the body: `rule`, `known`, `scored`.
+    /// Which method found the body: `rule`, `scored`, `json-ld`.
     pub method: &'static str,
 }
 
@@ -33,175 +43,54 @@ pub enum ExtractError {
     NoBody,
 }
 
-/// Elements never part of an article body.
-const SKIP_TAGS: &[&str] = &[
-    "script", "style", "noscript", "template", "svg", "canvas", "nav", "footer", "aside", "form",
-    "iframe", "button", "select", "input", "textarea", "menu", "object", "embed", "head", "title",
-    "meta", "link", "figure", "video", "audio", "map",
-];
-
-/// Elements that start a new line in the text.
-const BLOCK_TAGS: &[&str] = &[
-    "p",
-    "div",
-    "br",
-    "li",
-    "ul",
-    "ol",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "blockquote",
-    "pre",
-    "table",
-    "tr",
-    "section",
-    "article",
-    "header",
-    "dd",
-    "dt",
-    "dl",
-    "hr",
-    "main",
-    "figcaption",
-    "address",
-    "td",
-    "th",
-];
-
-/// class/id fragments that mark boilerplate blocks.
-const BOILERPLATE_HINTS: &[&str] = &[
-    "share",
-    "sharing",
-    "social",
-    "related",
-    "comment",
-    "sidebar",
-    "widget",
-    "newsletter",
-    "breadcrumb",
-    "navigation",
-    "navbar",
-    "menu",
-    "footer",
-    "advert",
-    "promo",
-    "subscribe",
-    "cookie",
-    "popup",
-    "modal",
-    "author-box",
-    "author-bio",
-    "tags",
-    "tag-list",
-    "post-meta",
-    "entry-meta",
-    "jp-relatedposts",
-    "sharedaddy",
-    "yarpp",
-    "read-more",
-    "readmore",
-    "more-stories",
-    "recommended",
-    "outbrain",
-    "taboola",
-    "print",
-    "pagination",
-];
-
-/// Lines that are boilerplate wherever they appear (Arabic, Kurdish, English).
-const BOILERPLATE_LINES: &[&str] = &[
-    "التعليقات مغلقة",
-    "اقرأ أيضا",
-    "اقرأ أيضاً",
-    "إقرأ أيضا",
-    "اقرأ المزيد",
-    "شارك هذا",
-    "شارك المقال",
-    "تابعونا على",
-    "جميع الحقوق محفوظة",
-    "Comments are closed",
-    "Read also",
-    "Read more",
-    "Share this",
-    "All rights reserved",
-    "Bixwîne",
-    "Herwiha bixwînin",
-];
-
-/// Known article containers, tried in order when no site rule applies.
-const KNOWN_SELECTORS: &[&str] = &[
-    "[itemprop=\"articleBody\"]",
-    ".entry-content",
-    ".post-content",
-    ".article-content",
-    ".article-body",
-    ".story-body",
-    ".td-post-content",
-    "article",
-];
-
-/// Extracts the article body from `html`. `url` is the page's address (for
-/// future per-site behaviour); `rules` are the feed's site rules.
+/// Extracts the article from `html`. `url` is the page's address; `rules`
+/// are the feed's site rules.
 pub fn extract(
     html: &str,
     _url: Option<&Url>,
     rules: &SiteRules,
 ) -> Result<Extracted, ExtractError> {
-    let doc = Html::parse_document(html);
-    let mut removed: HashSet<ego_tree::NodeId> = HashSet::new();
-    for sel in rules.remove.iter().filter_map(|s| Selector::parse(s).ok()) {
-        removed.extend(doc.select(&sel).map(|e| e.id()));
-    }
-    let title = page_title(&doc);
-    let ctx = Ctx { removed: &removed };
+    let html = depth::limit_depth(html);
+    let doc = Html::parse_document(&html);
+    let meta = Meta::read(&doc);
+    let analysis = Analysis::new(&doc, rules);
+    let mut found: Option<(String, &'static str)> = None;
 
     if let Some(sel) = rules
         .article_selector
         .as_deref()
         .and_then(|s| Selector::parse(s).ok())
     {
-        let best = doc
+        found = doc
             .select(&sel)
-            .map(|e| ctx.render(e, false))
-            .max_by_key(|t| t.chars().count());
-        if let Some(text) = best.filter(|t| t.chars().count() >= MIN_BODY_CHARS) {
-            return Ok(Extracted {
-                title,
-                text,
-                method: "rule",
-            });
+            .map(|e| analysis.render_rule(e))
+            .max_by_key(|t| visible_len(t))
+            .filter(|t| visible_len(t) >= MIN_BODY_CHARS)
+            .map(|t| (t, "rule"));
+    }
+    if found.is_none() {
+        found = analysis
+            .best_text(meta.title.as_deref())
+            .filter(|t| visible_len(t) >= MIN_BODY_CHARS)
+            .map(|t| (t, "scored"));
+    }
+    // The page's own structured data says how long the article is: when the
+    // DOM gave much less, trust the structured body.
+    if let Some(ld) = meta.ld_body.as_deref() {
+        let ld_len = visible_len(ld);
+        let dom_len = found.as_ref().map_or(0, |(t, _)| visible_len(t));
+        if ld_len >= MIN_BODY_CHARS * 2 && (dom_len as f64) < ld_len as f64 * 0.6 {
+            found = Some((ld.to_string(), "json-ld"));
         }
     }
-    for s in KNOWN_SELECTORS {
-        let Ok(sel) = Selector::parse(s) else {
-            continue;
-        };
-        let best = doc
-            .select(&sel)
-            .filter(|e| !ctx.is_boilerplate(e))
-            .map(|e| ctx.render(e, true))
-            .max_by_key(|t| t.chars().count());
-        if let Some(text) = best.filter(|t| t.chars().count() >= MIN_BODY_CHARS * 2) {
-            return Ok(Extracted {
-                title,
-                text,
-                method: "known",
-            });
-        }
-    }
-    let root = ctx.best_scored(&doc).ok_or(ExtractError::NoBody)?;
-    let text = ctx.render(root, true);
-    if text.chars().count() < MIN_BODY_CHARS {
-        return Err(ExtractError::NoBody);
-    }
+    let (text, method) = found.ok_or(ExtractError::NoBody)?;
     Ok(Extracted {
-        title,
+        title: meta.title,
+        author: meta.author,
+        published: meta.published,
+        lang: meta.lang,
         text,
-        method: "scored",
+        method,
     })
 }
 
@@ -210,147 +99,24 @@ pub fn fragment_text(fragment: &str) -> String {
     if !fragment.contains(['<', '&']) {
         return collapse_lines(fragment);
     }
-    let doc = Html::parse_fragment(fragment);
-    let removed = HashSet::new();
-    let ctx = Ctx { removed: &removed };
-    ctx.render(doc.root_element(), false)
+    let doc = Html::parse_fragment(&depth::limit_depth(fragment));
+    score::render_plain(&doc)
 }
 
-fn page_title(doc: &Html) -> Option<String> {
-    let og = Selector::parse("meta[property=\"og:title\"]").ok()?;
-    if let Some(t) = doc
-        .select(&og)
-        .filter_map(|m| m.value().attr("content"))
-        .map(collapse_ws)
-        .find(|t| !t.is_empty())
-    {
-        return Some(t);
-    }
-    let h1 = Selector::parse("h1").ok()?;
-    doc.select(&h1)
-        .map(|h| collapse_ws(&h.text().collect::<String>()))
-        .find(|t| !t.is_empty())
+/// Non-whitespace characters: the length measure used throughout.
+pub(crate) fn visible_len(s: &str) -> usize {
+    s.chars().filter(|c| !c.is_whitespace()).count()
 }
 
-struct Ctx<'a> {
-    removed: &'a HashSet<ego_tree::NodeId>,
-}
-
-impl Ctx<'_> {
-    fn is_boilerplate(&self, e: &ElementRef) -> bool {
-        let v = e.value();
-        let mut hint = String::new();
-        if let Some(c) = v.attr("class") {
-            hint.push_str(c);
+pub(crate) fn collapse_ws(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for w in s.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
         }
-        if let Some(i) = v.attr("id") {
-            hint.push(' ');
-            hint.push_str(i);
-        }
-        if hint.is_empty() {
-            return false;
-        }
-        let hint = hint.to_ascii_lowercase();
-        // "entry-content" and "article-body" must never be mistaken for boilerplate
-        if hint.contains("content") || hint.contains("article-body") {
-            return false;
-        }
-        BOILERPLATE_HINTS.iter().any(|h| hint.contains(h))
-            || v.attr("role")
-                .is_some_and(|r| matches!(r, "navigation" | "complementary" | "banner"))
+        out.push_str(w);
     }
-
-    fn skip(&self, e: &ElementRef, hints: bool) -> bool {
-        self.removed.contains(&e.id())
-            || SKIP_TAGS.contains(&e.value().name())
-            || e.value().attr("hidden").is_some()
-            || (hints && self.is_boilerplate(e))
-    }
-
-    /// Renders the text under `root`, one block per line, without skipped
-    /// elements and boilerplate lines.
-    fn render(&self, root: ElementRef, hints: bool) -> String {
-        let mut out = String::new();
-        self.walk(*root, hints, &mut out);
-        let lines: Vec<String> = out
-            .lines()
-            .map(collapse_ws)
-            .filter(|l| !l.is_empty())
-            .filter(|l| !is_boilerplate_line(l))
-            .collect();
-        lines.join("\n")
-    }
-
-    fn walk(&self, node: NodeRef<Node>, hints: bool, out: &mut String) {
-        for child in node.children() {
-            match child.value() {
-                Node::Text(t) => out.push_str(t),
-                Node::Element(el) => {
-                    let Some(e) = ElementRef::wrap(child) else {
-                        continue;
-                    };
-                    if self.skip(&e, hints) {
-                        continue;
-                    }
-                    let block = BLOCK_TAGS.contains(&el.name());
-                    if block {
-                        out.push('\n');
-                    }
-                    self.walk(child, hints, out);
-                    if block {
-                        out.push('\n');
-                    }
-                }
-                _ => {}
-            }
-        }
-    }
-
-    /// The element whose paragraphs hold the most text, discounting links.
-    fn best_scored<'d>(&self, doc: &'d Html) -> Option<ElementRef<'d>> {
-        let p = Selector::parse("p, pre, blockquote").ok()?;
-        let mut scores: std::collections::HashMap<ego_tree::NodeId, f64> = Default::default();
-        for para in doc.select(&p) {
-            if para
-                .ancestors()
-                .filter_map(ElementRef::wrap)
-                .any(|a| self.skip(&a, true))
-            {
-                continue;
-            }
-            let text: String = para.text().collect();
-            let len = collapse_ws(&text).chars().count() as f64;
-            if len < 25.0 {
-                continue;
-            }
-            let a = Selector::parse("a").ok()?;
-            let link_len: usize = para
-                .select(&a)
-                .map(|l| l.text().map(|t| t.chars().count()).sum::<usize>())
-                .sum();
-            let score = len * (1.0 - (link_len as f64 / len.max(1.0)).min(1.0));
-            let mut parent = para.parent();
-            let mut weight = 1.0;
-            for _ in 0..2 {
-                let Some(pn) = parent else { break };
-                if pn.value().is_element() {
-                    *scores.entry(pn.id()).or_default() += score * weight;
-                }
-                weight /= 2.0;
-                parent = pn.parent();
-            }
-        }
-        let best = scores.into_iter().max_by(|a, b| a.1.total_cmp(&b.1))?.0;
-        doc.tree.get(best).and_then(ElementRef::wrap)
-    }
-}
-
-fn is_boilerplate_line(line: &str) -> bool {
-    line.chars().count() < 120 && BOILERPLATE_LINES.iter().any(|b| line.starts_with(b))
-}
-
-fn collapse_ws(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
+    out
 }
 
 fn collapse_lines(s: &str) -> String {
@@ -361,72 +127,137 @@ fn collapse_lines(s: &str) -> String {
         .join("\n")
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// Page metadata: title, author, date, language and JSON-LD body.
+#[derive(Debug, Default)]
+struct Meta {
+    title: Option<String>,
+    author: Option<String>,
+    published: Option<String>,
+    lang: Option<String>,
+    ld_body: Option<String>,
+}
 
-    const BODY: &str = "قالت مصادر محلية لنورث برس إن اشتباكات اندلعت مساء الأحد بين قوات سوريا الديمقراطية ومسلحين في ريف دير الزور الشرقي، ما أدى إلى مقتل شخصين.";
-    const BODY2: &str = "وأضافت المصادر أن القوات استقدمت تعزيزات عسكرية إلى بلدة ذيبان، وفرضت حظراً للتجوال حتى إشعار آخر.";
-
-    fn page() -> String {
-        format!(
-            r#"<html><head><title>x</title><meta property="og:title" content="اشتباكات في ريف دير الزور"></head>
-<body><nav><a href="/">الرئيسية</a><a href="/news">أخبار</a></nav>
-<div class="main"><article><h1>اشتباكات</h1><div class="entry-content"><p>{BODY}</p><p>{BODY2}</p>
-<div class="sharedaddy">شارك هذا: فيسبوك تويتر</div>
-<p>التعليقات مغلقة، ولكن تركبكس وبينغبكس مفتوحة.</p></div>
-<div class="related-posts"><p>خبر آخر عن الرقة والحسكة والقامشلي في الشمال السوري اليوم</p></div></article></div>
-<footer>جميع الحقوق محفوظة</footer></body></html>"#
-        )
-    }
-
-    #[test]
-    fn wordpress_entry_content_without_boilerplate() {
-        let e = extract(&page(), None, &SiteRules::default()).expect("body");
-        assert_eq!(e.text, format!("{BODY}\n{BODY2}"));
-        assert_eq!(e.title.as_deref(), Some("اشتباكات في ريف دير الزور"));
-    }
-
-    #[test]
-    fn site_rules_win() {
-        let rules = SiteRules {
-            article_selector: Some("div.main".into()),
-            remove: vec!["h1".into(), ".related-posts".into()],
+impl Meta {
+    fn read(doc: &Html) -> Meta {
+        let mut m = Meta::default();
+        let meta_content = |names: &[&str]| -> Option<String> {
+            let sel = Selector::parse("meta").ok()?;
+            doc.select(&sel).find_map(|e| {
+                let v = e.value();
+                let key = v
+                    .attr("property")
+                    .or(v.attr("name"))
+                    .or(v.attr("itemprop"))?;
+                if names.iter().any(|n| key.eq_ignore_ascii_case(n)) {
+                    v.attr("content").map(collapse_ws).filter(|c| !c.is_empty())
+                } else {
+                    None
+                }
+            })
         };
-        let e = extract(&page(), None, &rules).expect("body");
-        assert_eq!(e.method, "rule");
-        assert!(e.text.starts_with(BODY), "{}", e.text);
-        assert!(!e.text.contains("خبر آخر"));
-    }
-
-    #[test]
-    fn scoring_without_known_containers() {
-        let html = format!(
-            "<body><div id=a><a href=/x>one</a> <a href=/y>two</a></div><div id=b><p>{BODY}</p><p>{BODY2}</p></div><div class=comments><p>{BODY2} تعليق</p></div></body>"
-        );
-        let e = extract(&html, None, &SiteRules::default()).expect("body");
-        assert_eq!(e.method, "scored");
-        assert_eq!(e.text, format!("{BODY}\n{BODY2}"));
-    }
-
-    #[test]
-    fn empty_page_has_no_body() {
-        assert_eq!(
-            extract(
-                "<html><body><nav>x</nav></body></html>",
-                None,
-                &SiteRules::default()
-            ),
-            Err(ExtractError::NoBody)
-        );
-    }
-
-    #[test]
-    fn fragments() {
-        assert_eq!(
-            fragment_text("<p>Hesekê &amp; Qamişlo</p><p>Kobanî</p>"),
-            "Hesekê & Qamişlo\nKobanî"
-        );
-        assert_eq!(fragment_text("  plain   text "), "plain text");
+        m.title = meta_content(&["og:title", "twitter:title"]).or_else(|| {
+            let sel = Selector::parse("title").ok()?;
+            doc.select(&sel)
+                .map(|t| collapse_ws(&t.text().collect::<String>()))
+                .find(|t| !t.is_empty())
+        });
+        m.author = meta_content(&["author", "article:author", "byl", "dc.creator"])
+            .filter(|a| !a.starts_with("http"));
+        m.published = meta_content(&[
+            "article:published_time",
+            "og:published_time",
+            "datePublished",
+            "pubdate",
+            "publishdate",
+            "dc.date",
+            "date",
+        ]);
+        m.lang = doc
+            .root_element()
+            .value()
+            .attr("lang")
+            .or(doc.root_element().value().attr("xml:lang"))
+            .map(|l| l.trim().to_ascii_lowercase())
+            .filter(|l| !l.is_empty() && l.len() <= 16)
+            .or_else(|| meta_content(&["og:locale", "language", "content-language"]));
+        if let Ok(sel) = Selector::parse("script[type=\"application/ld+json\"]") {
+            for s in doc.select(&sel) {
+                let raw: String = s.text().collect();
+                let Ok(v) = serde_json::from_str::<serde_json::Value>(raw.trim()) else {
+                    continue;
+                };
+                let mut ld = LdFields::default();
+                ld.walk(&v, 0);
+                if m.ld_body.is_none() {
+                    m.ld_body = ld.body.map(|b| fragment_text(&b)).filter(|b| !b.is_empty());
+                }
+                if m.author.is_none() {
+                    m.author = ld.author;
+                }
+                if m.published.is_none() {
+                    m.published = ld.published;
+                }
+                if m.title.is_none() {
+                    m.title = ld.headline;
+                }
+            }
+        }
+        m
     }
 }
+
+#[derive(Default)]
+struct LdFields {
+    body: Option<String>,
+    author: Option<String>,
+    published: Option<String>,
+    headline: Option<String>,
+}
+
+impl LdFields {
+    fn walk(&mut self, v: &serde_json::Value, depth: usize) {
+        use serde_json::Value;
+        if depth > 8 {
+            return;
+        }
+        match v {
+            Value::Array(items) => items.iter().for_each(|i| self.walk(i, depth + 1)),
+            Value::Object(map) => {
+                let s = |k: &str| map.get(k).and_then(Value::as_str).map(str::to_string);
+                if self.body.is_none() {
+                    self.body = s("articleBody").or_else(|| s("text").filter(|t| t.len() > 400));
+                }
+                if self.published.is_none() {
+                    self.published = s("datePublished");
+                }
+                if self.headline.is_none() {
+                    self.headline = s("headline").map(|h| collapse_ws(&h));
+                }
+                if self.author.is_none() {
+                    self.author = match map.get("author") {
+                        Some(Value::String(a)) => Some(a.clone()),
+                        Some(Value::Object(o)) => {
+                            o.get("name").and_then(Value::as_str).map(str::to_string)
+                        }
+                        Some(Value::Array(a)) => a.iter().find_map(|x| {
+                            x.get("name")
+                                .and_then(Value::as_str)
+                                .or(x.as_str())
+                                .map(str::to_string)
+                        }),
+                        _ => None,
+                    };
+                }
+                for (k, child) in map {
+                    if k == "@graph" || k == "mainEntity" || k == "mainEntityOfPage" {
+                        self.walk(child, depth + 1);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

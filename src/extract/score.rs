@@ -1,0 +1,559 @@
+//! Content scoring over the DOM: per-element text and link statistics in one
+//! iterative pass (no recursion, so deeply nested pages cannot overflow the
+//! stack), paragraph scores propagated to ancestors, the best block and its
+//! siblings chosen, and the chosen block rendered with conditional cleaning.
+
+use std::collections::{HashMap, HashSet};
+
+use ego_tree::iter::Edge;
+use ego_tree::{NodeId, NodeRef};
+use scraper::{ElementRef, Html, Node, Selector};
+
+use super::hints::*;
+use super::{collapse_ws, visible_len};
+use crate::config::SiteRules;
+
+/// Text statistics of one element (skipped subtrees excluded).
+#[derive(Debug, Clone, Copy, Default)]
+struct Info {
+    /// Non-whitespace characters of text.
+    text: u32,
+    /// Of which inside links.
+    link: u32,
+    /// Commas (Latin, Arabic, CJK).
+    commas: u32,
+    /// Text directly in this block (its own text nodes and inline
+    /// descendants, not inside child blocks), and its commas.
+    own: u32,
+    own_commas: u32,
+    /// Has a block-level child element.
+    block_child: bool,
+    /// Excluded from the body (tag, hidden, hint, site rule).
+    skip: bool,
+    /// Class/id weight: +25 positive hint, -25 negative.
+    weight: i32,
+}
+
+impl Info {
+    fn link_density(&self) -> f64 {
+        if self.text == 0 {
+            0.0
+        } else {
+            self.link as f64 / self.text as f64
+        }
+    }
+}
+
+/// The DOM with its statistics.
+pub struct Analysis<'a> {
+    doc: &'a Html,
+    info: HashMap<NodeId, Info>,
+    /// Elements in document order.
+    order: Vec<NodeId>,
+}
+
+fn tag<'n>(node: &NodeRef<'n, Node>) -> Option<&'n str> {
+    match node.value() {
+        Node::Element(e) => Some(e.name()),
+        _ => None,
+    }
+}
+
+/// Lowercase class and id tokens of an element.
+fn tokens(e: &scraper::node::Element) -> Vec<String> {
+    let mut out = Vec::new();
+    for attr in ["class", "id"] {
+        if let Some(v) = e.attr(attr) {
+            out.extend(v.split_whitespace().map(|t| t.to_ascii_lowercase()));
+        }
+    }
+    out
+}
+
+/// What an element's class and id say about it.
+#[derive(Debug, Clone, Copy, Default)]
+struct Hint {
+    /// +25 positive hint, -25 negative, 0 both or neither.
+    weight: i32,
+    /// A block that is never article text (share bar, related links).
+    hard: bool,
+    /// A comment section: never article text, whatever its size.
+    comments: bool,
+}
+
+fn class_hint(e: &scraper::node::Element) -> Hint {
+    let toks = tokens(e);
+    if toks.is_empty() {
+        return Hint::default();
+    }
+    let any = |list: &[&str]| toks.iter().any(|t| list.iter().any(|h| t.contains(h)));
+    let comments = any(COMMENT_HINTS);
+    let hard = comments || any(HARD_NEGATIVE);
+    let negative =
+        hard || any(NEGATIVE_HINTS) || toks.iter().any(|t| NEGATIVE_TOKENS.contains(&t.as_str()));
+    let positive = any(POSITIVE_HINTS);
+    let mut weight = 0;
+    if positive {
+        weight += 25;
+    }
+    if negative {
+        weight -= 25;
+    }
+    Hint {
+        weight,
+        hard,
+        comments,
+    }
+}
+
+fn is_hidden(e: &scraper::node::Element) -> bool {
+    e.attr("hidden").is_some()
+        || e.attr("aria-hidden") == Some("true")
+        || e.attr("style").is_some_and(|s| {
+            let s: String = s
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .collect::<String>()
+                .to_ascii_lowercase();
+            s.contains("display:none") || s.contains("visibility:hidden")
+        })
+}
+
+/// Structural elements that hints never remove (their classes describe the page).
+const STRUCTURAL: &[&str] = &["html", "body", "main", "article"];
+
+fn count_commas(s: &str) -> u32 {
+    s.chars()
+        .filter(|c| matches!(c, ',' | '،' | '，' | '、' | '。'))
+        .count() as u32
+}
+
+impl<'a> Analysis<'a> {
+    /// One pass over the document: which elements are skipped, and the text
+    /// statistics of every other element.
+    pub fn new(doc: &'a Html, rules: &SiteRules) -> Analysis<'a> {
+        let mut removed: HashSet<NodeId> = HashSet::new();
+        for sel in rules.remove.iter().filter_map(|s| Selector::parse(s).ok()) {
+            removed.extend(doc.select(&sel).map(|e| e.id()));
+        }
+        let base_skip = |id: NodeId, e: &scraper::node::Element| {
+            removed.contains(&id) || SKIP_TAGS.contains(&e.name()) || is_hidden(e)
+        };
+        // Pass 1 measures without class/id hints; pass 2 drops hinted blocks,
+        // except a block that holds most of the page's text with few links
+        // (a wrapper whose class happens to say "widget" or "sidebar").
+        let (first, order) = measure(doc, |id, e| base_skip(id, e));
+        let page_text = doc
+            .tree
+            .root()
+            .children()
+            .filter_map(|c| first.get(&c.id()))
+            .map(|i| i.text)
+            .max()
+            .unwrap_or(0) as f64;
+        let mut hinted: HashSet<NodeId> = HashSet::new();
+        for &id in &order {
+            let Some(node) = doc.tree.get(id) else {
+                continue;
+            };
+            let Node::Element(e) = node.value() else {
+                continue;
+            };
+            if STRUCTURAL.contains(&e.name()) {
+                continue;
+            }
+            let hint = class_hint(e);
+            let info = first.get(&id).copied().unwrap_or_default();
+            let protected = info.text as f64 >= 0.4 * page_text && info.link_density() < 0.5;
+            if hint.comments || ((hint.hard || hint.weight < 0) && !protected) {
+                hinted.insert(id);
+            }
+        }
+        let (info, order) = measure(doc, |id, e| base_skip(id, e) || hinted.contains(&id));
+        Analysis { doc, info, order }
+    }
+    fn get(&self, id: NodeId) -> Info {
+        self.info.get(&id).copied().unwrap_or_default()
+    }
+}
+
+/// Text statistics of every element not skipped by `skip` (nor inside a
+/// skipped one), and all elements in document order.
+fn measure(
+    doc: &Html,
+    skip: impl Fn(NodeId, &scraper::node::Element) -> bool,
+) -> (HashMap<NodeId, Info>, Vec<NodeId>) {
+    let mut info: HashMap<NodeId, Info> = HashMap::new();
+    let mut order = Vec::new();
+    let mut stack: Vec<(NodeId, Info)> = Vec::new();
+    let mut skip_depth = 0usize;
+    let mut link_depth = 0usize;
+    // indexes into `stack` of the open block-level elements
+    let mut blocks: Vec<usize> = Vec::new();
+    for edge in doc.tree.root().traverse() {
+        match edge {
+            Edge::Open(node) => match node.value() {
+                Node::Element(e) => {
+                    if skip_depth > 0 {
+                        skip_depth += 1;
+                        continue;
+                    }
+                    let name = e.name();
+                    let weight = class_hint(e).weight;
+                    order.push(node.id());
+                    if skip(node.id(), e) {
+                        info.insert(
+                            node.id(),
+                            Info {
+                                skip: true,
+                                weight,
+                                ..Info::default()
+                            },
+                        );
+                        skip_depth = 1;
+                        continue;
+                    }
+                    if name == "a" {
+                        link_depth += 1;
+                    }
+                    if is_block(name) {
+                        blocks.push(stack.len());
+                    }
+                    stack.push((
+                        node.id(),
+                        Info {
+                            weight,
+                            ..Info::default()
+                        },
+                    ));
+                }
+                Node::Text(t) if skip_depth == 0 => {
+                    if let Some((_, top)) = stack.last_mut() {
+                        let n = visible_len(t) as u32;
+                        top.text += n;
+                        if link_depth > 0 {
+                            top.link += n;
+                        }
+                        let commas = count_commas(t);
+                        top.commas += commas;
+                        if let Some(&b) = blocks.last() {
+                            if let Some((_, block)) = stack.get_mut(b) {
+                                block.own += n;
+                                block.own_commas += commas;
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            },
+            Edge::Close(node) => {
+                let Some(name) = tag(&node) else { continue };
+                if skip_depth > 0 {
+                    skip_depth -= 1;
+                    continue;
+                }
+                let Some((id, done)) = stack.pop() else {
+                    continue;
+                };
+                if blocks.last() == Some(&stack.len()) {
+                    blocks.pop();
+                }
+                if name == "a" {
+                    link_depth = link_depth.saturating_sub(1);
+                }
+                if let Some((_, parent)) = stack.last_mut() {
+                    parent.text += done.text;
+                    parent.link += done.link;
+                    parent.commas += done.commas;
+                    if name != "br" && BLOCK_TAGS.contains(&name) {
+                        parent.block_child = true;
+                    }
+                }
+                info.insert(id, done);
+            }
+        }
+    }
+    (info, order)
+}
+
+impl<'a> Analysis<'a> {
+    /// Elements that are paragraphs of text on their own.
+    fn is_paragraph(&self, node: &NodeRef<Node>, info: &Info) -> bool {
+        match tag(node) {
+            Some(t) if PARAGRAPH_TAGS.contains(&t) => true,
+            Some("div" | "section" | "span" | "font" | "center") => !info.block_child,
+            _ => false,
+        }
+    }
+
+    /// The text of the best block and the siblings that belong with it.
+    pub fn best_text(&self, title: Option<&str>) -> Option<String> {
+        let mut scores: HashMap<NodeId, f64> = HashMap::new();
+        let mut candidates: Vec<NodeId> = Vec::new();
+        for &id in &self.order {
+            let info = self.get(id);
+            if info.skip || info.own < 20 {
+                continue;
+            }
+            let Some(node) = self.doc.tree.get(id) else {
+                continue;
+            };
+            // A paragraph scores its ancestors; loose text runs inside a
+            // block with child blocks score that block as their parent.
+            let (from, text, commas) = if self.is_paragraph(&node, &info) {
+                (node.parent(), info.text, info.commas)
+            } else {
+                (Some(node), info.own, info.own_commas)
+            };
+            let score = 1.0 + commas as f64 + (text as f64 / 100.0).min(3.0);
+            let mut level = 0;
+            let mut cur = from;
+            while let Some(anc) = cur {
+                if level >= 5 {
+                    break;
+                }
+                let Some(name) = tag(&anc) else { break };
+                if name == "html" {
+                    break;
+                }
+                let entry = scores.entry(anc.id()).or_insert_with(|| {
+                    candidates.push(anc.id());
+                    base_score(name) + self.get(anc.id()).weight as f64
+                });
+                let divider = match level {
+                    0 => 1.0,
+                    1 => 2.0,
+                    l => l as f64 * 3.0,
+                };
+                *entry += score / divider;
+                level += 1;
+                cur = anc.parent();
+            }
+        }
+        let mut best: Option<(NodeId, f64)> = None;
+        for id in candidates {
+            let raw = scores.get(&id).copied().unwrap_or(0.0);
+            let s = raw * (1.0 - self.get(id).link_density());
+            if best.is_none_or(|(_, b)| s > b) {
+                best = Some((id, s));
+            }
+        }
+        let (top_id, top_score) = best?;
+        let top = self.doc.tree.get(top_id)?;
+        let final_score = |id: NodeId| {
+            scores.get(&id).copied().unwrap_or(0.0) * (1.0 - self.get(id).link_density())
+        };
+
+        // Siblings that continue the article (split containers, loose paragraphs).
+        let threshold = (top_score * 0.2).max(10.0);
+        let top_class = ElementRef::wrap(top).and_then(|e| e.value().attr("class"));
+        let mut parts: Vec<NodeRef<Node>> = Vec::new();
+        match top.parent().filter(|p| tag(p) != Some("html")) {
+            Some(parent) => {
+                for sib in parent.children() {
+                    if sib.id() == top_id {
+                        parts.push(sib);
+                        continue;
+                    }
+                    let Some(e) = ElementRef::wrap(sib) else {
+                        continue;
+                    };
+                    let info = self.get(sib.id());
+                    if info.skip || info.text == 0 {
+                        continue;
+                    }
+                    let mut s = final_score(sib.id());
+                    if top_class.is_some() && e.value().attr("class") == top_class {
+                        s += top_score * 0.2;
+                    }
+                    let ld = info.link_density();
+                    let append = s >= threshold
+                        || (self.is_paragraph(&sib, &info)
+                            && ((info.text > 80 && ld < 0.25)
+                                || (info.text > 0 && ld == 0.0 && ends_sentence(&e))));
+                    if append {
+                        parts.push(sib);
+                    }
+                }
+            }
+            None => parts.push(top),
+        }
+        let mut out = String::new();
+        for p in parts {
+            self.walk(p, true, true, &mut out);
+            out.push('\n');
+        }
+        Some(finish_lines(&out, title))
+    }
+
+    /// Text under an element chosen by a site rule: only skipped elements and
+    /// boilerplate lines are dropped.
+    pub fn render_rule(&self, root: ElementRef) -> String {
+        let mut out = String::new();
+        self.walk(*root, true, false, &mut out);
+        finish_lines(&out, None)
+    }
+
+    /// Appends the text under `node`; `is_root` keeps the node itself even if
+    /// conditional cleaning would drop it.
+    fn walk(&self, root: NodeRef<Node>, is_root: bool, conditional: bool, out: &mut String) {
+        let mut skip_depth = 0usize;
+        for edge in root.traverse() {
+            match edge {
+                Edge::Open(node) => match node.value() {
+                    Node::Element(e) => {
+                        if skip_depth > 0 {
+                            skip_depth += 1;
+                            continue;
+                        }
+                        let this_root = is_root && node.id() == root.id();
+                        let info = self.get(node.id());
+                        let drop = info.skip
+                            || (!this_root
+                                && conditional
+                                && self.clean_conditionally(&node, e.name(), &info));
+                        if drop {
+                            skip_depth = 1;
+                            continue;
+                        }
+                        if BLOCK_TAGS.contains(&e.name()) {
+                            out.push('\n');
+                        }
+                    }
+                    Node::Text(t) if skip_depth == 0 => out.push_str(t),
+                    _ => {}
+                },
+                Edge::Close(node) => {
+                    let Some(name) = tag(&node) else { continue };
+                    if skip_depth > 0 {
+                        skip_depth -= 1;
+                        continue;
+                    }
+                    if BLOCK_TAGS.contains(&name) {
+                        out.push('\n');
+                    } else if matches!(name, "td" | "th") {
+                        out.push(' ');
+                    }
+                }
+            }
+        }
+    }
+
+    /// Blocks inside the article that are not article text: link lists,
+    /// the title repeated, navigation fragments.
+    fn clean_conditionally(&self, node: &NodeRef<Node>, name: &str, info: &Info) -> bool {
+        let ld = info.link_density();
+        match name {
+            "h1" => true,
+            "h2" | "h3" | "h4" | "h5" | "h6" => ld > 0.5,
+            "p" => ld > 0.8 && info.text < 200,
+            "div" | "section" | "ul" | "ol" | "table" | "header" | "figure" | "dl" | "span" => {
+                if info.commas >= 10 && ld < 0.3 {
+                    return false;
+                }
+                if info.text == 0 {
+                    return false; // images, line breaks
+                }
+                if ld > 0.5 {
+                    return true;
+                }
+                if matches!(name, "ul" | "ol") {
+                    return ld > 0.3;
+                }
+                info.weight < 25 && ld > 0.25 && info.text < 300 && self.has_links(node)
+            }
+            _ => false,
+        }
+    }
+
+    fn has_links(&self, node: &NodeRef<Node>) -> bool {
+        node.descendants().any(|d| tag(&d) == Some("a"))
+    }
+}
+
+fn is_block(name: &str) -> bool {
+    name != "br" && (BLOCK_TAGS.contains(&name) || matches!(name, "body" | "html"))
+}
+
+fn ends_sentence(e: &ElementRef) -> bool {
+    let t: String = e.text().collect();
+    t.trim_end()
+        .ends_with(['.', '!', '?', '؟', '。', '"', '»', '”'])
+}
+
+fn base_score(tag: &str) -> f64 {
+    match tag {
+        "div" | "article" | "section" | "main" => 5.0,
+        "pre" | "td" | "blockquote" => 3.0,
+        "address" | "ol" | "ul" | "dl" | "dd" | "dt" | "li" | "form" => -3.0,
+        "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "th" => -5.0,
+        _ => 0.0,
+    }
+}
+
+/// Collapses whitespace per line, drops empty and boilerplate lines, and a
+/// first line that only repeats the title.
+fn finish_lines(raw: &str, title: Option<&str>) -> String {
+    let title = title.map(collapse_ws);
+    let mut lines: Vec<String> = Vec::new();
+    for l in raw.lines() {
+        let l = collapse_ws(l);
+        if l.is_empty() || is_boilerplate_line(&l) {
+            continue;
+        }
+        if lines.is_empty() && title.as_deref() == Some(l.as_str()) {
+            continue;
+        }
+        lines.push(l);
+    }
+    lines.join("\n")
+}
+
+fn is_boilerplate_line(line: &str) -> bool {
+    line.chars().count() < 120
+        && BOILERPLATE_LINES
+            .iter()
+            .any(|b| line.starts_with(b) || line.to_lowercase().starts_with(&b.to_lowercase()))
+}
+
+/// Text of a whole (fragment) document without any cleaning but scripts and styles.
+pub(super) fn render_plain(doc: &Html) -> String {
+    let mut out = String::new();
+    let mut skip_depth = 0usize;
+    for edge in doc.tree.root().traverse() {
+        match edge {
+            Edge::Open(node) => match node.value() {
+                Node::Element(e) => {
+                    if skip_depth > 0 || matches!(e.name(), "script" | "style" | "template") {
+                        skip_depth += 1;
+                        continue;
+                    }
+                    if BLOCK_TAGS.contains(&e.name()) {
+                        out.push('\n');
+                    }
+                }
+                Node::Text(t) if skip_depth == 0 => out.push_str(t),
+                _ => {}
+            },
+            Edge::Close(node) => {
+                let Some(name) = tag(&node) else { continue };
+                if skip_depth > 0 {
+                    skip_depth -= 1;
+                    continue;
+                }
+                if BLOCK_TAGS.contains(&name) {
+                    out.push('\n');
+                }
+            }
+        }
+    }
+    finish_plain(&out)
+}
+
+fn finish_plain(raw: &str) -> String {
+    raw.lines()
+        .map(collapse_ws)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
