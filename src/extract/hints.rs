@@ -4,10 +4,14 @@
 
 /// Elements never part of an article body.
 pub const SKIP_TAGS: &[&str] = &[
-    "script", "style", "noscript", "template", "svg", "canvas", "nav", "footer", "aside", "form",
+    "script", "style", "noscript", "template", "svg", "canvas", "nav", "footer", "aside",
     "iframe", "button", "select", "input", "textarea", "menu", "object", "embed", "head", "title",
     "meta", "link", "video", "audio", "map", "dialog", "label", "option",
 ];
+
+/// Elements that are not article text unless they hold most of the page
+/// (ASP.NET pages wrap everything in one `<form>`).
+pub const SOFT_SKIP_TAGS: &[&str] = &["form"];
 
 /// Elements that start a new line in the text.
 pub const BLOCK_TAGS: &[&str] = &[

@@ -88,10 +88,14 @@ fn class_hint(e: &scraper::node::Element) -> Hint {
     }
     let any = |list: &[&str]| toks.iter().any(|t| list.iter().any(|h| t.contains(h)));
     let comments = any(COMMENT_HINTS);
-    let hard = comments || any(HARD_NEGATIVE);
-    let negative =
-        hard || any(NEGATIVE_HINTS) || toks.iter().any(|t| NEGATIVE_TOKENS.contains(&t.as_str()));
     let positive = any(POSITIVE_HINTS);
+    let hard_hint = any(HARD_NEGATIVE);
+    // "entry-content read-more": content wins over a hard hint, never over comments
+    let hard = comments || (hard_hint && !positive);
+    let negative = comments
+        || hard_hint
+        || any(NEGATIVE_HINTS)
+        || toks.iter().any(|t| NEGATIVE_TOKENS.contains(&t.as_str()));
     let mut weight = 0;
     if positive {
         weight += 25;
@@ -165,11 +169,27 @@ impl<'a> Analysis<'a> {
             let hint = class_hint(e);
             let info = first.get(&id).copied().unwrap_or_default();
             let protected = info.text as f64 >= 0.4 * page_text && info.link_density() < 0.5;
-            if hint.comments || ((hint.hard || hint.weight < 0) && !protected) {
+            let hinted_out = hint.hard || hint.weight < 0 || SOFT_SKIP_TAGS.contains(&e.name());
+            if hint.comments || (hinted_out && !protected) {
+                if std::env::var_os("RASAD_DEBUG").is_some() && info.text > 150 {
+                    eprintln!("DEBUG page_text={page_text}");
+                    eprintln!("DEBUG skip <{} class={:?} id={:?}> text={} ld={:.2}", e.name(), e.attr("class"), e.attr("id"), info.text, info.link_density());
+                }
                 hinted.insert(id);
             }
         }
         let (info, order) = measure(doc, |id, e| base_skip(id, e) || hinted.contains(&id));
+        if std::env::var_os("RASAD_DEBUG").is_some() {
+            if let Ok(sel) = Selector::parse("p") {
+                if let Some(p) = doc.select(&sel).find(|p| p.text().collect::<String>().contains("Getting to the Moon")) {
+                    for a in p.ancestors() {
+                        if let Some(e) = ElementRef::wrap(a) {
+                            eprintln!("ANC <{} {:?}> {:?} first={:?}", e.value().name(), e.value().attr("class"), info.get(&a.id()), first.get(&a.id()));
+                        }
+                    }
+                }
+            }
+        }
         Analysis { doc, info, order }
     }
     fn get(&self, id: NodeId) -> Info {
@@ -339,6 +359,10 @@ impl<'a> Analysis<'a> {
             }
         }
         let (top_id, top_score) = best?;
+        if std::env::var_os("RASAD_DEBUG").is_some() {
+            let n = self.doc.tree.get(top_id).and_then(ElementRef::wrap);
+            eprintln!("DEBUG top {:?} score={top_score:.1} info={:?}", n.map(|e| format!("<{} class={:?} id={:?}>", e.value().name(), e.value().attr("class"), e.value().attr("id"))), self.get(top_id));
+        }
         let top = self.doc.tree.get(top_id)?;
         let final_score = |id: NodeId| {
             scores.get(&id).copied().unwrap_or(0.0) * (1.0 - self.get(id).link_density())
