@@ -4,9 +4,34 @@
 
 /// Elements never part of an article body.
 pub const SKIP_TAGS: &[&str] = &[
-    "script", "style", "noscript", "template", "svg", "canvas", "nav", "footer", "aside",
-    "iframe", "button", "select", "input", "textarea", "menu", "object", "embed", "head", "title",
-    "meta", "link", "video", "audio", "map", "dialog", "label", "option",
+    "script",
+    "style",
+    "noscript",
+    "template",
+    "svg",
+    "canvas",
+    "nav",
+    "footer",
+    "aside",
+    "figcaption",
+    "iframe",
+    "button",
+    "select",
+    "input",
+    "textarea",
+    "menu",
+    "object",
+    "embed",
+    "head",
+    "title",
+    "meta",
+    "link",
+    "video",
+    "audio",
+    "map",
+    "dialog",
+    "label",
+    "option",
 ];
 
 /// Elements that are not article text unless they hold most of the page
@@ -148,6 +173,20 @@ pub const NEGATIVE_TOKENS: &[&str] = &[
     "links", "follow", "cta", "icons", "buttons", "tools",
 ];
 
+/// Hints strong enough to keep a block that also has a hard negative hint
+/// (`entry-content entry-content-read-more`).
+pub const STRONG_POSITIVE: &[&str] = &[
+    "content",
+    "article-body",
+    "articlebody",
+    "entry-body",
+    "post-body",
+    "story-body",
+    "article-text",
+    "post-text",
+    "entry-text",
+];
+
 /// Hints that a block is the article (containment).
 pub const POSITIVE_HINTS: &[&str] = &[
     "article",
@@ -168,6 +207,32 @@ pub const POSITIVE_HINTS: &[&str] = &[
     "rich-text",
     "field-item",
     "td-post",
+];
+
+/// Whole lines (lowercase, without trailing punctuation) that are boilerplate.
+pub const BOILERPLATE_EXACT: &[&str] = &[
+    "advert",
+    "advertisement",
+    "ad",
+    "sponsored",
+    "comments",
+    "comment",
+    "tags",
+    "share",
+    "share this",
+    "related",
+    "print",
+    "email",
+    "tweet",
+    "whatsapp",
+    "facebook",
+    "twitter",
+    "إعلان",
+    "شارك",
+    "الوسوم",
+    "تعليقات",
+    "reklam",
+    "reklam",
 ];
 
 /// Lines that are boilerplate wherever they appear (checked at line start,
@@ -208,6 +273,27 @@ pub const BOILERPLATE_LINES: &[&str] = &[
     "Subscribe to",
     "Follow us",
     "Advertisement",
+    "You may also like",
+    "You might also like",
+    "More from",
+    "More on this",
+    "Recommended for you",
+    "Você pode gostar",
+    "Veja também",
+    "Leia também",
+    "Leia mais",
+    "Lea también",
+    "Lesen Sie auch",
+    "Mehr zum Thema",
+    "Leggi anche",
+    "Potrebbe interessarti",
+    "Lire aussi",
+    "À lire aussi",
+    "Читайте также",
+    "Читайте также:",
+    "Baca juga",
+    "関連記事",
+    "관련기사",
     "Bixwîne",
     "Herwiha bixwînin",
     "Parve bike",

@@ -91,7 +91,7 @@ fn class_hint(e: &scraper::node::Element) -> Hint {
     let positive = any(POSITIVE_HINTS);
     let hard_hint = any(HARD_NEGATIVE);
     // "entry-content read-more": content wins over a hard hint, never over comments
-    let hard = comments || (hard_hint && !positive);
+    let hard = comments || (hard_hint && !any(STRONG_POSITIVE));
     let negative = comments
         || hard_hint
         || any(NEGATIVE_HINTS)
@@ -169,11 +169,22 @@ impl<'a> Analysis<'a> {
             let hint = class_hint(e);
             let info = first.get(&id).copied().unwrap_or_default();
             let protected = info.text as f64 >= 0.4 * page_text && info.link_density() < 0.5;
-            let hinted_out = hint.hard || hint.weight < 0 || SOFT_SKIP_TAGS.contains(&e.name());
+            let hinted_out = hint.hard
+                || hint.weight < 0
+                || SOFT_SKIP_TAGS.contains(&e.name())
+                || (matches!(e.name(), "div" | "section" | "article" | "ul" | "ol")
+                    && introduced_by_boilerplate(&node));
             if hint.comments || (hinted_out && !protected) {
                 if std::env::var_os("RASAD_DEBUG").is_some() && info.text > 150 {
                     eprintln!("DEBUG page_text={page_text}");
-                    eprintln!("DEBUG skip <{} class={:?} id={:?}> text={} ld={:.2}", e.name(), e.attr("class"), e.attr("id"), info.text, info.link_density());
+                    eprintln!(
+                        "DEBUG skip <{} class={:?} id={:?}> text={} ld={:.2}",
+                        e.name(),
+                        e.attr("class"),
+                        e.attr("id"),
+                        info.text,
+                        info.link_density()
+                    );
                 }
                 hinted.insert(id);
             }
@@ -181,10 +192,19 @@ impl<'a> Analysis<'a> {
         let (info, order) = measure(doc, |id, e| base_skip(id, e) || hinted.contains(&id));
         if std::env::var_os("RASAD_DEBUG").is_some() {
             if let Ok(sel) = Selector::parse("p") {
-                if let Some(p) = doc.select(&sel).find(|p| p.text().collect::<String>().contains("Getting to the Moon")) {
+                if let Some(p) = doc
+                    .select(&sel)
+                    .find(|p| p.text().collect::<String>().contains("Getting to the Moon"))
+                {
                     for a in p.ancestors() {
                         if let Some(e) = ElementRef::wrap(a) {
-                            eprintln!("ANC <{} {:?}> {:?} first={:?}", e.value().name(), e.value().attr("class"), info.get(&a.id()), first.get(&a.id()));
+                            eprintln!(
+                                "ANC <{} {:?}> {:?} first={:?}",
+                                e.value().name(),
+                                e.value().attr("class"),
+                                info.get(&a.id()),
+                                first.get(&a.id())
+                            );
                         }
                     }
                 }
@@ -361,7 +381,16 @@ impl<'a> Analysis<'a> {
         let (top_id, top_score) = best?;
         if std::env::var_os("RASAD_DEBUG").is_some() {
             let n = self.doc.tree.get(top_id).and_then(ElementRef::wrap);
-            eprintln!("DEBUG top {:?} score={top_score:.1} info={:?}", n.map(|e| format!("<{} class={:?} id={:?}>", e.value().name(), e.value().attr("class"), e.value().attr("id"))), self.get(top_id));
+            eprintln!(
+                "DEBUG top {:?} score={top_score:.1} info={:?}",
+                n.map(|e| format!(
+                    "<{} class={:?} id={:?}>",
+                    e.value().name(),
+                    e.value().attr("class"),
+                    e.value().attr("id")
+                )),
+                self.get(top_id)
+            );
         }
         let top = self.doc.tree.get(top_id)?;
         let final_score = |id: NodeId| {
@@ -374,16 +403,18 @@ impl<'a> Analysis<'a> {
         let mut parts: Vec<NodeRef<Node>> = Vec::new();
         match top.parent().filter(|p| tag(p) != Some("html")) {
             Some(parent) => {
+                // (node, appended, low-link filler that may sit between appended parts)
+                let mut sibs: Vec<(NodeRef<Node>, bool, bool)> = Vec::new();
                 for sib in parent.children() {
                     if sib.id() == top_id {
-                        parts.push(sib);
+                        sibs.push((sib, true, false));
                         continue;
                     }
                     let Some(e) = ElementRef::wrap(sib) else {
                         continue;
                     };
                     let info = self.get(sib.id());
-                    if info.skip || info.text == 0 {
+                    if info.skip || info.text == 0 || introduced_by_boilerplate(&sib) {
                         continue;
                     }
                     let mut s = final_score(sib.id());
@@ -395,8 +426,16 @@ impl<'a> Analysis<'a> {
                         || (self.is_paragraph(&sib, &info)
                             && ((info.text > 80 && ld < 0.25)
                                 || (info.text > 0 && ld == 0.0 && ends_sentence(&e))));
-                    if append {
-                        parts.push(sib);
+                    sibs.push((sib, append, ld < 0.35));
+                }
+                // Headings, lists and short lines between two appended parts belong to them.
+                let first = sibs.iter().position(|s| s.1);
+                let last = sibs.iter().rposition(|s| s.1);
+                if let (Some(first), Some(last)) = (first, last) {
+                    for (i, (node, append, filler)) in sibs.into_iter().enumerate() {
+                        if append || (filler && i > first && i < last) {
+                            parts.push(node);
+                        }
                     }
                 }
             }
@@ -436,6 +475,9 @@ impl<'a> Analysis<'a> {
                             || (!this_root
                                 && conditional
                                 && self.clean_conditionally(&node, e.name(), &info));
+                        if drop && std::env::var_os("RASAD_DEBUG").is_some() && info.text > 100 {
+                            eprintln!("DEBUG drop <{} {:?}> {:?}", e.name(), e.attr("class"), info);
+                        }
                         if drop {
                             skip_depth = 1;
                             continue;
@@ -472,6 +514,9 @@ impl<'a> Analysis<'a> {
             "h2" | "h3" | "h4" | "h5" | "h6" => ld > 0.5,
             "p" => ld > 0.8 && info.text < 200,
             "div" | "section" | "ul" | "ol" | "table" | "header" | "figure" | "dl" | "span" => {
+                if introduced_by_boilerplate(node) {
+                    return true;
+                }
                 if info.commas >= 10 && ld < 0.3 {
                     return false;
                 }
@@ -489,7 +534,39 @@ impl<'a> Analysis<'a> {
             _ => false,
         }
     }
+}
 
+/// A block whose first element is a boilerplate heading ("Related
+/// posts", "Você pode gostar…") is boilerplate as a whole.
+fn introduced_by_boilerplate(node: &NodeRef<Node>) -> bool {
+    let Some(first) = node
+        .descendants()
+        .skip(1)
+        .filter_map(ElementRef::wrap)
+        .find(|e| {
+            !matches!(e.value().name(), "a" | "span" | "div" | "header")
+                || e.value().attr("class").is_some()
+        })
+    else {
+        return false;
+    };
+    let name = first.value().name();
+    let heading = matches!(name, "h1" | "h2" | "h3" | "h4" | "h5" | "h6")
+        || first.value().attr("class").is_some_and(|c| {
+            let c = c.to_ascii_lowercase();
+            c.contains("title") || c.contains("heading")
+        });
+    if !heading {
+        return false;
+    }
+    if class_hint(first.value()).hard {
+        return true;
+    }
+    let text = collapse_ws(&first.text().collect::<String>());
+    !text.is_empty() && text.chars().count() < 60 && is_boilerplate_line(&text)
+}
+
+impl Analysis<'_> {
     fn has_links(&self, node: &NodeRef<Node>) -> bool {
         node.descendants().any(|d| tag(&d) == Some("a"))
     }
@@ -534,10 +611,15 @@ fn finish_lines(raw: &str, title: Option<&str>) -> String {
 }
 
 fn is_boilerplate_line(line: &str) -> bool {
-    line.chars().count() < 120
-        && BOILERPLATE_LINES
+    if line.chars().count() >= 120 {
+        return false;
+    }
+    let lower = line.to_lowercase();
+    let bare = lower.trim_end_matches([':', '.', '…', ' ', '!']);
+    BOILERPLATE_EXACT.contains(&bare)
+        || BOILERPLATE_LINES
             .iter()
-            .any(|b| line.starts_with(b) || line.to_lowercase().starts_with(&b.to_lowercase()))
+            .any(|b| lower.starts_with(&b.to_lowercase()))
 }
 
 /// Text of a whole (fragment) document without any cleaning but scripts and styles.
