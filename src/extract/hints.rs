@@ -185,6 +185,7 @@ pub const STRONG_POSITIVE: &[&str] = &[
     "article-text",
     "post-text",
     "entry-text",
+    "embed",
 ];
 
 /// Hints that a block is the article (containment).
@@ -207,6 +208,7 @@ pub const POSITIVE_HINTS: &[&str] = &[
     "rich-text",
     "field-item",
     "td-post",
+    "embed",
 ];
 
 /// Whole lines (lowercase, without trailing punctuation) that are boilerplate.
