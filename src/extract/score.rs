@@ -513,7 +513,7 @@ impl<'a> Analysis<'a> {
             "h1" => true,
             "h2" | "h3" | "h4" | "h5" | "h6" => ld > 0.5,
             "p" => ld > 0.8 && info.text < 200,
-            "div" | "section" | "ul" | "ol" | "table" | "header" | "figure" | "dl" | "span" => {
+            "div" | "section" | "ul" | "ol" | "table" | "header" | "figure" | "dl" => {
                 if introduced_by_boilerplate(node) {
                     return true;
                 }
