@@ -301,3 +301,14 @@ pub const BOILERPLATE_LINES: &[&str] = &[
     "Parve bike",
     "هەروەها بخوێنەوە",
 ];
+
+/// Phrases of promotions and photo credits, judged only on short lines at
+/// the start or end of a body (lowercase).
+pub const EDGE_JUNK: &[&str] = &[
+    "sign up", "subscribe", "newsletter", "follow us", "follow him", "follow her",
+    "follow me", "click here", "requires javascript", "join our", "let us know",
+    "tell us what", "getty images", "| reuters", "/ reuters", "| afp", "/ afp", "photo:",
+    "image:", "credit:", "photograph:", "delivered to your inbox", "download our app",
+    "اشترك", "تابعونا", "للاشتراك", "النشرة البريدية", "تابعوا", "حمّل تطبيق",
+    "bibe abone", "me bişopînin",
+];

@@ -513,6 +513,10 @@ impl<'a> Analysis<'a> {
             "h1" => true,
             "h2" | "h3" | "h4" | "h5" | "h6" => ld > 0.5,
             "p" => ld > 0.8 && info.text < 200,
+            // hover cards and inline link bundles, not a link's own label
+            "span" => {
+                ld > 0.8 && node.descendants().filter(|d| tag(d) == Some("a")).nth(1).is_some()
+            }
             "div" | "section" | "ul" | "ol" | "table" | "header" | "figure" | "dl" => {
                 if introduced_by_boilerplate(node) {
                     return true;
@@ -607,7 +611,25 @@ fn finish_lines(raw: &str, title: Option<&str>) -> String {
         }
         lines.push(l);
     }
+    // Promotions and credits cling to the edges of the body.
+    while lines.len() > 1 && lines.last().is_some_and(|l| is_edge_junk(l)) {
+        lines.pop();
+    }
+    let head = lines.iter().take_while(|l| is_edge_junk(l)).count();
+    if head < lines.len() {
+        lines.drain(..head);
+    }
     lines.join("\n")
+}
+
+/// A short line at the start or end of the body that promotes something
+/// (newsletter, social accounts) or credits a photo.
+fn is_edge_junk(line: &str) -> bool {
+    if line.chars().count() > 250 {
+        return false;
+    }
+    let lower = line.to_lowercase();
+    EDGE_JUNK.iter().any(|p| lower.contains(p))
 }
 
 fn is_boilerplate_line(line: &str) -> bool {
