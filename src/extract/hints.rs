@@ -213,6 +213,10 @@ pub const POSITIVE_HINTS: &[&str] = &[
 
 /// Whole lines (lowercase, without trailing punctuation) that are boilerplate.
 pub const BOILERPLATE_EXACT: &[&str] = &[
+    "don't miss",
+    "must read",
+    "most read",
+    "trending",
     "advert",
     "advertisement",
     "ad",

@@ -615,11 +615,34 @@ fn finish_lines(raw: &str, title: Option<&str>) -> String {
     while lines.len() > 1 && lines.last().is_some_and(|l| is_edge_junk(l)) {
         lines.pop();
     }
-    let head = lines.iter().take_while(|l| is_edge_junk(l)).count();
+    // A photo credit near the top ends the caption block above it.
+    let head = lines
+        .iter()
+        .take(3)
+        .rposition(|l| is_edge_junk(l) || is_dateline(l))
+        .map_or(0, |p| p + 1);
     if head < lines.len() {
         lines.drain(..head);
     }
     lines.join("\n")
+}
+
+/// A short line that only states a date, time or byline.
+fn is_dateline(line: &str) -> bool {
+    let n = line.chars().count();
+    if n > 80 {
+        return false;
+    }
+    let lower = line.to_lowercase();
+    let has_year = line
+        .as_bytes()
+        .windows(4)
+        .any(|w| (w.starts_with(b"19") || w.starts_with(b"20")) && w.iter().all(u8::is_ascii_digit));
+    let byline = ["by ", "von ", "por ", "par ", "بقلم", "كتب "]
+        .iter()
+        .any(|b| lower.starts_with(b));
+    let digits = line.chars().filter(char::is_ascii_digit).count();
+    has_year && (byline || digits * 100 / n.max(1) >= 15 || line.contains(':'))
 }
 
 /// A short line at the start or end of the body that promotes something
