@@ -510,7 +510,6 @@ impl<'a> Analysis<'a> {
     fn clean_conditionally(&self, node: &NodeRef<Node>, name: &str, info: &Info) -> bool {
         let ld = info.link_density();
         match name {
-            "h1" => true,
             "h2" | "h3" | "h4" | "h5" | "h6" => ld > 0.5,
             "p" => ld > 0.8 && info.text < 200,
             // hover cards and inline link bundles, not a link's own label
@@ -531,7 +530,15 @@ impl<'a> Analysis<'a> {
                     return true;
                 }
                 if matches!(name, "ul" | "ol") {
-                    return ld > 0.3;
+                    // a list of links (related stories, tags), not a list with some links
+                    let (mut items, mut link_items) = (0, 0);
+                    for li in node.children().filter(|c| tag(c) == Some("li")) {
+                        items += 1;
+                        if self.get(li.id()).link_density() > 0.9 {
+                            link_items += 1;
+                        }
+                    }
+                    return ld > 0.3 && link_items * 2 >= items;
                 }
                 info.weight < 25 && ld > 0.25 && info.text < 300 && self.has_links(node)
             }
@@ -606,7 +613,12 @@ fn finish_lines(raw: &str, title: Option<&str>) -> String {
         if l.is_empty() || is_boilerplate_line(&l) {
             continue;
         }
-        if lines.is_empty() && title.as_deref() == Some(l.as_str()) {
+        // the title repeated at the top of the body
+        if lines.len() < 3
+            && title
+                .as_deref()
+                .is_some_and(|t| t == l || (l.chars().count() >= 15 && t.contains(l.as_str())))
+        {
             continue;
         }
         lines.push(l);
