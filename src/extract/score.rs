@@ -610,7 +610,7 @@ fn finish_lines(raw: &str, title: Option<&str>) -> String {
     let mut lines: Vec<String> = Vec::new();
     for l in raw.lines() {
         let l = collapse_ws(l);
-        if l.is_empty() || is_boilerplate_line(&l) {
+        if l.is_empty() || is_boilerplate_line(&l) || is_shortcode(&l) {
             continue;
         }
         // the title repeated at the top of the body
@@ -637,6 +637,11 @@ fn finish_lines(raw: &str, title: Option<&str>) -> String {
         lines.drain(..head);
     }
     lines.join("\n")
+}
+
+/// An unrendered WordPress shortcode line: `[button …]Text[/button]`.
+fn is_shortcode(line: &str) -> bool {
+    line.starts_with('[') && line.ends_with(']') && line.contains("[/")
 }
 
 /// A short line that only states a date, time or byline.
