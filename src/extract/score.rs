@@ -175,41 +175,10 @@ impl<'a> Analysis<'a> {
                 || (matches!(e.name(), "div" | "section" | "article" | "ul" | "ol")
                     && introduced_by_boilerplate(&node));
             if hint.comments || (hinted_out && !protected) {
-                if std::env::var_os("RASAD_DEBUG").is_some() && info.text > 150 {
-                    eprintln!("DEBUG page_text={page_text}");
-                    eprintln!(
-                        "DEBUG skip <{} class={:?} id={:?}> text={} ld={:.2}",
-                        e.name(),
-                        e.attr("class"),
-                        e.attr("id"),
-                        info.text,
-                        info.link_density()
-                    );
-                }
                 hinted.insert(id);
             }
         }
         let (info, order) = measure(doc, |id, e| base_skip(id, e) || hinted.contains(&id));
-        if std::env::var_os("RASAD_DEBUG").is_some() {
-            if let Ok(sel) = Selector::parse("p") {
-                if let Some(p) = doc
-                    .select(&sel)
-                    .find(|p| p.text().collect::<String>().contains("Getting to the Moon"))
-                {
-                    for a in p.ancestors() {
-                        if let Some(e) = ElementRef::wrap(a) {
-                            eprintln!(
-                                "ANC <{} {:?}> {:?} first={:?}",
-                                e.value().name(),
-                                e.value().attr("class"),
-                                info.get(&a.id()),
-                                first.get(&a.id())
-                            );
-                        }
-                    }
-                }
-            }
-        }
         Analysis { doc, info, order }
     }
     fn get(&self, id: NodeId) -> Info {
@@ -379,19 +348,6 @@ impl<'a> Analysis<'a> {
             }
         }
         let (top_id, top_score) = best?;
-        if std::env::var_os("RASAD_DEBUG").is_some() {
-            let n = self.doc.tree.get(top_id).and_then(ElementRef::wrap);
-            eprintln!(
-                "DEBUG top {:?} score={top_score:.1} info={:?}",
-                n.map(|e| format!(
-                    "<{} class={:?} id={:?}>",
-                    e.value().name(),
-                    e.value().attr("class"),
-                    e.value().attr("id")
-                )),
-                self.get(top_id)
-            );
-        }
         let top = self.doc.tree.get(top_id)?;
         let final_score = |id: NodeId| {
             scores.get(&id).copied().unwrap_or(0.0) * (1.0 - self.get(id).link_density())
@@ -475,9 +431,6 @@ impl<'a> Analysis<'a> {
                             || (!this_root
                                 && conditional
                                 && self.clean_conditionally(&node, e.name(), &info));
-                        if drop && std::env::var_os("RASAD_DEBUG").is_some() && info.text > 100 {
-                            eprintln!("DEBUG drop <{} {:?}> {:?}", e.name(), e.attr("class"), info);
-                        }
                         if drop {
                             skip_depth = 1;
                             continue;
@@ -514,7 +467,12 @@ impl<'a> Analysis<'a> {
             "p" => ld > 0.8 && info.text < 200,
             // hover cards and inline link bundles, not a link's own label
             "span" => {
-                ld > 0.8 && node.descendants().filter(|d| tag(d) == Some("a")).nth(1).is_some()
+                ld > 0.8
+                    && node
+                        .descendants()
+                        .filter(|d| tag(d) == Some("a"))
+                        .nth(1)
+                        .is_some()
             }
             "div" | "section" | "ul" | "ol" | "table" | "header" | "figure" | "dl" => {
                 if introduced_by_boilerplate(node) {
@@ -651,10 +609,9 @@ fn is_dateline(line: &str) -> bool {
         return false;
     }
     let lower = line.to_lowercase();
-    let has_year = line
-        .as_bytes()
-        .windows(4)
-        .any(|w| (w.starts_with(b"19") || w.starts_with(b"20")) && w.iter().all(u8::is_ascii_digit));
+    let has_year = line.as_bytes().windows(4).any(|w| {
+        (w.starts_with(b"19") || w.starts_with(b"20")) && w.iter().all(u8::is_ascii_digit)
+    });
     let byline = ["by ", "von ", "por ", "par ", "بقلم", "كتب "]
         .iter()
         .any(|b| lower.starts_with(b));
