@@ -7,8 +7,8 @@
 //! check on recall; removal of boilerplate lines in Arabic, Kurdish and
 //! English. A pure function of (html, url, rules): no I/O.
 
-mod depth;
 mod hints;
+mod prescan;
 mod score;
 
 use scraper::{Html, Selector};
@@ -50,9 +50,9 @@ pub fn extract(
     _url: Option<&Url>,
     rules: &SiteRules,
 ) -> Result<Extracted, ExtractError> {
-    let html = depth::limit_depth(html);
-    let doc = Html::parse_document(&html);
-    let meta = Meta::read(&doc);
+    let pre = prescan::prescan(html);
+    let doc = Html::parse_document(&pre.html);
+    let meta = Meta::read(&doc, &pre.json_ld);
     let analysis = Analysis::new(&doc, rules);
     let mut found: Option<(String, &'static str)> = None;
 
@@ -99,7 +99,7 @@ pub fn fragment_text(fragment: &str) -> String {
     if !fragment.contains(['<', '&']) {
         return collapse_lines(fragment);
     }
-    let doc = Html::parse_fragment(&depth::limit_depth(fragment));
+    let doc = Html::parse_fragment(&prescan::prescan(fragment).html);
     score::render_plain(&doc)
 }
 
@@ -138,7 +138,7 @@ struct Meta {
 }
 
 impl Meta {
-    fn read(doc: &Html) -> Meta {
+    fn read(doc: &Html, json_ld: &[String]) -> Meta {
         let mut m = Meta::default();
         let meta_content = |names: &[&str]| -> Option<String> {
             let sel = Selector::parse("meta").ok()?;
@@ -180,9 +180,8 @@ impl Meta {
             .map(|l| l.trim().to_ascii_lowercase())
             .filter(|l| !l.is_empty() && l.len() <= 16)
             .or_else(|| meta_content(&["og:locale", "language", "content-language"]));
-        if let Ok(sel) = Selector::parse("script[type=\"application/ld+json\"]") {
-            for s in doc.select(&sel) {
-                let raw: String = s.text().collect();
+        {
+            for raw in json_ld {
                 let Ok(v) = serde_json::from_str::<serde_json::Value>(raw.trim()) else {
                     continue;
                 };

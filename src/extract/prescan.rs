@@ -1,0 +1,223 @@
+//! One byte-level pass over a page before it is parsed.
+//!
+//! - Removes what can never be article text and costs the parser most of
+//!   its time on modern pages: `<script>`, `<style>`, `<svg>`, `<template>`,
+//!   `<noscript>` elements and comments. JSON-LD scripts are kept aside for
+//!   the metadata reader.
+//! - Bounds element nesting: html5ever checks scopes by walking its stack of
+//!   open elements, so 100,000 nested `<div>`s cost quadratic time (minutes).
+//!   Real pages nest a few dozen levels; start tags beyond [`MAX_DEPTH`] (and
+//!   their end tags) are dropped, keeping their text.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+/// Deepest nesting passed to the parser.
+pub const MAX_DEPTH: usize = 400;
+
+const VOID: &[&str] = &[
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
+    "track", "wbr", "param", "keygen", "frame",
+];
+/// Elements removed with their content.
+const DROPPED: &[&str] = &["script", "style", "svg", "template", "noscript"];
+/// Elements whose content is raw text up to their end tag (kept).
+const RAW: &[&str] = &["textarea", "title", "xmp", "plaintext"];
+/// Elements the parser closes implicitly; they never build deep stacks.
+const IMPLIED: &[&str] = &[
+    "p", "li", "dt", "dd", "option", "optgroup", "tr", "td", "th", "tbody", "thead", "tfoot",
+    "rb", "rt", "rp", "rtc", "colgroup",
+];
+
+/// The page ready for the parser.
+pub struct Prescanned<'a> {
+    pub html: Cow<'a, str>,
+    /// Contents of `<script type="application/ld+json">` elements.
+    pub json_ld: Vec<String>,
+}
+
+/// Cleans `html` as described in the module docs.
+pub fn prescan(html: &str) -> Prescanned<'_> {
+    let bytes = html.as_bytes();
+    let mut out: Option<String> = None;
+    let mut copied = 0; // bytes of html already copied to out
+    let mut json_ld = Vec::new();
+    let mut depth = 0usize;
+    // dropped start tags by name, so their end tags can be dropped too
+    let mut excess: HashMap<String, usize> = HashMap::new();
+    let cut = |out: &mut Option<String>, copied: &mut usize, from: usize, to: usize| {
+        let o = out.get_or_insert_with(|| String::with_capacity(html.len() / 2));
+        o.push_str(&html[*copied..from]);
+        *copied = to;
+    };
+    let mut i = 0;
+    while let Some(p) = memchr(b'<', &bytes[i..]) {
+        let start = i + p;
+        let rest = &bytes[start..];
+        if rest.starts_with(b"<!--") {
+            let end = find(&rest[4..], b"-->").map_or(bytes.len(), |e| start + 4 + e + 3);
+            cut(&mut out, &mut copied, start, end);
+            i = end;
+            continue;
+        }
+        if rest.starts_with(b"<!") || rest.starts_with(b"<?") {
+            i = memchr(b'>', rest).map_or(bytes.len(), |e| start + e + 1);
+            continue;
+        }
+        let closing = rest.get(1) == Some(&b'/');
+        let name_start = start + if closing { 2 } else { 1 };
+        let name_len = bytes[name_start..]
+            .iter()
+            .take_while(|b| b.is_ascii_alphanumeric() || **b == b'-' || **b == b':')
+            .count();
+        if name_len == 0 || !bytes[name_start].is_ascii_alphabetic() {
+            i = start + 1;
+            continue;
+        }
+        let name = html[name_start..name_start + name_len].to_ascii_lowercase();
+        let end = tag_end(bytes, name_start + name_len);
+        let self_closing = end >= 2 && bytes[end - 2] == b'/';
+        let name = name.as_str();
+        if !closing && DROPPED.contains(&name) {
+            let content_end = if self_closing {
+                end
+            } else {
+                let close = format!("</{name}");
+                find_ci(&bytes[end..], close.as_bytes()).map_or(bytes.len(), |e| end + e)
+            };
+            let element_end = memchr(b'>', &bytes[content_end..])
+                .map_or(bytes.len(), |e| content_end + e + 1);
+            if name == "script" {
+                let tag = html[start..end].to_ascii_lowercase();
+                if tag.contains("ld+json") {
+                    json_ld.push(html[end..content_end].to_string());
+                }
+            }
+            cut(&mut out, &mut copied, start, element_end);
+            i = element_end;
+            continue;
+        }
+        if !closing && RAW.contains(&name) {
+            let close = format!("</{name}");
+            i = find_ci(&bytes[end..], close.as_bytes()).map_or(bytes.len(), |e| end + e);
+            continue;
+        }
+        let counted = !VOID.contains(&name) && !IMPLIED.contains(&name);
+        let mut drop = false;
+        if closing {
+            if counted {
+                if let Some(n) = excess.get_mut(name).filter(|n| **n > 0) {
+                    *n -= 1;
+                    drop = true;
+                } else {
+                    depth = depth.saturating_sub(1);
+                }
+            }
+        } else if counted && !self_closing {
+            if depth >= MAX_DEPTH {
+                *excess.entry(name.to_string()).or_default() += 1;
+                drop = true;
+            } else {
+                depth += 1;
+            }
+        }
+        if drop {
+            cut(&mut out, &mut copied, start, end);
+        }
+        i = end;
+    }
+    let html = match out {
+        Some(mut o) => {
+            o.push_str(&html[copied.min(html.len())..]);
+            Cow::Owned(o)
+        }
+        None => Cow::Borrowed(html),
+    };
+    Prescanned { html, json_ld }
+}
+
+/// Index just past the `>` that ends a tag whose name ends at `from`,
+/// skipping quoted attribute values.
+fn tag_end(bytes: &[u8], from: usize) -> usize {
+    let mut quote: Option<u8> = None;
+    for (k, &b) in bytes[from..].iter().enumerate() {
+        match quote {
+            Some(q) if b == q => quote = None,
+            Some(_) => {}
+            None if b == b'"' || b == b'\'' => quote = Some(b),
+            None if b == b'>' => return from + k + 1,
+            None => {}
+        }
+    }
+    bytes.len()
+}
+
+fn memchr(needle: u8, hay: &[u8]) -> Option<usize> {
+    hay.iter().position(|&b| b == needle)
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    let first = needle[0];
+    let mut from = 0;
+    while let Some(p) = memchr(first, &hay[from..]) {
+        let at = from + p;
+        if hay[at..].starts_with(needle) {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
+}
+
+fn find_ci(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    let mut from = 0;
+    while let Some(p) = memchr(b'<', &hay[from..]) {
+        let at = from + p;
+        if hay.len() - at >= needle.len() && hay[at..at + needle.len()].eq_ignore_ascii_case(needle) {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scripts_styles_and_comments_go_json_ld_is_kept() {
+        let html = "<html><head><style>p{}</style><script>if (a<b) { x = '</div>'; }</SCRIPT>\
+<script type=\"application/ld+json\">{\"articleBody\":\"نص\"}</script></head>\
+<body><!-- <p>old</p> --><p title=\"a>b\">الحسكة</p><svg><g><text>x</text></g></svg></body></html>";
+        let p = prescan(html);
+        assert_eq!(
+            p.html,
+            "<html><head></head><body><p title=\"a>b\">الحسكة</p></body></html>"
+        );
+        assert_eq!(p.json_ld, vec!["{\"articleBody\":\"نص\"}".to_string()]);
+    }
+
+    #[test]
+    fn plain_pages_are_borrowed() {
+        let html = "<div><p>x<p>y</div>";
+        assert!(matches!(prescan(html).html, Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn deep_nesting_is_cut_and_text_kept() {
+        let n = 5000;
+        let html = format!("{}<b>نص</b>{}", "<div class=\"a>b\">".repeat(n), "</div>".repeat(n));
+        let out = prescan(&html).html;
+        assert_eq!(out.matches("<div").count(), MAX_DEPTH);
+        assert_eq!(out.matches("</div>").count(), MAX_DEPTH);
+        assert!(out.contains("نص"));
+    }
+
+    #[test]
+    fn unterminated_constructs_do_not_panic() {
+        for s in ["<script>", "<!--", "<div", "<", "</", "<a href='", "<style>x</sty", "<?xml"] {
+            let _ = prescan(s);
+        }
+    }
+}
