@@ -3,80 +3,86 @@
 //! languages. Data only.
 
 /// Elements never part of an article body.
-pub const SKIP_TAGS: &[&str] = &[
-    "script",
-    "style",
-    "noscript",
-    "template",
-    "svg",
-    "canvas",
-    "nav",
-    "footer",
-    "aside",
-    "figcaption",
-    "iframe",
-    "button",
-    "select",
-    "input",
-    "textarea",
-    "menu",
-    "object",
-    "embed",
-    "head",
-    "title",
-    "meta",
-    "link",
-    "video",
-    "audio",
-    "map",
-    "dialog",
-    "label",
-    "option",
-];
-
-/// Elements that are not article text unless they hold most of the page
-/// (ASP.NET pages wrap everything in one `<form>`).
-pub const SOFT_SKIP_TAGS: &[&str] = &["form"];
+pub fn is_skip_tag(name: &str) -> bool {
+    matches!(
+        name,
+        "script"
+            | "style"
+            | "noscript"
+            | "template"
+            | "svg"
+            | "canvas"
+            | "nav"
+            | "footer"
+            | "aside"
+            | "figcaption"
+            | "iframe"
+            | "button"
+            | "select"
+            | "input"
+            | "textarea"
+            | "menu"
+            | "object"
+            | "embed"
+            | "head"
+            | "title"
+            | "meta"
+            | "link"
+            | "video"
+            | "audio"
+            | "map"
+            | "dialog"
+            | "label"
+            | "option"
+    )
+}
 
 /// Elements that start a new line in the text.
-pub const BLOCK_TAGS: &[&str] = &[
-    "p",
-    "div",
-    "br",
-    "li",
-    "ul",
-    "ol",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "blockquote",
-    "pre",
-    "table",
-    "tr",
-    "section",
-    "article",
-    "header",
-    "dd",
-    "dt",
-    "dl",
-    "hr",
-    "main",
-    "figcaption",
-    "figure",
-    "address",
-    "td",
-    "th",
-    "center",
-    "details",
-    "summary",
-    "caption",
-];
+pub fn is_block_tag(name: &str) -> bool {
+    matches!(
+        name,
+        "p" | "div"
+            | "br"
+            | "li"
+            | "ul"
+            | "ol"
+            | "h1"
+            | "h2"
+            | "h3"
+            | "h4"
+            | "h5"
+            | "h6"
+            | "blockquote"
+            | "pre"
+            | "table"
+            | "tr"
+            | "section"
+            | "article"
+            | "header"
+            | "dd"
+            | "dt"
+            | "dl"
+            | "hr"
+            | "main"
+            | "figcaption"
+            | "figure"
+            | "address"
+            | "td"
+            | "th"
+            | "center"
+            | "details"
+            | "summary"
+            | "caption"
+    )
+}
 
 /// Tags that hold a paragraph of text on their own.
-pub const PARAGRAPH_TAGS: &[&str] = &["p", "pre", "blockquote", "td", "dd", "li", "h2", "h3"];
+pub fn is_paragraph_tag(name: &str) -> bool {
+    matches!(
+        name,
+        "p" | "pre" | "blockquote" | "td" | "dd" | "li" | "h2" | "h3"
+    )
+}
 
 /// class/id fragments that always mark non-article blocks (comments, share
 /// bars, related links), even when the token also looks like content

@@ -16,8 +16,8 @@ use std::collections::HashMap;
 pub const MAX_DEPTH: usize = 400;
 
 const VOID: &[&str] = &[
-    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
-    "track", "wbr", "param", "keygen", "frame",
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track",
+    "wbr", "param", "keygen", "frame",
 ];
 /// Elements removed with their content.
 const DROPPED: &[&str] = &["script", "style", "svg", "template", "noscript"];
@@ -25,8 +25,8 @@ const DROPPED: &[&str] = &["script", "style", "svg", "template", "noscript"];
 const RAW: &[&str] = &["textarea", "title", "xmp", "plaintext"];
 /// Elements the parser closes implicitly; they never build deep stacks.
 const IMPLIED: &[&str] = &[
-    "p", "li", "dt", "dd", "option", "optgroup", "tr", "td", "th", "tbody", "thead", "tfoot",
-    "rb", "rt", "rp", "rtc", "colgroup",
+    "p", "li", "dt", "dd", "option", "optgroup", "tr", "td", "th", "tbody", "thead", "tfoot", "rb",
+    "rt", "rp", "rtc", "colgroup",
 ];
 
 /// The page ready for the parser.
@@ -85,8 +85,8 @@ pub fn prescan(html: &str) -> Prescanned<'_> {
                 let close = format!("</{name}");
                 find_ci(&bytes[end..], close.as_bytes()).map_or(bytes.len(), |e| end + e)
             };
-            let element_end = memchr(b'>', &bytes[content_end..])
-                .map_or(bytes.len(), |e| content_end + e + 1);
+            let element_end =
+                memchr(b'>', &bytes[content_end..]).map_or(bytes.len(), |e| content_end + e + 1);
             if name == "script" {
                 let tag = html[start..end].to_ascii_lowercase();
                 if tag.contains("ld+json") {
@@ -173,7 +173,8 @@ fn find_ci(hay: &[u8], needle: &[u8]) -> Option<usize> {
     let mut from = 0;
     while let Some(p) = memchr(b'<', &hay[from..]) {
         let at = from + p;
-        if hay.len() - at >= needle.len() && hay[at..at + needle.len()].eq_ignore_ascii_case(needle) {
+        if hay.len() - at >= needle.len() && hay[at..at + needle.len()].eq_ignore_ascii_case(needle)
+        {
             return Some(at);
         }
         from = at + 1;
@@ -207,7 +208,11 @@ mod tests {
     #[test]
     fn deep_nesting_is_cut_and_text_kept() {
         let n = 5000;
-        let html = format!("{}<b>نص</b>{}", "<div class=\"a>b\">".repeat(n), "</div>".repeat(n));
+        let html = format!(
+            "{}<b>نص</b>{}",
+            "<div class=\"a>b\">".repeat(n),
+            "</div>".repeat(n)
+        );
         let out = prescan(&html).html;
         assert_eq!(out.matches("<div").count(), MAX_DEPTH);
         assert_eq!(out.matches("</div>").count(), MAX_DEPTH);
@@ -216,7 +221,16 @@ mod tests {
 
     #[test]
     fn unterminated_constructs_do_not_panic() {
-        for s in ["<script>", "<!--", "<div", "<", "</", "<a href='", "<style>x</sty", "<?xml"] {
+        for s in [
+            "<script>",
+            "<!--",
+            "<div",
+            "<",
+            "</",
+            "<a href='",
+            "<style>x</sty",
+            "<?xml",
+        ] {
             let _ = prescan(s);
         }
     }

@@ -4,6 +4,28 @@
 //! siblings chosen, and the chosen block rendered with conditional cleaning.
 
 use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// A fast hasher for node ids (small integers); no untrusted keys.
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.0 = (n as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+}
+
+type IdMap<V> = HashMap<NodeId, V, BuildHasherDefault<IdHasher>>;
+type IdSet = HashSet<NodeId, BuildHasherDefault<IdHasher>>;
 
 use ego_tree::iter::Edge;
 use ego_tree::{NodeId, NodeRef};
@@ -47,7 +69,7 @@ impl Info {
 /// The DOM with its statistics.
 pub struct Analysis<'a> {
     doc: &'a Html,
-    info: HashMap<NodeId, Info>,
+    info: IdMap<Info>,
     /// Elements in document order.
     order: Vec<NodeId>,
 }
@@ -136,17 +158,27 @@ impl<'a> Analysis<'a> {
     /// One pass over the document: which elements are skipped, and the text
     /// statistics of every other element.
     pub fn new(doc: &'a Html, rules: &SiteRules) -> Analysis<'a> {
-        let mut removed: HashSet<NodeId> = HashSet::new();
+        let mut removed: IdSet = IdSet::default();
         for sel in rules.remove.iter().filter_map(|s| Selector::parse(s).ok()) {
             removed.extend(doc.select(&sel).map(|e| e.id()));
         }
         let base_skip = |id: NodeId, e: &scraper::node::Element| {
-            removed.contains(&id) || SKIP_TAGS.contains(&e.name()) || is_hidden(e)
+            removed.contains(&id) || is_skip_tag(e.name()) || is_hidden(e)
         };
         // Pass 1 measures without class/id hints; pass 2 drops hinted blocks,
         // except a block that holds most of the page's text with few links
         // (a wrapper whose class happens to say "widget" or "sidebar").
-        let (first, order) = measure(doc, |id, e| base_skip(id, e));
+        // class/id hints, computed once per element that has a class or id
+        let mut hints: IdMap<Hint> = IdMap::default();
+        for node in doc.tree.nodes() {
+            if let Node::Element(e) = node.value() {
+                if e.attr("class").is_some() || e.attr("id").is_some() {
+                    hints.insert(node.id(), class_hint(e));
+                }
+            }
+        }
+        let weight = |id: NodeId| hints.get(&id).map_or(0, |h| h.weight);
+        let (first, order) = measure(doc, |id, e| base_skip(id, e), weight);
         let page_text = doc
             .tree
             .root()
@@ -155,7 +187,7 @@ impl<'a> Analysis<'a> {
             .map(|i| i.text)
             .max()
             .unwrap_or(0) as f64;
-        let mut hinted: HashSet<NodeId> = HashSet::new();
+        let mut hinted: IdSet = IdSet::default();
         for &id in &order {
             let Some(node) = doc.tree.get(id) else {
                 continue;
@@ -166,19 +198,19 @@ impl<'a> Analysis<'a> {
             if STRUCTURAL.contains(&e.name()) {
                 continue;
             }
-            let hint = class_hint(e);
+            let hint = hints.get(&id).copied().unwrap_or_default();
             let info = first.get(&id).copied().unwrap_or_default();
             let protected = info.text as f64 >= 0.4 * page_text && info.link_density() < 0.5;
             let hinted_out = hint.hard
                 || hint.weight < 0
-                || SOFT_SKIP_TAGS.contains(&e.name())
+                || e.name() == "form"
                 || (matches!(e.name(), "div" | "section" | "article" | "ul" | "ol")
                     && introduced_by_boilerplate(&node));
             if hint.comments || (hinted_out && !protected) {
                 hinted.insert(id);
             }
         }
-        let (info, order) = measure(doc, |id, e| base_skip(id, e) || hinted.contains(&id));
+        let (info, order) = measure(doc, |id, e| base_skip(id, e) || hinted.contains(&id), weight);
         Analysis { doc, info, order }
     }
     fn get(&self, id: NodeId) -> Info {
@@ -191,8 +223,9 @@ impl<'a> Analysis<'a> {
 fn measure(
     doc: &Html,
     skip: impl Fn(NodeId, &scraper::node::Element) -> bool,
-) -> (HashMap<NodeId, Info>, Vec<NodeId>) {
-    let mut info: HashMap<NodeId, Info> = HashMap::new();
+    weight_of: impl Fn(NodeId) -> i32,
+) -> (IdMap<Info>, Vec<NodeId>) {
+    let mut info: IdMap<Info> = IdMap::default();
     let mut order = Vec::new();
     let mut stack: Vec<(NodeId, Info)> = Vec::new();
     let mut skip_depth = 0usize;
@@ -208,7 +241,7 @@ fn measure(
                         continue;
                     }
                     let name = e.name();
-                    let weight = class_hint(e).weight;
+                    let weight = weight_of(node.id());
                     order.push(node.id());
                     if skip(node.id(), e) {
                         info.insert(
@@ -274,7 +307,7 @@ fn measure(
                     parent.text += done.text;
                     parent.link += done.link;
                     parent.commas += done.commas;
-                    if name != "br" && BLOCK_TAGS.contains(&name) {
+                    if name != "br" && is_block_tag(name) {
                         parent.block_child = true;
                     }
                 }
@@ -289,7 +322,7 @@ impl<'a> Analysis<'a> {
     /// Elements that are paragraphs of text on their own.
     fn is_paragraph(&self, node: &NodeRef<Node>, info: &Info) -> bool {
         match tag(node) {
-            Some(t) if PARAGRAPH_TAGS.contains(&t) => true,
+            Some(t) if is_paragraph_tag(t) => true,
             Some("div" | "section" | "span" | "font" | "center") => !info.block_child,
             _ => false,
         }
@@ -297,7 +330,7 @@ impl<'a> Analysis<'a> {
 
     /// The text of the best block and the siblings that belong with it.
     pub fn best_text(&self, title: Option<&str>) -> Option<String> {
-        let mut scores: HashMap<NodeId, f64> = HashMap::new();
+        let mut scores: IdMap<f64> = IdMap::default();
         let mut candidates: Vec<NodeId> = Vec::new();
         for &id in &self.order {
             let info = self.get(id);
@@ -435,7 +468,7 @@ impl<'a> Analysis<'a> {
                             skip_depth = 1;
                             continue;
                         }
-                        if BLOCK_TAGS.contains(&e.name()) {
+                        if is_block_tag(e.name()) {
                             out.push('\n');
                         }
                     }
@@ -448,7 +481,7 @@ impl<'a> Analysis<'a> {
                         skip_depth -= 1;
                         continue;
                     }
-                    if BLOCK_TAGS.contains(&name) {
+                    if is_block_tag(name) {
                         out.push('\n');
                     } else if matches!(name, "td" | "th") {
                         out.push(' ');
@@ -542,7 +575,7 @@ impl Analysis<'_> {
 }
 
 fn is_block(name: &str) -> bool {
-    name != "br" && (BLOCK_TAGS.contains(&name) || matches!(name, "body" | "html"))
+    name != "br" && (is_block_tag(name) || matches!(name, "body" | "html"))
 }
 
 fn ends_sentence(e: &ElementRef) -> bool {
@@ -653,7 +686,7 @@ pub(super) fn render_plain(doc: &Html) -> String {
                         skip_depth += 1;
                         continue;
                     }
-                    if BLOCK_TAGS.contains(&e.name()) {
+                    if is_block_tag(e.name()) {
                         out.push('\n');
                     }
                 }
@@ -666,7 +699,7 @@ pub(super) fn render_plain(doc: &Html) -> String {
                     skip_depth -= 1;
                     continue;
                 }
-                if BLOCK_TAGS.contains(&name) {
+                if is_block_tag(name) {
                     out.push('\n');
                 }
             }
