@@ -82,16 +82,6 @@ fn tag<'n>(node: &NodeRef<'n, Node>) -> Option<&'n str> {
 }
 
 /// Lowercase class and id tokens of an element.
-fn tokens(e: &scraper::node::Element) -> Vec<String> {
-    let mut out = Vec::new();
-    for attr in ["class", "id"] {
-        if let Some(v) = e.attr(attr) {
-            out.extend(v.split_whitespace().map(|t| t.to_ascii_lowercase()));
-        }
-    }
-    out
-}
-
 /// What an element's class and id say about it.
 #[derive(Debug, Clone, Copy, Default)]
 struct Hint {
@@ -103,21 +93,72 @@ struct Hint {
     comments: bool,
 }
 
+const F_COMMENT: u8 = 1;
+const F_HARD: u8 = 2;
+const F_NEGATIVE: u8 = 4;
+const F_POSITIVE: u8 = 8;
+const F_STRONG: u8 = 16;
+
+/// Hint fragments bucketed by first byte, so one scan of a class string
+/// tests all of them.
+fn hint_table() -> &'static [Vec<(&'static [u8], u8)>; 256] {
+    static TABLE: std::sync::OnceLock<[Vec<(&'static [u8], u8)>; 256]> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut t: [Vec<(&'static [u8], u8)>; 256] = std::array::from_fn(|_| Vec::new());
+        for (list, flag) in [
+            (COMMENT_HINTS, F_COMMENT),
+            (HARD_NEGATIVE, F_HARD),
+            (NEGATIVE_HINTS, F_NEGATIVE),
+            (POSITIVE_HINTS, F_POSITIVE),
+            (STRONG_POSITIVE, F_STRONG),
+        ] {
+            for h in list {
+                let b = h.as_bytes();
+                if let Some(&first) = b.first() {
+                    t[first as usize].push((b, flag));
+                }
+            }
+        }
+        t
+    })
+}
+
+/// Flags of the hint fragments contained in `lower`.
+fn hint_flags(lower: &[u8]) -> u8 {
+    let table = hint_table();
+    let mut flags = 0;
+    for i in 0..lower.len() {
+        for (h, f) in &table[lower[i] as usize] {
+            if flags & f == 0 && lower[i..].starts_with(h) {
+                flags |= f;
+            }
+        }
+    }
+    flags
+}
+
 fn class_hint(e: &scraper::node::Element) -> Hint {
-    let toks = tokens(e);
-    if toks.is_empty() {
+    let mut lower = String::new();
+    for attr in ["class", "id"] {
+        if let Some(v) = e.attr(attr) {
+            lower.push_str(v);
+            lower.push(' ');
+        }
+    }
+    if lower.trim().is_empty() {
         return Hint::default();
     }
-    let any = |list: &[&str]| toks.iter().any(|t| list.iter().any(|h| t.contains(h)));
-    let comments = any(COMMENT_HINTS);
-    let positive = any(POSITIVE_HINTS);
-    let hard_hint = any(HARD_NEGATIVE);
+    lower.make_ascii_lowercase();
+    let flags = hint_flags(lower.as_bytes());
+    let comments = flags & F_COMMENT != 0;
+    let positive = flags & F_POSITIVE != 0;
+    let hard_hint = flags & F_HARD != 0;
     // "entry-content read-more": content wins over a hard hint, never over comments
-    let hard = comments || (hard_hint && !any(STRONG_POSITIVE));
+    let hard = comments || (hard_hint && flags & F_STRONG == 0);
     let negative = comments
         || hard_hint
-        || any(NEGATIVE_HINTS)
-        || toks.iter().any(|t| NEGATIVE_TOKENS.contains(&t.as_str()));
+        || flags & F_NEGATIVE != 0
+        || lower.split_whitespace().any(|t| NEGATIVE_TOKENS.contains(&t));
     let mut weight = 0;
     if positive {
         weight += 25;
