@@ -84,6 +84,9 @@ enum Command {
         /// Write DIR/<file stem>.txt for each input instead of printing.
         #[arg(long)]
         out_dir: Option<PathBuf>,
+        /// Print the time spent decoding and extracting (file I/O excluded) to stderr.
+        #[arg(long)]
+        timing: bool,
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
@@ -190,8 +193,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
             ref url,
             json,
             ref out_dir,
+            timing,
             ref files,
-        } => extract(url.as_deref(), json, out_dir.as_deref(), files),
+        } => extract(url.as_deref(), json, out_dir.as_deref(), timing, files),
         Command::Feeds => {
             let store = open_store_for_reading(&cli)?;
             let mut out = std::io::stdout().lock();
@@ -336,6 +340,7 @@ fn extract(
     url: Option<&str>,
     json: bool,
     out_dir: Option<&Path>,
+    timing: bool,
     files: &[PathBuf],
 ) -> Result<ExitCode> {
     let url = url
@@ -347,6 +352,7 @@ fn extract(
     }
     let rules = rasad::config::SiteRules::default();
     let mut failed = 0;
+    let mut spent = std::time::Duration::ZERO;
     let mut out = std::io::stdout().lock();
     for file in files {
         let bytes = match std::fs::read(file) {
@@ -357,8 +363,10 @@ fn extract(
                 continue;
             }
         };
+        let started = std::time::Instant::now();
         let decoded = rasad::charset::decode(&bytes, None);
         let result = rasad::extract::extract(&decoded.text, url.as_ref(), &rules);
+        spent += started.elapsed();
         let (text, title, method) = match &result {
             Ok(e) => (e.text.as_str(), e.title.as_deref(), e.method),
             Err(e) => {
@@ -384,6 +392,14 @@ fn extract(
         } else {
             writeln!(out, "{text}")?;
         }
+    }
+    if timing {
+        eprintln!(
+            "extracted {} pages in {:.4} s ({:.1} pages/s, one thread, file I/O excluded)",
+            files.len(),
+            spent.as_secs_f64(),
+            files.len() as f64 / spent.as_secs_f64().max(1e-9)
+        );
     }
     Ok(if failed == files.len() && !files.is_empty() {
         ExitCode::FAILURE

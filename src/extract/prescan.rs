@@ -123,6 +123,15 @@ pub fn prescan(html: &str) -> Prescanned<'_> {
         }
         if drop {
             cut(&mut out, &mut copied, start, end);
+        } else if !closing && end - start > 80 {
+            // Long start tags are mostly srcset, data-* and tracking
+            // attributes the extractor never reads; the parser would copy them.
+            if let Some(slim) = slim_tag(&html[start..end], name_len + 1) {
+                cut(&mut out, &mut copied, start, end);
+                if let Some(o) = out.as_mut() {
+                    o.push_str(&slim);
+                }
+            }
         }
         i = end;
     }
@@ -134,6 +143,86 @@ pub fn prescan(html: &str) -> Prescanned<'_> {
         None => Cow::Borrowed(html),
     };
     Prescanned { html, json_ld }
+}
+
+/// Attributes the extractor reads; all others are dropped from long tags.
+const KEPT_ATTRS: &[&str] = &[
+    "class",
+    "id",
+    "href",
+    "hidden",
+    "style",
+    "lang",
+    "xml:lang",
+    "type",
+    "property",
+    "name",
+    "content",
+    "itemprop",
+    "aria-hidden",
+    "role",
+    "http-equiv",
+    "charset",
+    "datetime",
+    "dir",
+];
+
+/// `tag` (`<name …>`) with only [`KEPT_ATTRS`]; `None` when nothing would go.
+fn slim_tag(tag: &str, name_end: usize) -> Option<String> {
+    let b = tag.as_bytes();
+    let close = if tag.ends_with("/>") {
+        b.len() - 2
+    } else {
+        b.len() - 1
+    };
+    let mut out = String::with_capacity(tag.len());
+    out.push_str(&tag[..name_end]);
+    let mut dropped = false;
+    let mut i = name_end;
+    while i < close {
+        while i < close && (b[i].is_ascii_whitespace() || b[i] == b'/') {
+            i += 1;
+        }
+        let name_start = i;
+        while i < close && !b[i].is_ascii_whitespace() && !matches!(b[i], b'=' | b'/') {
+            i += 1;
+        }
+        if i == name_start {
+            break;
+        }
+        let attr_name = &tag[name_start..i];
+        let mut j = i;
+        while j < close && b[j].is_ascii_whitespace() {
+            j += 1;
+        }
+        if j < close && b[j] == b'=' {
+            j += 1;
+            while j < close && b[j].is_ascii_whitespace() {
+                j += 1;
+            }
+            if j < close && (b[j] == b'"' || b[j] == b'\'') {
+                let q = b[j];
+                j += 1;
+                while j < close && b[j] != q {
+                    j += 1;
+                }
+                j = (j + 1).min(close);
+            } else {
+                while j < close && !b[j].is_ascii_whitespace() {
+                    j += 1;
+                }
+            }
+            i = j;
+        }
+        if KEPT_ATTRS.iter().any(|k| attr_name.eq_ignore_ascii_case(k)) {
+            out.push(' ');
+            out.push_str(&tag[name_start..i]);
+        } else {
+            dropped = true;
+        }
+    }
+    out.push_str(&tag[close..]);
+    dropped.then_some(out)
 }
 
 /// Index just past the `>` that ends a tag whose name ends at `from`,
@@ -197,6 +286,15 @@ mod tests {
             "<html><head></head><body><p title=\"a>b\">الحسكة</p></body></html>"
         );
         assert_eq!(p.json_ld, vec!["{\"articleBody\":\"نص\"}".to_string()]);
+    }
+
+    #[test]
+    fn long_tags_lose_unused_attributes() {
+        let html = "<img class=\"wp-image\" srcset=\"a.jpg 300w, b.jpg 600w, c.jpg 900w, d.jpg 1200w\" data-x='1>2' alt=x><a href=/k title='Kobanê' data-track=\"yes please track this, and this, and that\">K</a>";
+        assert_eq!(
+            prescan(html).html,
+            "<img class=\"wp-image\"><a href=/k>K</a>"
+        );
     }
 
     #[test]

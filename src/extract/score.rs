@@ -129,7 +129,10 @@ fn hint_flags(lower: &[u8]) -> u8 {
     let mut flags = 0;
     for i in 0..lower.len() {
         for (h, f) in &table[lower[i] as usize] {
-            if flags & f == 0 && lower[i..].starts_with(h) {
+            if flags & f == 0
+                && (h.len() < 2 || lower.get(i + 1) == h.get(1))
+                && lower[i..].starts_with(h)
+            {
                 flags |= f;
             }
         }
@@ -158,7 +161,9 @@ fn class_hint(e: &scraper::node::Element) -> Hint {
     let negative = comments
         || hard_hint
         || flags & F_NEGATIVE != 0
-        || lower.split_whitespace().any(|t| NEGATIVE_TOKENS.contains(&t));
+        || lower
+            .split_whitespace()
+            .any(|t| NEGATIVE_TOKENS.contains(&t));
     let mut weight = 0;
     if positive {
         weight += 25;
@@ -251,7 +256,11 @@ impl<'a> Analysis<'a> {
                 hinted.insert(id);
             }
         }
-        let (info, order) = measure(doc, |id, e| base_skip(id, e) || hinted.contains(&id), weight);
+        let (info, order) = measure(
+            doc,
+            |id, e| base_skip(id, e) || hinted.contains(&id),
+            weight,
+        );
         Analysis { doc, info, order }
     }
     fn get(&self, id: NodeId) -> Info {
