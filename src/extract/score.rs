@@ -101,10 +101,12 @@ const F_STRONG: u8 = 16;
 
 /// Hint fragments bucketed by first byte, so one scan of a class string
 /// tests all of them.
-fn hint_table() -> &'static [Vec<(&'static [u8], u8)>; 256] {
-    static TABLE: std::sync::OnceLock<[Vec<(&'static [u8], u8)>; 256]> = std::sync::OnceLock::new();
+type HintTable = [Vec<(&'static [u8], u8)>; 256];
+
+fn hint_table() -> &'static HintTable {
+    static TABLE: std::sync::OnceLock<HintTable> = std::sync::OnceLock::new();
     TABLE.get_or_init(|| {
-        let mut t: [Vec<(&'static [u8], u8)>; 256] = std::array::from_fn(|_| Vec::new());
+        let mut t: HintTable = std::array::from_fn(|_| Vec::new());
         for (list, flag) in [
             (COMMENT_HINTS, F_COMMENT),
             (HARD_NEGATIVE, F_HARD),
