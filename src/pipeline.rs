@@ -349,8 +349,11 @@ impl Pipeline {
         .await;
         match res {
             Ok(Ok(e)) => PageResult::Ok {
+                published: e.published.as_deref().and_then(feed::parse_date),
+                lang: e.lang.as_deref().and_then(primary_language),
                 text: e.text,
                 title: e.title,
+                author: e.author,
             },
             Ok(Err(e)) => PageResult::Failed {
                 error: format!("{shown}: {e}"),
@@ -360,6 +363,13 @@ impl Pipeline {
             },
         }
     }
+}
+
+/// `ar-SY` → `ar`; `None` for values that are not language tags.
+fn primary_language(tag: &str) -> Option<String> {
+    let primary = tag.split(['-', '_']).next()?.trim().to_ascii_lowercase();
+    ((2..=3).contains(&primary.len()) && primary.chars().all(|c| c.is_ascii_alphabetic()))
+        .then_some(primary)
 }
 
 /// Turns a parsed item into what the store takes: canonical URL and identity key.

@@ -170,6 +170,9 @@ const KEPT_ATTRS: &[&str] = &[
 /// `tag` (`<name …>`) with only [`KEPT_ATTRS`]; `None` when nothing would go.
 fn slim_tag(tag: &str, name_end: usize) -> Option<String> {
     let b = tag.as_bytes();
+    if !tag.ends_with('>') || name_end >= b.len() {
+        return None; // unterminated: leave it to the parser
+    }
     let close = if tag.ends_with("/>") {
         b.len() - 2
     } else {

@@ -129,3 +129,81 @@ fn fragments() {
     assert_eq!(fragment_text("  plain   text "), "plain text");
     assert_eq!(fragment_text("a<script>x()</script>b"), "ab");
 }
+
+/// A full Arabic WordPress page as regional outlets serve it: windows-1256,
+/// menus, share bar, related posts, sidebar widgets, comments and the comment
+/// form, and the WordPress footer line. The body must come out exact.
+#[test]
+fn arabic_wordpress_page_in_windows_1256() {
+    let p1 = "أفادت مصادر محلية في مدينة القامشلي، اليوم الثلاثاء، بأن دورية مشتركة جابت ريف المدينة الشرقي وسط انتشار أمني مكثف.";
+    let p2 = "وقال مسؤول في الإدارة الذاتية لـ«نورث بالس» إن «الأوضاع مستقرة»، مشيراً إلى أن حركة المعابر بين سري كانيه/ رأس العين وتل أبيض/ كري سبي لا تزال متوقفة.";
+    let p3 =
+        "يُذكر أن المنطقة تشهد منذ عام 2019 توتراً متقطعاً، وسط مطالبات بعودة المهجّرين إلى قراهم.";
+    let html = format!(
+        r##"<!DOCTYPE html><html dir="rtl" lang="ar"><head>
+<meta http-equiv="Content-Type" content="text/html; charset=windows-1256">
+<title>دورية مشتركة في ريف القامشلي – نورث بالس</title>
+<meta property="og:title" content="دورية مشتركة في ريف القامشلي"></head>
+<body class="post-template-default single single-post postid-48504 single-format-standard has-sidebar">
+<div id="page" class="site"><header id="masthead" class="site-header"><div class="site-branding"><p class="site-title"><a href="/">نورث بالس</a></p></div>
+<nav id="site-navigation" class="main-navigation"><ul id="primary-menu" class="menu"><li><a href="/">الرئيسية</a></li><li><a href="/c/news">أخبار</a></li><li><a href="/c/reports">تقارير</a></li></ul></nav></header>
+<div id="content" class="site-content"><div id="primary" class="content-area"><main id="main" class="site-main">
+<article id="post-48504" class="post-48504 post type-post status-publish format-standard hentry category-news">
+<header class="entry-header"><h1 class="entry-title">دورية مشتركة في ريف القامشلي</h1>
+<div class="entry-meta"><span class="posted-on">نُشر في 12 نوفمبر 2025</span><span class="byline"> بواسطة المحرر</span></div></header>
+<div class="entry-content"><p>{p1}</p>
+<p>{p2}</p>
+<p>{p3}</p>
+<div class="sharedaddy sd-sharing-enabled"><div class="sd-block sd-social"><h3 class="sd-title">شارك هذا:</h3><ul><li><a href="#">فيسبوك</a></li><li><a href="#">تويتر</a></li><li><a href="#">واتساب</a></li></ul></div></div>
+<div id="jp-relatedposts" class="jp-relatedposts"><h3 class="jp-relatedposts-headline"><em>مرتبط</em></h3>
+<div class="jp-relatedposts-items"><p class="jp-relatedposts-post"><a href="/1">اشتباكات في ريف دير الزور الشرقي، ومقتل ثلاثة عناصر من قوات الأمن الداخلي</a></p>
+<p class="jp-relatedposts-post"><a href="/2">انقطاع المياه عن مدينة الحسكة بعد توقف محطة علوك للمرة العاشرة</a></p></div></div>
+</div>
+<footer class="entry-footer"><span class="cat-links">نُشرت في <a href="/c/news">أخبار</a></span><span class="tags-links">الوسوم: <a href="/t/q">القامشلي</a></span></footer>
+</article>
+<nav class="navigation post-navigation"><a href="/prev" rel="prev">المقال السابق: اجتماع في الرقة</a></nav>
+<div id="comments" class="comments-area"><h2 class="comments-title">تعليقان على «دورية مشتركة في ريف القامشلي»</h2>
+<ol class="comment-list"><li class="comment"><article class="comment-body"><div class="comment-content"><p>{p2} وهذا تعليق طويل من قارئ، يكرر ما في الخبر، ويزيد عليه تفاصيل كثيرة، وكثيرة جداً، عن القرى والمعابر والطرق.</p></div></article></li>
+<li class="comment"><article class="comment-body"><div class="comment-content"><p>{p3} تعليق ثانٍ، طويل أيضاً، فيه فواصل، كثيرة، لأن القارئ غاضب، ومحق.</p></div></article></li></ol>
+<div id="respond" class="comment-respond"><h3 id="reply-title" class="comment-reply-title">اترك تعليقاً</h3>
+<form id="commentform" class="comment-form"><p class="comment-notes">لن يتم نشر عنوان بريدك الإلكتروني. الحقول الإلزامية مشار إليها بـ *</p>
+<p class="comment-form-comment"><label for="comment">التعليق</label><textarea id="comment" name="comment"></textarea></p><p class="form-submit"><input type="submit" value="إرسال التعليق"></p></form></div>
+<p class="nocomments">التعليقات مغلقة، ولكن تركبكس وبينغبكس مفتوحة.</p></div>
+</main></div>
+<aside id="secondary" class="widget-area"><section id="recent-posts-2" class="widget widget_recent_entries"><h2 class="widget-title">أحدث المقالات</h2>
+<ul><li><a href="/a">الإدارة الذاتية تعلن عن خطة لدعم المزارعين في ريف الحسكة الشمالي هذا الموسم</a></li><li><a href="/b">افتتاح مدرسة جديدة في كوباني بعد إعادة ترميمها بالكامل</a></li></ul></section></aside></div>
+<footer id="colophon" class="site-footer"><div class="site-info">جميع الحقوق محفوظة © نورث بالس 2025</div></footer></div>
+</body></html>"##
+    );
+    let (bytes, _, unmappable) = encoding_rs::WINDOWS_1256.encode(&html);
+    assert!(!unmappable);
+    let decoded = crate::charset::decode(&bytes, None);
+    assert_eq!(decoded.encoding, encoding_rs::WINDOWS_1256);
+    let e = extract(&decoded.text, None, &SiteRules::default()).expect("body");
+    assert_eq!(e.text, format!("{p1}\n{p2}\n{p3}"));
+    assert_eq!(e.title.as_deref(), Some("دورية مشتركة في ريف القامشلي"));
+    assert_eq!(e.lang.as_deref(), Some("ar"));
+    for leak in [
+        "شارك",
+        "مرتبط",
+        "تعليق",
+        "التعليقات مغلقة",
+        "أحدث المقالات",
+        "الوسوم",
+        "جميع الحقوق",
+        "بواسطة",
+    ] {
+        assert!(!e.text.contains(leak), "{leak:?} leaked into the body");
+    }
+}
+
+#[test]
+fn sorani_page() {
+    let p = "لە شاری قامیشلۆ، بەرپرسێکی ئیدارەی خۆسەر ڕایگەیاند کە ڕەوشی ئەمنی ئاسایییە و هاتوچۆی سنوور بەردەوامە.";
+    let html = format!(
+        "<html lang=\"ckb\"><body><div class=\"menu\"><a href=/>سەرەکی</a></div><div class=\"article-body\"><p>{p}</p><p>{p}</p></div><div class=\"related\"><h3>هەروەها بخوێنەوە</h3><p><a href=/x>هەواڵێکی تر لە کۆبانێ و حەسەکە و ڕەققە</a></p></div></body></html>"
+    );
+    let e = extract(&html, None, &SiteRules::default()).expect("body");
+    assert_eq!(e.text, format!("{p}\n{p}"));
+    assert_eq!(e.lang.as_deref(), Some("ckb"));
+}

@@ -112,8 +112,17 @@ pub struct Ingested {
 /// A page extraction result for [`Store::save_extraction`].
 #[derive(Debug, Clone)]
 pub enum PageResult {
-    Ok { text: String, title: Option<String> },
-    Failed { error: String },
+    Ok {
+        text: String,
+        /// Page metadata, used only where the feed gave none.
+        title: Option<String>,
+        author: Option<String>,
+        published: Option<DateTime<Utc>>,
+        lang: Option<String>,
+    },
+    Failed {
+        error: String,
+    },
 }
 
 /// An article whose page should be fetched.
@@ -453,18 +462,29 @@ impl Store {
     ) -> Result<(), StoreError> {
         self.with(|c| {
             match result {
-                PageResult::Ok { text, title } => {
+                PageResult::Ok {
+                    text,
+                    title,
+                    author,
+                    published,
+                    lang,
+                } => {
                     c.execute(
                         "UPDATE articles SET text = ?2, text_source = 'page', extraction = 'ok',
                             extraction_error = NULL, extraction_attempts = extraction_attempts + 1,
-                            content_hash = ?3, title = COALESCE(title, ?4), updated = ?5
+                            content_hash = ?3, title = COALESCE(title, ?4), updated = ?5,
+                            author = COALESCE(author, ?6), published = COALESCE(published, ?7),
+                            lang = COALESCE(lang, ?8)
                          WHERE id = ?1",
                         params![
                             article_id,
                             text,
                             crate::text::content_hash(text),
                             title,
-                            ts(now)
+                            ts(now),
+                            author,
+                            published.map(ts),
+                            lang,
                         ],
                     )?;
                 }

@@ -1,6 +1,7 @@
 //! End-to-end tests: the real `rasad` binary against a real HTTP server on
 //! loopback and a database in a temp folder.
 
+mod props;
 mod server;
 
 use std::collections::HashMap;
@@ -157,10 +158,13 @@ fn world() -> World {
         s.url("/en/2"),
     );
     s.route("/feed.json", Route::ok("application/feed+json", json));
-    s.route(
-        "/en/2",
-        Route::ok("text/html", page("Hasakah water", &[EN2, EN1], None)),
-    );
+    let en2 = page("Hasakah water", &[EN2, EN1], None)
+        .replace("<html dir=\"rtl\">", "<html lang=\"en-GB\">")
+        .replace(
+            "<head>",
+            "<head><meta property=\"article:published_time\" content=\"2025-11-02T08:30:00Z\">",
+        );
+    s.route("/en/2", Route::ok("text/html", en2));
 
     // windows-1256, charset only in the HTTP header (feed and page).
     let ar_header = format!(
@@ -326,7 +330,11 @@ fn poll_twice_then_export() {
         w.server.url("/ku/1"),
         "relative link resolved"
     );
-    assert_eq!(titles["Hasakah water"]["text"], format!("{EN2}\n{EN1}"));
+    let water = &titles["Hasakah water"];
+    assert_eq!(water["text"], format!("{EN2}\n{EN1}"));
+    // the feed gave no date or language: the page's own metadata fills them
+    assert_eq!(water["published"], "2025-11-02T08:30:00Z");
+    assert_eq!(water["lang"], "en");
 
     // windows-1256 feeds and pages come out as correct Arabic.
     let h = &titles["محطة علوك متوقفة"];
@@ -614,4 +622,47 @@ fn byte_caps_hold_after_decompression_and_redirects_are_limited() {
         bomb_row.contains("larger than the 20971520-byte limit"),
         "{bomb_row}"
     );
+}
+
+#[test]
+fn extract_out_dir_writes_one_file_per_input() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let pages = dir.path().join("pages");
+    std::fs::create_dir(&pages).expect("mkdir");
+    std::fs::write(
+        pages.join("ar.html"),
+        cp1256(&page("محطة علوك", &[P3, P1], Some("windows-1256"))),
+    )
+    .expect("write");
+    std::fs::write(pages.join("en.html"), page("Bread", &[EN1, EN2], None)).expect("write");
+    std::fs::write(
+        pages.join("empty.html"),
+        "<html><body><nav>x</nav></body></html>",
+    )
+    .expect("write");
+    let o = rasad(
+        dir.path(),
+        &[
+            "extract",
+            "--out-dir",
+            "out",
+            "pages/ar.html",
+            "pages/en.html",
+            "pages/empty.html",
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o).1);
+    assert!(
+        text(&o).1.contains("empty.html"),
+        "the page without a body is named"
+    );
+    let read =
+        |n: &str| std::fs::read_to_string(dir.path().join("out").join(n)).expect("output file");
+    assert_eq!(read("ar.txt"), format!("{P3}\n{P1}"));
+    assert_eq!(read("en.txt"), format!("{EN1}\n{EN2}"));
+    assert_eq!(read("empty.txt"), "");
+    let json = ok(rasad(dir.path(), &["extract", "--json", "pages/ar.html"]));
+    let v: Value = serde_json::from_str(json.trim()).expect("json");
+    assert_eq!(v["encoding"], "windows-1256");
+    assert_eq!(v["title"], "محطة علوك");
 }
