@@ -367,14 +367,24 @@ fn extract(
         let decoded = rasad::charset::decode(&bytes, None);
         let result = rasad::extract::extract(&decoded.text, url.as_ref(), &rules);
         spent += started.elapsed();
-        let (text, title, method) = match &result {
-            Ok(e) => (e.text.as_str(), e.title.as_deref(), e.method),
-            Err(e) => {
-                eprintln!("rasad: {}: {e}", file.display());
+        let empty = rasad::extract::Extracted {
+            title: None,
+            author: None,
+            published: None,
+            lang: None,
+            text: String::new(),
+            html: String::new(),
+            method: "none",
+        };
+        let e = match &result {
+            Ok(e) => e,
+            Err(err) => {
+                eprintln!("rasad: {}: {err}", file.display());
                 failed += 1;
-                ("", None, "none")
+                &empty
             }
         };
+        let text = e.text.as_str();
         if let Some(dir) = out_dir {
             let stem = file.file_stem().unwrap_or(file.as_os_str());
             let target = dir.join(stem).with_extension("txt");
@@ -383,9 +393,13 @@ fn extract(
         } else if json {
             let obj = serde_json::json!({
                 "file": file.display().to_string(),
-                "title": title,
+                "title": e.title,
+                "author": e.author,
+                "published": e.published,
+                "lang": e.lang,
                 "text": text,
-                "method": method,
+                "html": e.html,
+                "method": e.method,
                 "encoding": decoded.encoding.name(),
             });
             writeln!(out, "{obj}")?;

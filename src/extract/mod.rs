@@ -9,6 +9,7 @@
 
 mod hints;
 mod prescan;
+mod render;
 mod score;
 
 use scraper::{Html, Selector};
@@ -32,6 +33,9 @@ pub struct Extracted {
     pub lang: Option<String>,
     /// Body text: one paragraph, heading or list item per line.
     pub text: String,
+    /// The same body as sanitized HTML (paragraphs, headings, lists, quotes,
+    /// emphasis, http(s) links; nothing else).
+    pub html: String,
     /// Which method found the body: `rule`, `scored`, `json-ld`.
     pub method: &'static str,
 }
@@ -47,14 +51,14 @@ pub enum ExtractError {
 /// are the feed's site rules.
 pub fn extract(
     html: &str,
-    _url: Option<&Url>,
+    url: Option<&Url>,
     rules: &SiteRules,
 ) -> Result<Extracted, ExtractError> {
     let pre = prescan::prescan(html);
     let doc = Html::parse_document(&pre.html);
     let meta = Meta::read(&doc, &pre.json_ld);
-    let analysis = Analysis::new(&doc, rules);
-    let mut found: Option<(String, &'static str)> = None;
+    let analysis = Analysis::new(&doc, rules, url);
+    let mut found: Option<(render::Body, &'static str)> = None;
 
     if let Some(sel) = rules
         .article_selector
@@ -64,32 +68,45 @@ pub fn extract(
         found = doc
             .select(&sel)
             .map(|e| analysis.render_rule(e))
-            .max_by_key(|t| visible_len(t))
-            .filter(|t| visible_len(t) >= MIN_BODY_CHARS)
+            .max_by_key(|b| visible_len(&b.text))
+            .filter(|b| visible_len(&b.text) >= MIN_BODY_CHARS)
             .map(|t| (t, "rule"));
     }
     if found.is_none() {
         found = analysis
             .best_text(meta.title.as_deref())
-            .filter(|t| visible_len(t) >= MIN_BODY_CHARS)
+            .filter(|b| visible_len(&b.text) >= MIN_BODY_CHARS)
             .map(|t| (t, "scored"));
     }
     // The page's own structured data says how long the article is: when the
     // DOM gave much less, trust the structured body.
     if let Some(ld) = meta.ld_body.as_deref() {
         let ld_len = visible_len(ld);
-        let dom_len = found.as_ref().map_or(0, |(t, _)| visible_len(t));
+        let dom_len = found.as_ref().map_or(0, |(b, _)| visible_len(&b.text));
         if ld_len >= MIN_BODY_CHARS * 2 && (dom_len as f64) < ld_len as f64 * 0.6 {
-            found = Some((ld.to_string(), "json-ld"));
+            let blocks = ld
+                .lines()
+                .map(|l| render::Block {
+                    kind: "p",
+                    text: l.to_string(),
+                    html: {
+                        let mut h = String::new();
+                        render::escape(l, &mut h);
+                        h
+                    },
+                })
+                .collect();
+            found = Some((render::finish_blocks(blocks, None), "json-ld"));
         }
     }
-    let (text, method) = found.ok_or(ExtractError::NoBody)?;
+    let (body, method) = found.ok_or(ExtractError::NoBody)?;
     Ok(Extracted {
         title: meta.title,
         author: meta.author,
         published: meta.published,
         lang: meta.lang,
-        text,
+        text: body.text,
+        html: body.html,
         method,
     })
 }

@@ -245,20 +245,11 @@ fn tag_end(bytes: &[u8], from: usize) -> usize {
 }
 
 fn memchr(needle: u8, hay: &[u8]) -> Option<usize> {
-    hay.iter().position(|&b| b == needle)
+    memchr::memchr(needle, hay)
 }
 
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    let first = needle[0];
-    let mut from = 0;
-    while let Some(p) = memchr(first, &hay[from..]) {
-        let at = from + p;
-        if hay[at..].starts_with(needle) {
-            return Some(at);
-        }
-        from = at + 1;
-    }
-    None
+    memchr::memmem::find(hay, needle)
 }
 
 fn find_ci(hay: &[u8], needle: &[u8]) -> Option<usize> {

@@ -30,8 +30,10 @@ type IdSet = HashSet<NodeId, BuildHasherDefault<IdHasher>>;
 use ego_tree::iter::Edge;
 use ego_tree::{NodeId, NodeRef};
 use scraper::{ElementRef, Html, Node, Selector};
+use url::Url;
 
 use super::hints::*;
+use super::render::{is_boilerplate_line, Body, Writer};
 use super::{collapse_ws, visible_len};
 use crate::config::SiteRules;
 
@@ -69,6 +71,7 @@ impl Info {
 /// The DOM with its statistics.
 pub struct Analysis<'a> {
     doc: &'a Html,
+    base: Option<&'a Url>,
     info: IdMap<Info>,
     /// Elements in document order.
     order: Vec<NodeId>,
@@ -99,14 +102,13 @@ const F_NEGATIVE: u8 = 4;
 const F_POSITIVE: u8 = 8;
 const F_STRONG: u8 = 16;
 
-/// Hint fragments bucketed by first byte, so one scan of a class string
-/// tests all of them.
-type HintTable = [Vec<(&'static [u8], u8)>; 256];
-
-fn hint_table() -> &'static HintTable {
-    static TABLE: std::sync::OnceLock<HintTable> = std::sync::OnceLock::new();
-    TABLE.get_or_init(|| {
-        let mut t: HintTable = std::array::from_fn(|_| Vec::new());
+/// One automaton over every hint fragment, with each pattern's flag.
+fn hint_matcher() -> &'static (aho_corasick::AhoCorasick, Vec<u8>) {
+    static MATCHER: std::sync::OnceLock<(aho_corasick::AhoCorasick, Vec<u8>)> =
+        std::sync::OnceLock::new();
+    MATCHER.get_or_init(|| {
+        let mut patterns: Vec<&str> = Vec::new();
+        let mut flags: Vec<u8> = Vec::new();
         for (list, flag) in [
             (COMMENT_HINTS, F_COMMENT),
             (HARD_NEGATIVE, F_HARD),
@@ -115,46 +117,32 @@ fn hint_table() -> &'static HintTable {
             (STRONG_POSITIVE, F_STRONG),
         ] {
             for h in list {
-                let b = h.as_bytes();
-                if let Some(&first) = b.first() {
-                    t[first as usize].push((b, flag));
-                }
+                patterns.push(h);
+                flags.push(flag);
             }
         }
-        t
+        let ac = aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(&patterns)
+            .unwrap_or_else(|e| unreachable!("hint patterns are valid: {e}"));
+        (ac, flags)
     })
 }
 
 /// Flags of the hint fragments contained in `lower`.
 fn hint_flags(lower: &[u8]) -> u8 {
-    let table = hint_table();
-    let mut flags = 0;
-    for i in 0..lower.len() {
-        for (h, f) in &table[lower[i] as usize] {
-            if flags & f == 0
-                && (h.len() < 2 || lower.get(i + 1) == h.get(1))
-                && lower[i..].starts_with(h)
-            {
-                flags |= f;
-            }
-        }
-    }
-    flags
+    let (ac, flags) = hint_matcher();
+    ac.find_overlapping_iter(lower)
+        .fold(0, |acc, m| acc | flags[m.pattern().as_usize()])
 }
 
 fn class_hint(e: &scraper::node::Element) -> Hint {
-    let mut lower = String::new();
-    for attr in ["class", "id"] {
-        if let Some(v) = e.attr(attr) {
-            lower.push_str(v);
-            lower.push(' ');
-        }
-    }
-    if lower.trim().is_empty() {
+    let (class, id) = (e.attr("class").unwrap_or(""), e.attr("id").unwrap_or(""));
+    if class.trim().is_empty() && id.trim().is_empty() {
         return Hint::default();
     }
-    lower.make_ascii_lowercase();
-    let flags = hint_flags(lower.as_bytes());
+    let flags = hint_flags(class.as_bytes()) | hint_flags(id.as_bytes());
+    let tokens = || class.split_whitespace().chain(id.split_whitespace());
     let comments = flags & F_COMMENT != 0;
     let positive = flags & F_POSITIVE != 0;
     let hard_hint = flags & F_HARD != 0;
@@ -163,9 +151,7 @@ fn class_hint(e: &scraper::node::Element) -> Hint {
     let negative = comments
         || hard_hint
         || flags & F_NEGATIVE != 0
-        || lower
-            .split_whitespace()
-            .any(|t| NEGATIVE_TOKENS.contains(&t));
+        || tokens().any(|t| NEGATIVE_TOKENS.iter().any(|n| t.eq_ignore_ascii_case(n)));
     let mut weight = 0;
     if positive {
         weight += 25;
@@ -205,7 +191,7 @@ fn count_commas(s: &str) -> u32 {
 impl<'a> Analysis<'a> {
     /// One pass over the document: which elements are skipped, and the text
     /// statistics of every other element.
-    pub fn new(doc: &'a Html, rules: &SiteRules) -> Analysis<'a> {
+    pub fn new(doc: &'a Html, rules: &SiteRules, base: Option<&'a Url>) -> Analysis<'a> {
         let mut removed: IdSet = IdSet::default();
         for sel in rules.remove.iter().filter_map(|s| Selector::parse(s).ok()) {
             removed.extend(doc.select(&sel).map(|e| e.id()));
@@ -263,7 +249,12 @@ impl<'a> Analysis<'a> {
             |id, e| base_skip(id, e) || hinted.contains(&id),
             weight,
         );
-        Analysis { doc, info, order }
+        Analysis {
+            doc,
+            base,
+            info,
+            order,
+        }
     }
     fn get(&self, id: NodeId) -> Info {
         self.info.get(&id).copied().unwrap_or_default()
@@ -381,7 +372,7 @@ impl<'a> Analysis<'a> {
     }
 
     /// The text of the best block and the siblings that belong with it.
-    pub fn best_text(&self, title: Option<&str>) -> Option<String> {
+    pub fn best_text(&self, title: Option<&str>) -> Option<Body> {
         let mut scores: IdMap<f64> = IdMap::default();
         let mut candidates: Vec<NodeId> = Vec::new();
         for &id in &self.order {
@@ -482,26 +473,28 @@ impl<'a> Analysis<'a> {
             }
             None => parts.push(top),
         }
-        let mut out = String::new();
+        let mut w = Writer::new(self.base);
         for p in parts {
-            self.walk(p, true, true, &mut out);
-            out.push('\n');
+            self.walk(p, true, true, &mut w);
+            w.line_break();
         }
-        Some(finish_lines(&out, title))
+        Some(w.finish(title))
     }
 
     /// Text under an element chosen by a site rule: only skipped elements and
     /// boilerplate lines are dropped.
-    pub fn render_rule(&self, root: ElementRef) -> String {
-        let mut out = String::new();
-        self.walk(*root, true, false, &mut out);
-        finish_lines(&out, None)
+    pub fn render_rule(&self, root: ElementRef) -> Body {
+        let mut w = Writer::new(self.base);
+        self.walk(*root, true, false, &mut w);
+        w.finish(None)
     }
 
-    /// Appends the text under `node`; `is_root` keeps the node itself even if
-    /// conditional cleaning would drop it.
-    fn walk(&self, root: NodeRef<Node>, is_root: bool, conditional: bool, out: &mut String) {
+    /// Writes the blocks under `root`; `is_root` keeps the node itself even
+    /// if conditional cleaning would drop it.
+    fn walk(&self, root: NodeRef<Node>, is_root: bool, conditional: bool, w: &mut Writer) {
         let mut skip_depth = 0usize;
+        // for each open inline element: whether it wrote markup to close
+        let mut inline_open: Vec<bool> = Vec::new();
         for edge in root.traverse() {
             match edge {
                 Edge::Open(node) => match node.value() {
@@ -520,11 +513,16 @@ impl<'a> Analysis<'a> {
                             skip_depth = 1;
                             continue;
                         }
-                        if is_block_tag(e.name()) {
-                            out.push('\n');
+                        let name = e.name();
+                        if name == "br" {
+                            w.line_break();
+                        } else if is_block_tag(name) {
+                            w.open_block(name);
+                        } else {
+                            inline_open.push(w.open_inline(name, e.attr("href")));
                         }
                     }
-                    Node::Text(t) if skip_depth == 0 => out.push_str(t),
+                    Node::Text(t) if skip_depth == 0 => w.text(t),
                     _ => {}
                 },
                 Edge::Close(node) => {
@@ -533,10 +531,16 @@ impl<'a> Analysis<'a> {
                         skip_depth -= 1;
                         continue;
                     }
+                    if name == "br" {
+                        continue;
+                    }
                     if is_block_tag(name) {
-                        out.push('\n');
-                    } else if matches!(name, "td" | "th") {
-                        out.push(' ');
+                        w.close_block();
+                    } else if inline_open.pop() == Some(true) {
+                        w.close_inline();
+                    }
+                    if matches!(name, "td" | "th") {
+                        w.text(" ");
                     }
                 }
             }
@@ -644,86 +648,6 @@ fn base_score(tag: &str) -> f64 {
         "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "th" => -5.0,
         _ => 0.0,
     }
-}
-
-/// Collapses whitespace per line, drops empty and boilerplate lines, and a
-/// first line that only repeats the title.
-fn finish_lines(raw: &str, title: Option<&str>) -> String {
-    let title = title.map(collapse_ws);
-    let mut lines: Vec<String> = Vec::new();
-    for l in raw.lines() {
-        let l = collapse_ws(l);
-        if l.is_empty() || is_boilerplate_line(&l) || is_shortcode(&l) {
-            continue;
-        }
-        // the title repeated at the top of the body
-        if lines.len() < 3
-            && title
-                .as_deref()
-                .is_some_and(|t| t == l || (l.chars().count() >= 15 && t.contains(l.as_str())))
-        {
-            continue;
-        }
-        lines.push(l);
-    }
-    // Promotions and credits cling to the edges of the body.
-    while lines.len() > 1 && lines.last().is_some_and(|l| is_edge_junk(l)) {
-        lines.pop();
-    }
-    // A photo credit near the top ends the caption block above it.
-    let head = lines
-        .iter()
-        .take(3)
-        .rposition(|l| is_edge_junk(l) || is_dateline(l))
-        .map_or(0, |p| p + 1);
-    if head < lines.len() {
-        lines.drain(..head);
-    }
-    lines.join("\n")
-}
-
-/// An unrendered WordPress shortcode line: `[button …]Text[/button]`.
-fn is_shortcode(line: &str) -> bool {
-    line.starts_with('[') && line.ends_with(']') && line.contains("[/")
-}
-
-/// A short line that only states a date, time or byline.
-fn is_dateline(line: &str) -> bool {
-    let n = line.chars().count();
-    if n > 80 {
-        return false;
-    }
-    let lower = line.to_lowercase();
-    let has_year = line.as_bytes().windows(4).any(|w| {
-        (w.starts_with(b"19") || w.starts_with(b"20")) && w.iter().all(u8::is_ascii_digit)
-    });
-    let byline = ["by ", "von ", "por ", "par ", "بقلم", "كتب "]
-        .iter()
-        .any(|b| lower.starts_with(b));
-    let digits = line.chars().filter(char::is_ascii_digit).count();
-    has_year && (byline || digits * 100 / n.max(1) >= 15 || line.contains(':'))
-}
-
-/// A short line at the start or end of the body that promotes something
-/// (newsletter, social accounts) or credits a photo.
-fn is_edge_junk(line: &str) -> bool {
-    if line.chars().count() > 250 {
-        return false;
-    }
-    let lower = line.to_lowercase();
-    EDGE_JUNK.iter().any(|p| lower.contains(p))
-}
-
-fn is_boilerplate_line(line: &str) -> bool {
-    if line.chars().count() >= 120 {
-        return false;
-    }
-    let lower = line.to_lowercase();
-    let bare = lower.trim_end_matches([':', '.', '…', ' ', '!']);
-    BOILERPLATE_EXACT.contains(&bare)
-        || BOILERPLATE_LINES
-            .iter()
-            .any(|b| lower.starts_with(&b.to_lowercase()))
 }
 
 /// Text of a whole (fragment) document without any cleaning but scripts and styles.

@@ -1,0 +1,358 @@
+//! Turns the chosen elements into blocks of text and sanitized HTML, then
+//! filters the blocks (boilerplate lines, the repeated title, promotions and
+//! credits at the edges) and joins them.
+//!
+//! The HTML keeps only structure a reader needs: paragraphs, headings, list
+//! items, quotes, preformatted text, emphasis and http(s) links with
+//! `rel="nofollow noopener"`. No attributes but `href`, no scripts, styles,
+//! event handlers, images or tracking pixels.
+
+use url::Url;
+
+use super::collapse_ws;
+use super::hints::{BOILERPLATE_EXACT, BOILERPLATE_LINES, EDGE_JUNK};
+
+/// One paragraph-like piece of the body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Block {
+    /// Output tag: `p`, `h2`…`h6`, `li`, `blockquote`, `pre`.
+    pub kind: &'static str,
+    pub text: String,
+    pub html: String,
+}
+
+/// The finished body.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Body {
+    pub text: String,
+    pub html: String,
+}
+
+/// Accumulates blocks while the DOM is walked.
+pub struct Writer<'u> {
+    base: Option<&'u Url>,
+    blocks: Vec<Block>,
+    kinds: Vec<&'static str>,
+    text: String,
+    html: String,
+    /// Open inline elements (output tag, opening markup).
+    inline: Vec<(&'static str, String)>,
+}
+
+fn block_kind(name: &str) -> &'static str {
+    match name {
+        "h1" | "h2" => "h2",
+        "h3" => "h3",
+        "h4" => "h4",
+        "h5" => "h5",
+        "h6" => "h6",
+        "li" | "dd" | "dt" => "li",
+        "blockquote" => "blockquote",
+        "pre" => "pre",
+        _ => "p",
+    }
+}
+
+pub fn escape(s: &str, out: &mut String) {
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            c => out.push(c),
+        }
+    }
+}
+
+impl<'u> Writer<'u> {
+    pub fn new(base: Option<&'u Url>) -> Writer<'u> {
+        Writer {
+            base,
+            blocks: Vec::new(),
+            kinds: Vec::new(),
+            text: String::new(),
+            html: String::new(),
+            inline: Vec::new(),
+        }
+    }
+
+    fn kind(&self) -> &'static str {
+        self.kinds.last().copied().unwrap_or("p")
+    }
+
+    /// Ends the current block, if it has text.
+    pub fn flush(&mut self) {
+        let text = collapse_ws(&self.text);
+        if !text.is_empty() {
+            let mut html = std::mem::take(&mut self.html);
+            for (tag, _) in self.inline.iter().rev() {
+                html.push_str("</");
+                html.push_str(tag);
+                html.push('>');
+            }
+            self.blocks.push(Block {
+                kind: self.kind(),
+                text,
+                html: collapse_ws(&html),
+            });
+        }
+        self.text.clear();
+        self.html.clear();
+        for (_, open) in &self.inline {
+            self.html.push_str(open);
+        }
+    }
+
+    pub fn open_block(&mut self, name: &str) {
+        self.flush();
+        self.kinds.push(block_kind(name));
+    }
+
+    pub fn close_block(&mut self) {
+        self.flush();
+        self.kinds.pop();
+    }
+
+    pub fn line_break(&mut self) {
+        self.flush();
+    }
+
+    pub fn text(&mut self, t: &str) {
+        self.text.push_str(t);
+        escape(t, &mut self.html);
+    }
+
+    /// Opens an inline element; returns whether it produced markup (so the
+    /// caller closes it).
+    pub fn open_inline(&mut self, name: &str, href: Option<&str>) -> bool {
+        let (tag, open) = match name {
+            "strong" | "b" => ("strong", "<strong>".to_string()),
+            "em" | "i" => ("em", "<em>".to_string()),
+            "a" => {
+                let target = href.and_then(|h| {
+                    let h = h.trim();
+                    match self.base {
+                        Some(b) => b.join(h).ok(),
+                        None => Url::parse(h).ok(),
+                    }
+                });
+                match target.filter(|u| matches!(u.scheme(), "http" | "https")) {
+                    Some(u) => {
+                        let mut open = String::from("<a href=\"");
+                        escape(u.as_str(), &mut open);
+                        open.push_str("\" rel=\"nofollow noopener\">");
+                        ("a", open)
+                    }
+                    None => return false,
+                }
+            }
+            _ => return false,
+        };
+        self.html.push_str(&open);
+        self.inline.push((tag, open));
+        true
+    }
+
+    pub fn close_inline(&mut self) {
+        if let Some((tag, _)) = self.inline.pop() {
+            self.html.push_str("</");
+            self.html.push_str(tag);
+            self.html.push('>');
+        }
+    }
+
+    /// Filters and joins the blocks.
+    pub fn finish(mut self, title: Option<&str>) -> Body {
+        self.flush();
+        finish_blocks(self.blocks, title)
+    }
+}
+
+/// Drops boilerplate, the repeated title, shortcodes, and promotions,
+/// credits and datelines at the edges; joins text and HTML.
+pub fn finish_blocks(blocks: Vec<Block>, title: Option<&str>) -> Body {
+    let title = title.map(collapse_ws);
+    let mut kept: Vec<Block> = Vec::new();
+    for b in blocks {
+        if is_boilerplate_line(&b.text) || is_shortcode(&b.text) {
+            continue;
+        }
+        // the title repeated at the top of the body
+        if kept.len() < 3
+            && title.as_deref().is_some_and(|t| {
+                t == b.text || (b.text.chars().count() >= 15 && t.contains(b.text.as_str()))
+            })
+        {
+            continue;
+        }
+        kept.push(b);
+    }
+    // Promotions and credits cling to the edges of the body.
+    while kept.len() > 1 && kept.last().is_some_and(|b| is_edge_junk(&b.text)) {
+        kept.pop();
+    }
+    // A credit or dateline near the top ends the caption block above it.
+    let head = kept
+        .iter()
+        .take(3)
+        .rposition(|b| is_edge_junk(&b.text) || is_dateline(&b.text))
+        .map_or(0, |p| p + 1);
+    if head < kept.len() {
+        kept.drain(..head);
+    }
+    let text = kept
+        .iter()
+        .map(|b| b.text.as_str())
+        .collect::<Vec<_>>()
+        .join("\n");
+    let mut html = String::new();
+    let mut in_list = false;
+    for b in &kept {
+        if b.kind == "li" && !in_list {
+            html.push_str("<ul>\n");
+            in_list = true;
+        } else if b.kind != "li" && in_list {
+            html.push_str("</ul>\n");
+            in_list = false;
+        }
+        html.push('<');
+        html.push_str(b.kind);
+        html.push('>');
+        html.push_str(&b.html);
+        html.push_str("</");
+        html.push_str(b.kind);
+        html.push_str(">\n");
+    }
+    if in_list {
+        html.push_str("</ul>\n");
+    }
+    Body { text, html }
+}
+
+pub(super) fn is_boilerplate_line(line: &str) -> bool {
+    if line.chars().count() >= 120 {
+        return false;
+    }
+    let lower = line.to_lowercase();
+    let bare = lower.trim_end_matches([':', '.', '…', ' ', '!']);
+    BOILERPLATE_EXACT.contains(&bare) || boilerplate_starts().iter().any(|b| lower.starts_with(b))
+}
+
+/// [`BOILERPLATE_LINES`] in lowercase, computed once.
+fn boilerplate_starts() -> &'static [String] {
+    static LOWER: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    LOWER.get_or_init(|| BOILERPLATE_LINES.iter().map(|b| b.to_lowercase()).collect())
+}
+
+/// An unrendered WordPress shortcode line: `[button …]Text[/button]`.
+fn is_shortcode(line: &str) -> bool {
+    line.starts_with('[') && line.ends_with(']') && line.contains("[/")
+}
+
+/// A short line that only states a date, time or byline.
+fn is_dateline(line: &str) -> bool {
+    let n = line.chars().count();
+    if n > 80 {
+        return false;
+    }
+    let lower = line.to_lowercase();
+    let has_year = line.as_bytes().windows(4).any(|w| {
+        (w.starts_with(b"19") || w.starts_with(b"20")) && w.iter().all(u8::is_ascii_digit)
+    });
+    let byline = ["by ", "von ", "por ", "par ", "بقلم", "كتب "]
+        .iter()
+        .any(|b| lower.starts_with(b));
+    let digits = line.chars().filter(char::is_ascii_digit).count();
+    has_year && (byline || digits * 100 / n.max(1) >= 15 || line.contains(':'))
+}
+
+/// A short line at the start or end of the body that promotes something
+/// (newsletter, social accounts) or credits a photo.
+fn is_edge_junk(line: &str) -> bool {
+    if line.chars().count() > 250 {
+        return false;
+    }
+    let lower = line.to_lowercase();
+    EDGE_JUNK.iter().any(|p| lower.contains(p))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn html_is_sanitized_and_structured() {
+        let base = Url::parse("https://npasyria.com/2025/11/x/").expect("url");
+        let mut w = Writer::new(Some(&base));
+        w.open_block("h2");
+        w.text("عنوان <فرعي>");
+        w.close_block();
+        w.open_block("p");
+        w.text("نص ");
+        assert!(w.open_inline("a", Some("/tag/الحسكة\" onclick=\"x")));
+        w.text("الحسكة");
+        w.close_inline();
+        assert!(!w.open_inline("a", Some("javascript:alert(1)")));
+        w.text(" و");
+        w.open_inline("b", None);
+        w.text("القامشلي");
+        w.close_inline();
+        w.close_block();
+        w.open_block("li");
+        w.text("كوباني");
+        w.close_block();
+        w.open_block("li");
+        w.text("الرقة");
+        w.close_block();
+        let body = w.finish(None);
+        assert_eq!(
+            body.text,
+            "عنوان <فرعي>\nنص الحسكة والقامشلي\nكوباني\nالرقة"
+        );
+        assert!(
+            body.html.starts_with(
+                "<h2>عنوان &lt;فرعي&gt;</h2>\n<p>نص <a href=\"https://npasyria.com/tag/"
+            ),
+            "{}",
+            body.html
+        );
+        assert!(
+            body.html
+                .contains("rel=\"nofollow noopener\">الحسكة</a> و<strong>القامشلي</strong></p>"),
+            "{}",
+            body.html
+        );
+        assert!(
+            body.html
+                .ends_with("<ul>\n<li>كوباني</li>\n<li>الرقة</li>\n</ul>\n"),
+            "{}",
+            body.html
+        );
+        assert!(!body.html.contains("onclick=\""), "{}", body.html);
+        assert!(!body.html.contains("javascript"));
+    }
+
+    #[test]
+    fn edges_and_boilerplate() {
+        let block = |t: &str| Block {
+            kind: "p",
+            text: t.into(),
+            html: t.into(),
+        };
+        let body = finish_blocks(
+            vec![
+                block("Photo: AFP"),
+                block("Body one, long enough to be a paragraph of an article."),
+                block("Comments are closed."),
+                block("Body two."),
+                block("Follow us on Twitter"),
+            ],
+            None,
+        );
+        assert_eq!(
+            body.text,
+            "Body one, long enough to be a paragraph of an article.\nBody two."
+        );
+    }
+}
