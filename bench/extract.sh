@@ -82,3 +82,28 @@ else
   echo
   echo "trafilatura not found (set TRAFILATURA_PYTHON to a python with trafilatura installed) — rasad figures only"
 fi
+
+# Memory per page: one 5 MiB article page (the page size cap) and one page of
+# 100,000 nested elements, each extracted alone.
+python3 - "$work/big.html" "$work/nested.html" <<'PY'
+import random, sys
+random.seed(1)
+words = "الحسكة القامشلي دير الزور الرقة كوباني قال مصدر محلي إن اشتباكات اندلعت في ريف المدينة the local council said on Sunday that".split()
+parts = ['<html><body><nav>' + ''.join('<a href="/%d">menu %d</a>' % (i, i) for i in range(200)) + '</nav><div class="content">']
+size = 0
+while size < 5 * 1024 * 1024:
+    p = '<div class="row"><p>' + ' '.join(random.choice(words) for _ in range(80)) + '، <a href="/x">link</a>.</p></div>\n'
+    parts.append(p)
+    size += len(p.encode())
+parts.append('</div></body></html>')
+open(sys.argv[1], 'w').write(''.join(parts))
+open(sys.argv[2], 'w').write('<div>' * 100000 + '<p>' + 'نص ' * 1000 + '</p>')
+PY
+echo
+for page in big nested; do
+  if [ -x /usr/bin/time ]; then
+    /usr/bin/time -f "%e %M" -o "$work/$page.time" "$bin" extract --out-dir "$work/$page-out" "$work/$page.html" >/dev/null 2>&1 || true
+    read -r secs kib < "$work/$page.time"
+    printf '%s page (%s bytes): %s s, peak RSS %s KiB\n' "$page" "$(wc -c < "$work/$page.html")" "$secs" "$kib"
+  fi
+done

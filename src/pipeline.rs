@@ -352,6 +352,7 @@ impl Pipeline {
                 published: e.published.as_deref().and_then(feed::parse_date),
                 lang: e.lang.as_deref().and_then(primary_language),
                 text: e.text,
+                html: e.html,
                 title: e.title,
                 author: e.author,
             },

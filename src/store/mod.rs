@@ -114,6 +114,8 @@ pub struct Ingested {
 pub enum PageResult {
     Ok {
         text: String,
+        /// Sanitized body HTML.
+        html: String,
         /// Page metadata, used only where the feed gave none.
         title: Option<String>,
         author: Option<String>,
@@ -464,6 +466,7 @@ impl Store {
             match result {
                 PageResult::Ok {
                     text,
+                    html,
                     title,
                     author,
                     published,
@@ -474,7 +477,7 @@ impl Store {
                             extraction_error = NULL, extraction_attempts = extraction_attempts + 1,
                             content_hash = ?3, title = COALESCE(title, ?4), updated = ?5,
                             author = COALESCE(author, ?6), published = COALESCE(published, ?7),
-                            lang = COALESCE(lang, ?8)
+                            lang = COALESCE(lang, ?8), html = ?9
                          WHERE id = ?1",
                         params![
                             article_id,
@@ -485,6 +488,7 @@ impl Store {
                             author,
                             published.map(ts),
                             lang,
+                            html,
                         ],
                     )?;
                 }

@@ -66,6 +66,8 @@ pub(super) const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (article_id, feed_id, url)
     );
     CREATE INDEX sightings_feed_guid ON sightings(feed_id, guid) WHERE guid IS NOT NULL;",
+    // 2: sanitized body HTML from the page extractor
+    "ALTER TABLE articles ADD COLUMN html TEXT;",
 ];
 
 /// Refuses an existing file that is not an SQLite database, before SQLite
@@ -231,6 +233,30 @@ mod tests {
                 .expect("version");
             assert_eq!(v, MIGRATIONS.len() as i64);
         }
+    }
+
+    #[test]
+    fn data_of_version_1_survives_the_upgrade() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let p = dir.path().join("v1.db");
+        let mut conn = Connection::open(&p).expect("open");
+        migrate_to(&mut conn, &p, 1).expect("v1");
+        conn.execute_batch(
+            "INSERT INTO feeds (id, name, url, created) VALUES (1, 'نورث برس', 'https://npasyria.com/feed/', '2025-11-03T10:00:00Z');
+             INSERT INTO articles (id, story_id, key, url, feed_id, title, first_seen, summary, text, text_source, extraction, content_hash, updated)
+             VALUES (1, 1, 'https://npasyria.com/1', 'https://npasyria.com/1', 1, 'الحسكة', '2025-11-03T10:00:00Z', 's', 't', 'feed', 'pending', 'h', '2025-11-03T10:00:00Z');",
+        )
+        .expect("v1 rows");
+        drop(conn);
+        let store = super::super::Store::open(&p).expect("upgrade");
+        let mut titles = Vec::new();
+        store
+            .for_each_article(&super::super::Filter::default(), |r| {
+                titles.push(r.title);
+                Ok(())
+            })
+            .expect("read");
+        assert_eq!(titles, vec![Some("الحسكة".to_string())]);
     }
 
     #[test]
