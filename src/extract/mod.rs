@@ -122,7 +122,11 @@ pub fn fragment_text(fragment: &str) -> String {
 
 /// Non-whitespace characters: the length measure used throughout.
 pub(crate) fn visible_len(s: &str) -> usize {
-    s.chars().filter(|c| !c.is_whitespace()).count()
+    // count UTF-8 lead bytes that are not ASCII whitespace (vectorizes;
+    // non-ASCII spaces such as U+00A0 count as characters, which is harmless)
+    s.bytes()
+        .filter(|&b| (b & 0xC0) != 0x80 && !b.is_ascii_whitespace())
+        .count()
 }
 
 pub(crate) fn collapse_ws(s: &str) -> String {

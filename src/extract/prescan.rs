@@ -2,8 +2,9 @@
 //!
 //! - Removes what can never be article text and costs the parser most of
 //!   its time on modern pages: `<script>`, `<style>`, `<svg>`, `<template>`,
-//!   `<noscript>` elements and comments. JSON-LD scripts are kept aside for
-//!   the metadata reader.
+//!   `<noscript>` elements, comments, images and `<link>`s, and attributes
+//!   the extractor never reads from long tags. JSON-LD scripts are kept
+//!   aside for the metadata reader.
 //! - Bounds element nesting: html5ever checks scopes by walking its stack of
 //!   open elements, so 100,000 nested `<div>`s cost quadratic time (minutes).
 //!   Real pages nest a few dozen levels; start tags beyond [`MAX_DEPTH`] (and
@@ -74,16 +75,24 @@ pub fn prescan(html: &str) -> Prescanned<'_> {
             i = start + 1;
             continue;
         }
-        let name = html[name_start..name_start + name_len].to_ascii_lowercase();
+        // lowercase the name without allocating; no name we look for is long
+        let mut buf = [0u8; 16];
+        let raw = &bytes[name_start..name_start + name_len];
+        let name = if raw.len() <= buf.len() {
+            for (d, s) in buf.iter_mut().zip(raw) {
+                *d = s.to_ascii_lowercase();
+            }
+            std::str::from_utf8(&buf[..raw.len()]).unwrap_or("-")
+        } else {
+            "-long-"
+        };
         let end = tag_end(bytes, name_start + name_len);
         let self_closing = end >= 2 && bytes[end - 2] == b'/';
-        let name = name.as_str();
         if !closing && DROPPED.contains(&name) {
             let content_end = if self_closing {
                 end
             } else {
-                let close = format!("</{name}");
-                find_ci(&bytes[end..], close.as_bytes()).map_or(bytes.len(), |e| end + e)
+                find_end_tag(&bytes[end..], name.as_bytes()).map_or(bytes.len(), |e| end + e)
             };
             let element_end =
                 memchr(b'>', &bytes[content_end..]).map_or(bytes.len(), |e| content_end + e + 1);
@@ -98,8 +107,13 @@ pub fn prescan(html: &str) -> Prescanned<'_> {
             continue;
         }
         if !closing && RAW.contains(&name) {
-            let close = format!("</{name}");
-            i = find_ci(&bytes[end..], close.as_bytes()).map_or(bytes.len(), |e| end + e);
+            i = find_end_tag(&bytes[end..], name.as_bytes()).map_or(bytes.len(), |e| end + e);
+            continue;
+        }
+        if !closing && matches!(name, "img" | "source" | "link" | "track" | "param" | "area") {
+            // void elements without text: nothing for the extractor
+            cut(&mut out, &mut copied, start, end);
+            i = end;
             continue;
         }
         let counted = !VOID.contains(&name) && !IMPLIED.contains(&name);
@@ -252,15 +266,18 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     memchr::memmem::find(hay, needle)
 }
 
-fn find_ci(hay: &[u8], needle: &[u8]) -> Option<usize> {
+/// Position of `</name` (any case) in `hay`.
+fn find_end_tag(hay: &[u8], name: &[u8]) -> Option<usize> {
     let mut from = 0;
-    while let Some(p) = memchr(b'<', &hay[from..]) {
+    while let Some(p) = memchr::memmem::find(&hay[from..], b"</") {
         let at = from + p;
-        if hay.len() - at >= needle.len() && hay[at..at + needle.len()].eq_ignore_ascii_case(needle)
+        let after = at + 2;
+        if hay.len() - after >= name.len()
+            && hay[after..after + name.len()].eq_ignore_ascii_case(name)
         {
             return Some(at);
         }
-        from = at + 1;
+        from = after;
     }
     None
 }
@@ -284,10 +301,10 @@ mod tests {
 
     #[test]
     fn long_tags_lose_unused_attributes() {
-        let html = "<img class=\"wp-image\" srcset=\"a.jpg 300w, b.jpg 600w, c.jpg 900w, d.jpg 1200w\" data-x='1>2' alt=x><a href=/k title='Kobanê' data-track=\"yes please track this, and this, and that\">K</a>";
+        let html = "<img src=x.jpg><div class=\"wp-image\" srcset=\"a.jpg 300w, b.jpg 600w, c.jpg 900w, d.jpg 1200w\" data-x='1>2' alt=x><a href=/k title='Kobanê' data-track=\"yes please track this, and this, and that\">K</a>";
         assert_eq!(
             prescan(html).html,
-            "<img class=\"wp-image\"><a href=/k>K</a>"
+            "<div class=\"wp-image\"><a href=/k>K</a>"
         );
     }
 
