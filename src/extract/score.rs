@@ -553,7 +553,13 @@ impl<'a> Analysis<'a> {
         let ld = info.link_density();
         match name {
             "h2" | "h3" | "h4" | "h5" | "h6" => ld > 0.5,
-            "p" => ld > 0.8 && info.text < 200,
+            // a link line, or a bundle of links ("Don't miss: …")
+            "p" => {
+                (ld > 0.8 && info.text < 200)
+                    || (ld > 0.6
+                        && node.descendants().filter(|d| tag(d) == Some("a")).nth(2).is_some()
+                        && node.descendants().filter(|d| tag(d) == Some("br")).nth(1).is_some())
+            }
             // hover cards and inline link bundles, not a link's own label
             "span" => {
                 ld > 0.8
