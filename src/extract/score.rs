@@ -423,11 +423,45 @@ impl<'a> Analysis<'a> {
                 best = Some((id, s));
             }
         }
-        let (top_id, top_score) = best?;
-        let top = self.doc.tree.get(top_id)?;
+        let (mut top_id, mut top_score) = best?;
         let final_score = |id: NodeId| {
             scores.get(&id).copied().unwrap_or(0.0) * (1.0 - self.get(id).link_density())
         };
+        // When the article is split over several blocks, their common parent
+        // scores close to the best block: climb while the parent scores more.
+        let climb_threshold = top_score / 3.0;
+        let mut last = top_score;
+        let mut cur = self.doc.tree.get(top_id)?.parent();
+        while let Some(parent) = cur {
+            if matches!(tag(&parent), Some("body" | "html") | None) {
+                break;
+            }
+            if let Some(&raw) = scores.get(&parent.id()) {
+                let ps = raw * (1.0 - self.get(parent.id()).link_density());
+                if ps < climb_threshold {
+                    break;
+                }
+                if ps > last {
+                    top_id = parent.id();
+                    top_score = ps;
+                    break;
+                }
+                last = ps;
+            }
+            cur = parent.parent();
+        }
+        // A block that is its parent's only element is that parent, for
+        // the purpose of finding siblings.
+        while let Some(parent) = self.doc.tree.get(top_id).and_then(|t| t.parent()) {
+            if matches!(tag(&parent), Some("body" | "html") | None)
+                || parent.children().filter(|c| c.value().is_element()).nth(1).is_some()
+            {
+                break;
+            }
+            top_id = parent.id();
+            top_score = top_score.max(final_score(parent.id()));
+        }
+        let top = self.doc.tree.get(top_id)?;
 
         // Siblings that continue the article (split containers, loose paragraphs).
         let threshold = (top_score * 0.2).max(10.0);
