@@ -427,29 +427,6 @@ impl<'a> Analysis<'a> {
         let final_score = |id: NodeId| {
             scores.get(&id).copied().unwrap_or(0.0) * (1.0 - self.get(id).link_density())
         };
-        // When the article is split over several blocks, their common parent
-        // scores close to the best block: climb while the parent scores more.
-        let climb_threshold = top_score / 3.0;
-        let mut last = top_score;
-        let mut cur = self.doc.tree.get(top_id)?.parent();
-        while let Some(parent) = cur {
-            if matches!(tag(&parent), Some("body" | "html") | None) {
-                break;
-            }
-            if let Some(&raw) = scores.get(&parent.id()) {
-                let ps = raw * (1.0 - self.get(parent.id()).link_density());
-                if ps < climb_threshold {
-                    break;
-                }
-                if ps > last {
-                    top_id = parent.id();
-                    top_score = ps;
-                    break;
-                }
-                last = ps;
-            }
-            cur = parent.parent();
-        }
         // A block that is its parent's only element is that parent, for
         // the purpose of finding siblings.
         while let Some(parent) = self.doc.tree.get(top_id).and_then(|t| t.parent()) {
