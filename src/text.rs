@@ -42,6 +42,62 @@ pub fn normalize(s: &str) -> String {
     out
 }
 
+/// A first guess at the language of a text from its script and a few very
+/// common words: `ar` (Arabic script), `ckb` (Arabic script with the letters
+/// only Sorani Kurdish uses), `ku` (Kurmanji, Latin script), `tr`, `en`.
+/// `None` when the text gives no clear sign.
+pub fn guess_language(text: &str) -> Option<&'static str> {
+    let sample: String = text.chars().take(4000).collect();
+    let (mut arabic, mut latin, mut sorani) = (0usize, 0usize, 0usize);
+    for c in sample.chars() {
+        match c {
+            'ڕ' | 'ڵ' | 'ۆ' | 'ێ' | 'ە' | 'ڤ' | 'گ' | 'چ' | 'پ' | 'ژ' => {
+                arabic += 1;
+                if matches!(c, 'ڕ' | 'ڵ' | 'ۆ' | 'ێ' | 'ە') {
+                    sorani += 1;
+                }
+            }
+            '\u{0600}'..='\u{06FF}' => arabic += 1,
+            c if c.is_ascii_alphabetic() || ('\u{00C0}'..='\u{024F}').contains(&c) => latin += 1,
+            _ => {}
+        }
+    }
+    if arabic > latin && arabic >= 20 {
+        return Some(if sorani * 100 >= arabic { "ckb" } else { "ar" });
+    }
+    if latin < 20 {
+        return None;
+    }
+    let words: Vec<String> = sample
+        .split(|c: char| !c.is_alphabetic())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect();
+    let count = |list: &[&str]| words.iter().filter(|w| list.contains(&w.as_str())).count();
+    let scores = [
+        (
+            "ku",
+            count(&[
+                "û", "li", "di", "ji", "ku", "bi", "de", "ya", "yê", "têne", "hat", "kir",
+            ]),
+        ),
+        (
+            "tr",
+            count(&[
+                "ve", "bir", "bu", "ile", "için", "da", "de", "olarak", "olan", "çok",
+            ]),
+        ),
+        (
+            "en",
+            count(&[
+                "the", "and", "of", "to", "in", "is", "that", "for", "on", "with",
+            ]),
+        ),
+    ];
+    let (lang, best) = scores.iter().copied().max_by_key(|(_, n)| *n)?;
+    (best * 20 >= words.len().max(1)).then_some(lang)
+}
+
 /// Hash of the normalized text, hex; identical bodies give identical hashes.
 pub fn content_hash(text: &str) -> String {
     let digest = Sha256::digest(normalize(text).as_bytes());
@@ -61,6 +117,24 @@ pub fn hex(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn language_guesses() {
+        assert_eq!(
+            guess_language("قالت مصادر محلية إن اشتباكات اندلعت في ريف دير الزور الشرقي مساء الأحد"),
+            Some("ar")
+        );
+        assert_eq!(
+            guess_language(
+                "لە شاری قامیشلۆ، بەرپرسێکی ئیدارەی خۆسەر ڕایگەیاند کە ڕەوشی ئەمنی ئاسایییە"
+            ),
+            Some("ckb")
+        );
+        assert_eq!(guess_language("Li Kobanê û Serêkaniyê malbatên koçber dibêjin ku alîkariya ku gihîştiye kampan têrê nake û zivistan nêzîk dibe"), Some("ku"));
+        assert_eq!(guess_language("Residents of Qamishli said that the prices of bread and fuel had risen in the city"), Some("en"));
+        assert_eq!(guess_language("Kamışlı'da ekmek ve yakıt fiyatları bir haftada çok arttı ve bu durum halkı zor durumda bıraktı"), Some("tr"));
+        assert_eq!(guess_language("12345 ---"), None);
+    }
 
     #[test]
     fn arabic_variants_fold() {

@@ -29,7 +29,7 @@ pub struct Extracted {
     pub author: Option<String>,
     /// Publication time as the page states it (ISO 8601 where the page uses it).
     pub published: Option<String>,
-    /// Language from `<html lang>` or meta tags.
+    /// Language from `<html lang>` or meta tags, else guessed from the text.
     pub lang: Option<String>,
     /// Body text: one paragraph, heading or list item per line.
     pub text: String,
@@ -100,11 +100,14 @@ pub fn extract(
         }
     }
     let (body, method) = found.ok_or(ExtractError::NoBody)?;
+    let lang = meta
+        .lang
+        .or_else(|| crate::text::guess_language(&body.text).map(str::to_string));
     Ok(Extracted {
         title: meta.title,
         author: meta.author,
         published: meta.published,
-        lang: meta.lang,
+        lang,
         text: body.text,
         html: body.html,
         method,
@@ -220,6 +223,16 @@ impl Meta {
                 if m.title.is_none() {
                     m.title = ld.headline;
                 }
+            }
+        }
+        if m.published.is_none() {
+            if let Ok(sel) = Selector::parse("time[datetime]") {
+                m.published = doc
+                    .select(&sel)
+                    .filter_map(|t| t.value().attr("datetime"))
+                    .map(str::trim)
+                    .find(|d| d.len() >= 10)
+                    .map(str::to_string);
             }
         }
         m

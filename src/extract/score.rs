@@ -431,7 +431,11 @@ impl<'a> Analysis<'a> {
         // the purpose of finding siblings.
         while let Some(parent) = self.doc.tree.get(top_id).and_then(|t| t.parent()) {
             if matches!(tag(&parent), Some("body" | "html") | None)
-                || parent.children().filter(|c| c.value().is_element()).nth(1).is_some()
+                || parent
+                    .children()
+                    .filter(|c| c.value().is_element())
+                    .nth(1)
+                    .is_some()
             {
                 break;
             }
@@ -568,8 +572,16 @@ impl<'a> Analysis<'a> {
             "p" => {
                 (ld > 0.8 && info.text < 200)
                     || (ld > 0.6
-                        && node.descendants().filter(|d| tag(d) == Some("a")).nth(2).is_some()
-                        && node.descendants().filter(|d| tag(d) == Some("br")).nth(1).is_some())
+                        && node
+                            .descendants()
+                            .filter(|d| tag(d) == Some("a"))
+                            .nth(2)
+                            .is_some()
+                        && node
+                            .descendants()
+                            .filter(|d| tag(d) == Some("br"))
+                            .nth(1)
+                            .is_some())
             }
             // hover cards and inline link bundles, not a link's own label
             "span" => {
@@ -707,4 +719,59 @@ fn finish_plain(raw: &str) -> String {
         .filter(|l| !l.is_empty())
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hint_of(html: &str) -> Hint {
+        let doc = Html::parse_fragment(html);
+        let sel = Selector::parse("div").expect("selector");
+        let div = doc.select(&sel).next().expect("div");
+        class_hint(div.value())
+    }
+
+    #[test]
+    fn class_hints() {
+        assert!(hint_of("<div class='comment-content'></div>").comments);
+        assert!(hint_of("<div id='disqus_thread'></div>").hard);
+        assert!(hint_of("<div class='sharedaddy sd-sharing'></div>").hard);
+        // content wins over a hard hint, never over comments
+        let h = hint_of("<div class='entry-content entry-content-read-more'></div>");
+        assert!(!h.hard && h.weight == 0);
+        assert_eq!(hint_of("<div class='entry-content'></div>").weight, 25);
+        assert_eq!(hint_of("<div class='widget Blog'></div>").weight, 0);
+        assert_eq!(hint_of("<div class='ad'></div>").weight, -25);
+        assert_eq!(
+            hint_of("<div class='heads'></div>").weight,
+            0,
+            "`ads` only as a token"
+        );
+        assert!(hint_of("<div class='Related-Posts'></div>").hard);
+    }
+
+    #[test]
+    fn scores_follow_paragraphs_and_links() {
+        let text = "Residents of Qamishli said on Sunday that prices of bread, fuel and rent had risen sharply.";
+        let html = format!(
+            "<body><div id=first><p><a href=/a>{text}</a></p><p><a href=/b>{text}</a></p></div>\
+             <div id=second><p>{text}</p><p>{text}</p></div></body>"
+        );
+        let doc = Html::parse_document(&html);
+        let a = Analysis::new(&doc, &SiteRules::default(), None);
+        let body = a.best_text(None).expect("body");
+        assert_eq!(
+            body.text,
+            format!("{text}\n{text}"),
+            "the linked twin loses on link density"
+        );
+        let info_of = |id: &str| {
+            let sel = Selector::parse(&format!("#{id}")).expect("selector");
+            a.get(doc.select(&sel).next().expect("element").id())
+        };
+        assert!(info_of("first").link_density() > 0.99);
+        assert_eq!(info_of("second").link_density(), 0.0);
+        assert_eq!(info_of("second").commas, 2);
+    }
 }
