@@ -91,3 +91,163 @@ mod tests {
         assert!(c.starts_with("https://x.org/%D8%A7%D9%84"), "{c}");
     }
 }
+
+// ---- near-duplicate detection ----------------------------------------------
+
+use std::collections::HashSet;
+
+use crate::text;
+
+/// Words per shingle.
+const SHINGLE_WORDS: usize = 3;
+/// MinHash values per text, in LSH bands of `ROWS`.
+const HASHES: usize = 64;
+const ROWS: usize = 4;
+pub const BANDS: usize = HASHES / ROWS;
+/// Texts with fewer shingles are never linked: teasers and one-line briefs
+/// written from the same template look alike without being the same story.
+const MIN_SHINGLES: usize = 30;
+/// Share of the shorter text's shingles found in the other text.
+const MIN_CONTAINMENT: f64 = 0.7;
+/// Jaccard similarity of the two shingle sets.
+const MIN_JACCARD: f64 = 0.45;
+
+/// FNV-1a: a stable hash (fingerprints are stored, so they must not change
+/// between builds).
+fn fnv(bytes: &[u8], mut h: u64) -> u64 {
+    for &b in bytes {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}
+
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// splitmix64 finalizer: turns one hash into many independent ones.
+fn mix(mut x: u64) -> u64 {
+    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^ (x >> 31)
+}
+
+/// What near-duplicate detection knows of a text.
+#[derive(Debug, Clone)]
+pub struct Fingerprint {
+    shingles: HashSet<u64>,
+    /// Numbers in the text (casualty counts, dates): copies keep them.
+    numbers: HashSet<String>,
+}
+
+impl Fingerprint {
+    pub fn new(body: &str) -> Fingerprint {
+        let norm = text::normalize(body);
+        let words: Vec<&str> = text::words(&norm).collect();
+        let mut shingles = HashSet::new();
+        for w in words.windows(SHINGLE_WORDS) {
+            let mut h = FNV_OFFSET;
+            for word in w {
+                h = fnv(word.as_bytes(), h);
+                h = fnv(b" ", h);
+            }
+            shingles.insert(h);
+        }
+        let numbers = words
+            .iter()
+            .filter(|w| w.chars().any(|c| c.is_ascii_digit()))
+            .map(|w| w.to_string())
+            .collect();
+        Fingerprint { shingles, numbers }
+    }
+
+    /// Long enough to be linked at all.
+    pub fn is_linkable(&self) -> bool {
+        self.shingles.len() >= MIN_SHINGLES
+    }
+
+    /// LSH band keys of the MinHash signature; two texts with Jaccard
+    /// similarity s share a key with probability 1 - (1 - s^4)^16
+    /// (0.5 → 0.65, 0.7 → 0.99).
+    pub fn band_keys(&self) -> Vec<i64> {
+        if !self.is_linkable() {
+            return Vec::new();
+        }
+        let mut sig = [u64::MAX; HASHES];
+        for &s in &self.shingles {
+            for (i, slot) in sig.iter_mut().enumerate() {
+                let v = mix(s ^ mix(i as u64 + 1));
+                if v < *slot {
+                    *slot = v;
+                }
+            }
+        }
+        sig.chunks(ROWS)
+            .enumerate()
+            .map(|(band, rows)| {
+                let mut h = fnv(&(band as u64).to_le_bytes(), FNV_OFFSET);
+                for r in rows {
+                    h = fnv(&r.to_le_bytes(), h);
+                }
+                h as i64
+            })
+            .collect()
+    }
+
+    /// Whether two texts tell the same story: enough shared shingles both
+    /// ways, and the numbers of the shorter text all found in the longer.
+    pub fn same_story(&self, other: &Fingerprint) -> bool {
+        if !self.is_linkable() || !other.is_linkable() {
+            return false;
+        }
+        let common = self.shingles.intersection(&other.shingles).count() as f64;
+        let (a, b) = (self.shingles.len() as f64, other.shingles.len() as f64);
+        let jaccard = common / (a + b - common);
+        let containment = common / a.min(b);
+        if jaccard < MIN_JACCARD || containment < MIN_CONTAINMENT {
+            return false;
+        }
+        let (short, long) = if a <= b { (self, other) } else { (other, self) };
+        short.numbers.is_subset(&long.numbers)
+    }
+}
+
+#[cfg(test)]
+mod near_tests {
+    use super::*;
+
+    const STORY: &str = "قالت مصادر محلية لنورث برس، الأحد، إن اشتباكات اندلعت بين قوات سوريا الديمقراطية ومسلحين في بلدة ذيبان بريف دير الزور الشرقي، ما أدى إلى مقتل 3 أشخاص وإصابة 5 آخرين.\nوأضافت المصادر أن القوات استقدمت تعزيزات عسكرية إلى البلدة، وفرضت حظراً للتجوال حتى إشعار آخر، فيما لم يصدر أي تعليق رسمي حتى الآن.\nوتشهد المنطقة توتراً أمنياً متكرراً منذ أشهر، وسط مطالبات الأهالي بتحسين الخدمات وإطلاق سراح المعتقلين.";
+
+    #[test]
+    fn syndicated_copy_with_edits_is_the_same_story() {
+        let a = Fingerprint::new(STORY);
+        let copy = format!(
+            "عاجل: {}\nاقرأ أيضاً: انقطاع المياه في الحسكة",
+            STORY
+                .replace("3", "٣")
+                .replace("قالت", "قَالَتْ")
+                .replace("لنورث برس", "لعنب بلدي")
+        );
+        let b = Fingerprint::new(&copy);
+        assert!(a.same_story(&b));
+        let dropped: Vec<&str> = STORY.lines().take(2).collect();
+        assert!(a.same_story(&Fingerprint::new(&dropped.join("\n"))));
+        let shared = a
+            .band_keys()
+            .iter()
+            .filter(|k| b.band_keys().contains(k))
+            .count();
+        assert!(shared > 0);
+    }
+
+    #[test]
+    fn template_story_with_other_facts_is_not() {
+        let other = STORY
+            .replace("ذيبان", "الشحيل")
+            .replace("3 أشخاص", "7 أشخاص")
+            .replace("5 آخرين", "2 آخرين");
+        assert!(!Fingerprint::new(STORY).same_story(&Fingerprint::new(&other)));
+        let brief = "قتل شخص في ريف دير الزور.";
+        assert!(!Fingerprint::new(brief).is_linkable());
+        assert!(Fingerprint::new(brief).band_keys().is_empty());
+    }
+}

@@ -16,6 +16,21 @@ pub enum Format {
     Csv,
 }
 
+/// Writes one JSON line per story (syndicated copies grouped) with an
+/// article matching `filter`; returns how many.
+pub fn export_stories(
+    store: &Store,
+    filter: &Filter,
+    out: &mut dyn Write,
+) -> Result<usize, StoreError> {
+    let n = store.for_each_story(filter, |story| {
+        serde_json::to_writer(&mut *out, &story).map_err(std::io::Error::other)?;
+        out.write_all(b"\n")
+    })?;
+    out.flush().map_err(|e| io_err(store, e))?;
+    Ok(n)
+}
+
 /// CSV columns, in order: the fields of the data contract.
 pub const CSV_COLUMNS: &[&str] = &[
     "id",

@@ -69,6 +69,10 @@ enum Command {
         /// Only articles seen in this feed; may be repeated.
         #[arg(long = "feed")]
         feeds: Vec<String>,
+        /// One line per story (syndicated copies grouped): its articles,
+        /// outlets, and who carried it first. JSON Lines.
+        #[arg(long)]
+        stories: bool,
         /// Output file (default: standard output).
         #[arg(short = 'o', long = "output")]
         output: Option<PathBuf>,
@@ -151,8 +155,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
             ref since,
             ref until,
             ref feeds,
+            stories,
             ref output,
         } => {
+            if stories && format != Format::Jsonl {
+                bail!("--stories writes JSON Lines; drop --format or use --format jsonl");
+            }
             let now = chrono::Utc::now();
             let filter = Filter {
                 since: since
@@ -174,7 +182,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     let file = std::fs::File::create(&tmp)
                         .with_context(|| format!("cannot create {}", tmp.display()))?;
                     let mut w = std::io::BufWriter::new(file);
-                    let n = export::export(&store, &filter, format, &mut w)?;
+                    let n = if stories {
+                        export::export_stories(&store, &filter, &mut w)?
+                    } else {
+                        export::export(&store, &filter, format, &mut w)?
+                    };
                     drop(w);
                     std::fs::rename(&tmp, path)
                         .with_context(|| format!("cannot write {}", path.display()))?;
@@ -183,7 +195,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 None => {
                     let stdout = std::io::stdout();
                     let mut w = std::io::BufWriter::new(stdout.lock());
-                    export::export(&store, &filter, format, &mut w)?
+                    if stories {
+                        export::export_stories(&store, &filter, &mut w)?
+                    } else {
+                        export::export(&store, &filter, format, &mut w)?
+                    }
                 }
             };
             tracing::info!(articles = n, "exported");

@@ -19,7 +19,7 @@ use url::Url;
 
 use crate::charset;
 use crate::config::{Config, FeedConfig};
-use crate::dedup;
+use crate::dedup::{self, Fingerprint};
 use crate::extract;
 use crate::feed;
 use crate::fetch::{FetchOutcome, Fetcher, Kind};
@@ -228,11 +228,25 @@ impl Pipeline {
             .map(|it| new_item(it, feed_id, lang.as_deref(), feed.scrape))
             .collect();
         let count = items.len();
-        let ingested =
-            match blocking(&self.store, move |s| s.ingest(feed_id, &items, Utc::now())).await {
-                Ok(i) => i,
-                Err(e) => return FeedOutcome::Failed(e),
-            };
+        let ingested = blocking(&self.store, move |s| {
+            let ingested = s.ingest(feed_id, &items, Utc::now())?;
+            // Articles that keep the feed's text are final now: link them.
+            for (item, done) in items.iter().zip(&ingested) {
+                if done.new && !item.scrape {
+                    let fp = Fingerprint::new(&item.summary);
+                    let keys = fp.band_keys();
+                    s.link_story(done.article_id, &keys, |other| {
+                        fp.same_story(&Fingerprint::new(other))
+                    })?;
+                }
+            }
+            Ok(ingested)
+        })
+        .await;
+        let ingested = match ingested {
+            Ok(i) => i,
+            Err(e) => return FeedOutcome::Failed(e),
+        };
         let new = ingested.iter().filter(|i| i.new).count();
         match self
             .success(feed_id, "ok", Some((fetched.validators, hash)))
@@ -292,7 +306,11 @@ impl Pipeline {
                 }
                 let id = job.article_id;
                 match blocking(&self.store, move |s| {
-                    s.save_extraction(id, &result, Utc::now())
+                    s.save_extraction(id, &result, Utc::now())?;
+                    if let PageResult::Ok { text, .. } = &result {
+                        settle_article(s, id, text)?;
+                    }
+                    Ok(())
                 })
                 .await
                 {
@@ -364,6 +382,22 @@ impl Pipeline {
             },
         }
     }
+}
+
+/// Shortest page text merged as an exact repeat by its hash alone.
+const MIN_MERGE_CHARS: usize = 200;
+
+/// After an article's page text is saved: merge it into an older article
+/// with the same text (an exact repeat under another URL), else link it
+/// into the story of a near-duplicate.
+fn settle_article(s: &Store, id: i64, text: &str) -> Result<(), StoreError> {
+    let kept = s.merge_exact_repeat(id, MIN_MERGE_CHARS)?;
+    if kept == id {
+        let fp = Fingerprint::new(text);
+        let keys = fp.band_keys();
+        s.link_story(id, &keys, |other| fp.same_story(&Fingerprint::new(other)))?;
+    }
+    Ok(())
 }
 
 /// `ar-SY` → `ar`; `None` for values that are not language tags.

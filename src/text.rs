@@ -7,13 +7,24 @@
 
 use sha2::{Digest, Sha256};
 
-/// Normalizes `s` for matching.
+/// Normalizes `s` for matching: NFKC; Arabic diacritics (tashkeel,
+/// Quranic marks) and tatweel removed; أ إ آ ٱ → ا, ى → ي, ة → ه, ؤ → و,
+/// ئ → ي; Arabic-Indic and Persian digits → ASCII; Kurdish letters kept;
+/// Latin lowercased; quotes, dashes and Arabic punctuation unified;
+/// whitespace collapsed.
 pub fn normalize(s: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
     let mut out = String::with_capacity(s.len());
     let mut space = true;
-    for c in s.chars() {
+    for c in s.nfkc() {
         let mapped = match c {
             '\u{064B}'..='\u{065F}' | '\u{0670}' | '\u{0640}' | '\u{06D6}'..='\u{06ED}' => continue,
+            '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{FEFF}' => {
+                continue; // zero-width and direction marks
+            }
             'أ' | 'إ' | 'آ' | 'ٱ' => 'ا',
             'ى' => 'ي',
             'ة' => 'ه',
@@ -21,6 +32,12 @@ pub fn normalize(s: &str) -> String {
             'ئ' => 'ي',
             '٠'..='٩' => char::from(b'0' + (c as u32 - '٠' as u32) as u8),
             '۰'..='۹' => char::from(b'0' + (c as u32 - '۰' as u32) as u8),
+            '“' | '”' | '„' | '‟' | '«' | '»' | '″' | '‹' | '›' => '"',
+            '‘' | '’' | '‚' | '‛' | '′' | '`' | '´' => '\'',
+            '‐' | '‑' | '‒' | '–' | '—' | '―' | '−' => '-',
+            '،' => ',',
+            '؛' => ';',
+            '؟' => '?',
             c if c.is_whitespace() => ' ',
             c => c,
         };
@@ -40,6 +57,13 @@ pub fn normalize(s: &str) -> String {
         out.pop();
     }
     out
+}
+
+/// Words of the normalized text: runs of letters and digits.
+pub fn words(normalized: &str) -> impl Iterator<Item = &str> {
+    normalized
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
 }
 
 /// A first guess at the language of a text from its script and a few very
@@ -139,6 +163,18 @@ mod tests {
     #[test]
     fn arabic_variants_fold() {
         assert_eq!(normalize("مَدِينَةُ  الحَسَكَة"), "مدينه الحسكه");
+        assert_eq!(
+            normalize("«عاجل»: قُتل ٣ مدنيين في ريف دير الزور، أمس…"),
+            "\"عاجل\": قتل 3 مدنيين في ريف دير الزور, امس..."
+        );
+        assert_eq!(
+            normalize("مسؤول في رئاسة الإقليم ـ ﻻ"),
+            "مسوول في رياسه الاقليم لا"
+        );
+        // Kurdish letters stay; full-width forms fold (NFKC)
+        assert_eq!(normalize("ڕەققە و هەولێر ＡＢＣ"), "ڕەققە و هەولێر abc");
+        assert_eq!(normalize("“Kobanî” – ‘Qamişlo’"), "\"kobanî\" - 'qamişlo'");
+        assert_eq!(words("a-b, ج د").collect::<Vec<_>>(), ["a", "b", "ج", "د"]);
         assert_eq!(normalize("إدلب ـــ أعزاز"), "ادلب اعزاز");
         assert_eq!(normalize("عام ٢٠٢٥ و۲۰۲۶"), "عام 2025 و2026");
         assert_eq!(normalize("Serêkaniyê RAS AL-AIN"), "serêkaniyê ras al-ain");

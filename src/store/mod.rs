@@ -157,6 +157,62 @@ pub struct ArticleRow {
     pub content_hash: String,
 }
 
+/// One article of a story.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct StoryMember {
+    pub id: i64,
+    pub title: Option<String>,
+    pub url: Option<String>,
+    pub outlet: Option<String>,
+    pub feeds: Vec<String>,
+    pub first_seen: String,
+    pub published: Option<String>,
+}
+
+/// One story: syndicated copies of one text, with who carried it and who was first.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct StoryRow {
+    pub story_id: i64,
+    pub title: Option<String>,
+    pub first_seen: String,
+    pub first_outlet: Option<String>,
+    pub first_feed: Option<String>,
+    pub outlets: Vec<String>,
+    pub feeds: Vec<String>,
+    pub articles: Vec<StoryMember>,
+}
+
+impl StoryRow {
+    fn new(story_id: i64, first: StoryMember) -> StoryRow {
+        let mut s = StoryRow {
+            story_id,
+            title: first.title.clone(),
+            first_seen: first.first_seen.clone(),
+            first_outlet: first.outlet.clone(),
+            first_feed: first.feeds.first().cloned(),
+            outlets: Vec::new(),
+            feeds: Vec::new(),
+            articles: Vec::new(),
+        };
+        s.add(first);
+        s
+    }
+
+    fn add(&mut self, m: StoryMember) {
+        if let Some(o) = &m.outlet {
+            if !self.outlets.contains(o) {
+                self.outlets.push(o.clone());
+            }
+        }
+        for f in &m.feeds {
+            if !self.feeds.contains(f) {
+                self.feeds.push(f.clone());
+            }
+        }
+        self.articles.push(m);
+    }
+}
+
 /// Which articles to export.
 #[derive(Debug, Clone, Default)]
 pub struct Filter {
@@ -342,7 +398,12 @@ impl Store {
             let mut out = Vec::with_capacity(items.len());
             for it in items {
                 let existing: Option<i64> = tx
-                    .query_row("SELECT id FROM articles WHERE key = ?1", [&it.key], |r| r.get(0))
+                    .query_row(
+                        "SELECT id FROM articles WHERE key = ?1
+                         UNION ALL SELECT article_id FROM article_aliases WHERE key = ?1 LIMIT 1",
+                        [&it.key],
+                        |r| r.get(0),
+                    )
                     .optional()?;
                 let existing = match (existing, &it.guid) {
                     (Some(id), _) => Some(id),
@@ -607,6 +668,149 @@ impl Store {
             }),
             None => Ok(n),
         }
+    }
+
+    /// Merges `article_id` into an older article with the same page-text
+    /// hash (an exact repeat under another URL): its sightings move to the
+    /// older article, then the row goes. Returns the article that remains.
+    /// Only bodies of at least `min_len` characters are merged.
+    pub fn merge_exact_repeat(&self, article_id: i64, min_len: usize) -> Result<i64, StoreError> {
+        self.with(|c| {
+            let tx = c.transaction()?;
+            let (hash, len): (String, i64) = tx.query_row(
+                "SELECT content_hash, length(text) FROM articles WHERE id = ?1",
+                [article_id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
+            if (len as usize) < min_len {
+                return Ok(article_id);
+            }
+            let older: Option<i64> = tx
+                .query_row(
+                    "SELECT id FROM articles WHERE content_hash = ?1 AND id <> ?2
+                       AND text_source = 'page' ORDER BY id LIMIT 1",
+                    params![hash, article_id],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let Some(older) = older else {
+                return Ok(article_id);
+            };
+            tx.execute(
+                "INSERT INTO sightings (article_id, feed_id, url, guid, first_seen, last_seen)
+                 SELECT ?2, feed_id, url, guid, first_seen, last_seen FROM sightings WHERE article_id = ?1
+                 ON CONFLICT(article_id, feed_id, url) DO UPDATE SET last_seen = max(last_seen, excluded.last_seen)",
+                params![article_id, older],
+            )?;
+            tx.execute("DELETE FROM sightings WHERE article_id = ?1", [article_id])?;
+            tx.execute("DELETE FROM story_bands WHERE article_id = ?1", [article_id])?;
+            tx.execute(
+                "UPDATE article_aliases SET article_id = ?2 WHERE article_id = ?1",
+                params![article_id, older],
+            )?;
+            tx.execute(
+                "UPDATE articles SET story_id = (SELECT story_id FROM articles WHERE id = ?2)
+                 WHERE story_id = ?1 AND id <> ?1",
+                params![article_id, older],
+            )?;
+            // keep the merged article's key so the next poll finds it again
+            let key: String =
+                tx.query_row("SELECT key FROM articles WHERE id = ?1", [article_id], |r| r.get(0))?;
+            tx.execute("DELETE FROM articles WHERE id = ?1", [article_id])?;
+            tx.execute(
+                "INSERT OR IGNORE INTO article_aliases (key, article_id) VALUES (?1, ?2)",
+                params![key, older],
+            )?;
+            tx.commit()?;
+            Ok(older)
+        })
+    }
+
+    /// Links `article_id` into the story of the earliest article sharing an
+    /// LSH band key whose text `same` confirms, and records its own keys.
+    /// Returns the story id.
+    pub fn link_story(
+        &self,
+        article_id: i64,
+        keys: &[i64],
+        same: impl Fn(&str) -> bool,
+    ) -> Result<i64, StoreError> {
+        self.with(|c| {
+            let tx = c.transaction()?;
+            let mut story = article_id;
+            if !keys.is_empty() {
+                let marks = vec!["?"; keys.len()].join(",");
+                let sql = format!(
+                    "SELECT a.id, a.story_id, a.text FROM articles a
+                     WHERE a.id IN (SELECT DISTINCT article_id FROM story_bands WHERE key IN ({marks}))
+                       AND a.id <> ? ORDER BY a.first_seen, a.id LIMIT 64"
+                );
+                let mut st = tx.prepare(&sql)?;
+                let mut args: Vec<i64> = keys.to_vec();
+                args.push(article_id);
+                let rows = st.query_map(rusqlite::params_from_iter(args.iter()), |r| {
+                    Ok((r.get::<_, i64>(0)?, r.get::<_, Option<i64>>(1)?, r.get::<_, String>(2)?))
+                })?;
+                for row in rows {
+                    let (id, story_id, text) = row?;
+                    if same(&text) {
+                        story = story_id.unwrap_or(id);
+                        break;
+                    }
+                }
+                drop(st);
+                tx.execute("DELETE FROM story_bands WHERE article_id = ?1", [article_id])?;
+                let mut ins = tx.prepare("INSERT INTO story_bands (key, article_id) VALUES (?1, ?2)")?;
+                for k in keys {
+                    ins.execute(params![k, article_id])?;
+                }
+            }
+            tx.execute(
+                "UPDATE articles SET story_id = ?2 WHERE id = ?1",
+                params![article_id, story],
+            )?;
+            tx.commit()?;
+            Ok(story)
+        })
+    }
+
+    /// Calls `f` for each story (syndicated copies grouped) with an article
+    /// matching `filter`, oldest first.
+    pub fn for_each_story(
+        &self,
+        filter: &Filter,
+        mut f: impl FnMut(StoryRow) -> std::io::Result<()>,
+    ) -> Result<usize, StoreError> {
+        let mut stories: HashMap<i64, StoryRow> = HashMap::new();
+        self.for_each_article(filter, |a| {
+            let member = StoryMember {
+                id: a.id,
+                title: a.title,
+                url: a.url,
+                outlet: a.outlet,
+                feeds: a.feeds,
+                first_seen: a.first_seen,
+                published: a.published,
+            };
+            match stories.get_mut(&a.story_id) {
+                Some(s) => s.add(member),
+                None => {
+                    stories.insert(a.story_id, StoryRow::new(a.story_id, member));
+                }
+            }
+            Ok(())
+        })?;
+        let mut list: Vec<StoryRow> = stories.into_values().collect();
+        list.sort_by(|a, b| (&a.first_seen, a.story_id).cmp(&(&b.first_seen, b.story_id)));
+        let n = list.len();
+        for s in list {
+            f(s).map_err(|source| StoreError::Io {
+                path: self.path.clone(),
+                what: "writing the export failed",
+                source,
+            })?;
+        }
+        Ok(n)
     }
 
     /// Health of every feed that has a row, configured or not.

@@ -68,6 +68,18 @@ pub(super) const MIGRATIONS: &[&str] = &[
     CREATE INDEX sightings_feed_guid ON sightings(feed_id, guid) WHERE guid IS NOT NULL;",
     // 2: sanitized body HTML from the page extractor
     "ALTER TABLE articles ADD COLUMN html TEXT;",
+    // 3: LSH band keys of article fingerprints, for near-duplicate lookup
+    "CREATE TABLE story_bands (
+        key INTEGER NOT NULL,
+        article_id INTEGER NOT NULL REFERENCES articles(id)
+    );
+    CREATE INDEX story_bands_key ON story_bands(key);
+    CREATE INDEX story_bands_article ON story_bands(article_id);
+    CREATE INDEX articles_story ON articles(story_id);
+    CREATE TABLE article_aliases (
+        key TEXT PRIMARY KEY,
+        article_id INTEGER NOT NULL REFERENCES articles(id)
+    );",
 ];
 
 /// Refuses an existing file that is not an SQLite database, before SQLite
