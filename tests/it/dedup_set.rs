@@ -14,7 +14,10 @@ struct Lcg(u64);
 
 impl Lcg {
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         self.0 >> 33
     }
     fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
@@ -25,11 +28,64 @@ impl Lcg {
     }
 }
 
-const AR_PLACES: &[&str] = &["دير الزور", "الحسكة", "القامشلي", "الرقة", "كوباني", "رأس العين", "تل أبيض", "منبج", "الطبقة", "عامودا", "الدرباسية", "المالكية"];
-const AR_VILLAGES: &[&str] = &["ذيبان", "الشحيل", "البصيرة", "هجين", "الصور", "تل تمر", "أبو خشب", "الكسرة", "العزبة", "جديد عكيدات", "الحوايج", "غرانيج", "الباغوز", "الجرذي"];
-const AR_DAYS: &[&str] = &["الأحد", "الاثنين", "الثلاثاء", "الأربعاء", "الخميس", "الجمعة", "السبت"];
-const AR_ACTORS: &[&str] = &["قوات سوريا الديمقراطية", "قوى الأمن الداخلي", "مجلس دير الزور العسكري", "الإدارة الذاتية", "لجنة الصحة", "هيئة الاقتصاد", "بلدية الشعب"];
-const AR_TOPICS: &[&str] = &["انقطاع المياه", "أزمة الخبز", "ارتفاع أسعار المحروقات", "حملة اللقاح", "افتتاح مدرسة", "ترميم جسر", "توزيع السلال الغذائية", "إصلاح شبكة الكهرباء"];
+const AR_PLACES: &[&str] = &[
+    "دير الزور",
+    "الحسكة",
+    "القامشلي",
+    "الرقة",
+    "كوباني",
+    "رأس العين",
+    "تل أبيض",
+    "منبج",
+    "الطبقة",
+    "عامودا",
+    "الدرباسية",
+    "المالكية",
+];
+const AR_VILLAGES: &[&str] = &[
+    "ذيبان",
+    "الشحيل",
+    "البصيرة",
+    "هجين",
+    "الصور",
+    "تل تمر",
+    "أبو خشب",
+    "الكسرة",
+    "العزبة",
+    "جديد عكيدات",
+    "الحوايج",
+    "غرانيج",
+    "الباغوز",
+    "الجرذي",
+];
+const AR_DAYS: &[&str] = &[
+    "الأحد",
+    "الاثنين",
+    "الثلاثاء",
+    "الأربعاء",
+    "الخميس",
+    "الجمعة",
+    "السبت",
+];
+const AR_ACTORS: &[&str] = &[
+    "قوات سوريا الديمقراطية",
+    "قوى الأمن الداخلي",
+    "مجلس دير الزور العسكري",
+    "الإدارة الذاتية",
+    "لجنة الصحة",
+    "هيئة الاقتصاد",
+    "بلدية الشعب",
+];
+const AR_TOPICS: &[&str] = &[
+    "انقطاع المياه",
+    "أزمة الخبز",
+    "ارتفاع أسعار المحروقات",
+    "حملة اللقاح",
+    "افتتاح مدرسة",
+    "ترميم جسر",
+    "توزيع السلال الغذائية",
+    "إصلاح شبكة الكهرباء",
+];
 
 /// Arabic sentence templates; `{p}` place, `{v}` village, `{d}` day,
 /// `{a}` actor, `{t}` topic, `{n}` `{m}` numbers.
@@ -52,11 +108,64 @@ const AR_SENTENCES: &[&str] = &[
     "وفي سياق متصل، افتتحت {a} مركزاً جديداً في {v} لتقديم الخدمات لنحو {m} آلاف نسمة.",
 ];
 
-const EN_PLACES: &[&str] = &["Deir ez-Zor", "Hasakah", "Qamishli", "Raqqa", "Kobani", "Ras al-Ain", "Tal Abyad", "Manbij", "Tabqa", "Amuda", "Derbasiyah", "Malikiyah"];
-const EN_VILLAGES: &[&str] = &["Dhiban", "Shuhail", "Busayrah", "Hajin", "al-Sour", "Tal Tamr", "Abu Khashab", "Kasra", "Azba", "Jadid Ageidat", "Hawaij", "Gharanij", "Baghouz", "Jurdhi"];
-const EN_DAYS: &[&str] = &["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
-const EN_ACTORS: &[&str] = &["the Syrian Democratic Forces", "the Internal Security Forces", "the Deir ez-Zor Military Council", "the Autonomous Administration", "the regional health committee", "the economy board", "the local council"];
-const EN_TOPICS: &[&str] = &["water cuts", "the bread shortage", "rising fuel prices", "the vaccination campaign", "a school reopening", "bridge repairs", "food basket distribution", "power grid repairs"];
+const EN_PLACES: &[&str] = &[
+    "Deir ez-Zor",
+    "Hasakah",
+    "Qamishli",
+    "Raqqa",
+    "Kobani",
+    "Ras al-Ain",
+    "Tal Abyad",
+    "Manbij",
+    "Tabqa",
+    "Amuda",
+    "Derbasiyah",
+    "Malikiyah",
+];
+const EN_VILLAGES: &[&str] = &[
+    "Dhiban",
+    "Shuhail",
+    "Busayrah",
+    "Hajin",
+    "al-Sour",
+    "Tal Tamr",
+    "Abu Khashab",
+    "Kasra",
+    "Azba",
+    "Jadid Ageidat",
+    "Hawaij",
+    "Gharanij",
+    "Baghouz",
+    "Jurdhi",
+];
+const EN_DAYS: &[&str] = &[
+    "Sunday",
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+];
+const EN_ACTORS: &[&str] = &[
+    "the Syrian Democratic Forces",
+    "the Internal Security Forces",
+    "the Deir ez-Zor Military Council",
+    "the Autonomous Administration",
+    "the regional health committee",
+    "the economy board",
+    "the local council",
+];
+const EN_TOPICS: &[&str] = &[
+    "water cuts",
+    "the bread shortage",
+    "rising fuel prices",
+    "the vaccination campaign",
+    "a school reopening",
+    "bridge repairs",
+    "food basket distribution",
+    "power grid repairs",
+];
 
 const EN_SENTENCES: &[&str] = &[
     "Local sources said on {d} that {n} people were killed and {m} others wounded in an attack on a checkpoint in the village of {v} in the {p} countryside.",
@@ -148,7 +257,10 @@ impl Facts {
 
 /// A story: five or six paragraphs from the templates, written from facts.
 fn story(lang: &Lang, templates: &[usize], facts: &Facts) -> Vec<String> {
-    templates.iter().map(|&i| facts.fill(lang.sentences[i])).collect()
+    templates
+        .iter()
+        .map(|&i| facts.fill(lang.sentences[i]))
+        .collect()
 }
 
 fn templates(lang: &Lang, rng: &mut Lcg) -> Vec<usize> {
@@ -189,7 +301,11 @@ fn syndicate(paras: &[String], arabic: bool, k: u64, rng: &mut Lcg) -> String {
             _ => {
                 // diacritics on common words, other quotes
                 for para in &mut p {
-                    *para = para.replace("قالت", "قَالَتْ").replace("إن", "إِنَّ").replace("«", "\"").replace("»", "\"");
+                    *para = para
+                        .replace("قالت", "قَالَتْ")
+                        .replace("إن", "إِنَّ")
+                        .replace("«", "\"")
+                        .replace("»", "\"");
                 }
             }
         }
@@ -230,7 +346,10 @@ fn labelled_syndication_set() {
             docs.push((group, paras.join("\n")));
             let copies = 2 + rng.next() % 2;
             for k in 0..copies {
-                docs.push((group, syndicate(&paras, arabic, k + rng.next() % 4, &mut rng)));
+                docs.push((
+                    group,
+                    syndicate(&paras, arabic, k + rng.next() % 4, &mut rng),
+                ));
             }
             // a different story from the same templates: other facts
             let mut other = Facts::new(lang, &mut rng);
@@ -242,8 +361,14 @@ fn labelled_syndication_set() {
         }
     }
     // Short briefs from one template must never link.
-    let briefs_ar = ["قُتل شخصان في ريف دير الزور برصاص مجهولين.", "قُتل شخص في ريف الحسكة برصاص مجهولين."];
-    let briefs_en = ["Two people were killed by unknown gunmen in rural Deir ez-Zor.", "One person was killed by unknown gunmen in rural Hasakah."];
+    let briefs_ar = [
+        "قُتل شخصان في ريف دير الزور برصاص مجهولين.",
+        "قُتل شخص في ريف الحسكة برصاص مجهولين.",
+    ];
+    let briefs_en = [
+        "Two people were killed by unknown gunmen in rural Deir ez-Zor.",
+        "One person was killed by unknown gunmen in rural Hasakah.",
+    ];
     for [a, b] in [briefs_ar, briefs_en] {
         template_pairs.push((a.to_string(), b.to_string()));
     }

@@ -667,3 +667,144 @@ fn extract_out_dir_writes_one_file_per_input() {
     assert_eq!(v["encoding"], "windows-1256");
     assert_eq!(v["title"], "محطة علوك");
 }
+
+#[test]
+fn syndicated_copies_share_a_story_and_exact_repeats_merge() {
+    let dir = tempfile::tempdir().expect("tmp");
+    // three outlets on their own loopback addresses
+    let a = TestServer::start("127.0.0.2");
+    let b = TestServer::start("127.0.0.3");
+    let c = TestServer::start("127.0.0.4");
+    let original = [P1, P2, P3];
+    a.route(
+        "/news/1",
+        Route::ok(
+            "text/html; charset=utf-8",
+            page("اشتباكات في ذيبان", &original, None),
+        ),
+    );
+    // the same text under another URL of the same outlet: an exact repeat
+    a.route(
+        "/category/news/1-copy",
+        Route::ok(
+            "text/html; charset=utf-8",
+            page("اشتباكات في ذيبان", &original, None),
+        ),
+    );
+    // another outlet: «عاجل:» prefix, a paragraph dropped, diacritics, Arabic-Indic digits
+    let edited = format!("عاجل: {}", P1.replace("قالت", "قَالَتْ"));
+    b.route(
+        "/ar/2025/syndicated",
+        Route::ok(
+            "text/html; charset=utf-8",
+            page("عاجل: اشتباكات في ذيبان", &[&edited, P3], None),
+        ),
+    );
+    // a third outlet: a different story written from the same template
+    let template = P1
+        .replace("دير الزور", "الحسكة")
+        .replace("شخصين", "خمسة أشخاص")
+        .replace("ثلاثة", "سبعة");
+    let other2 = P2.replace("ذيبان", "تل تمر");
+    c.route(
+        "/2025/other",
+        Route::ok(
+            "text/html; charset=utf-8",
+            page("اشتباكات في تل تمر", &[&template, &other2], None),
+        ),
+    );
+    let feed = |s: &TestServer, items: &[(&str, &str)]| {
+        let body: String = items
+            .iter()
+            .map(|(t, path)| rss_item(t, &s.url(path), path, "موجز"))
+            .collect();
+        format!("<rss version=\"2.0\"><channel><title>x</title>{body}</channel></rss>")
+    };
+    a.route(
+        "/feed",
+        Route::ok(
+            "application/rss+xml",
+            feed(
+                &a,
+                &[
+                    ("اشتباكات في ذيبان", "/news/1"),
+                    ("نسخة", "/category/news/1-copy"),
+                ],
+            ),
+        ),
+    );
+    b.route(
+        "/feed",
+        Route::ok(
+            "application/rss+xml",
+            feed(&b, &[("عاجل: اشتباكات في ذيبان", "/ar/2025/syndicated")]),
+        ),
+    );
+    c.route(
+        "/feed",
+        Route::ok(
+            "application/rss+xml",
+            feed(&c, &[("اشتباكات في تل تمر", "/2025/other")]),
+        ),
+    );
+    let config = format!(
+        "[fetch]\nallow_networks = [\"127.0.0.0/24\"]\n[[feed]]\nname = \"A\"\nurl = \"{}\"\n[[feed]]\nname = \"B\"\nurl = \"{}\"\n[[feed]]\nname = \"C\"\nurl = \"{}\"\n",
+        a.url("/feed"),
+        b.url("/feed"),
+        c.url("/feed")
+    );
+    std::fs::write(dir.path().join("feeds.toml"), config).expect("config");
+    // B and C first, then A: "first seen" must follow the polls, not the ids
+    ok(rasad(dir.path(), &["poll", "--feed", "A"]));
+    ok(rasad(dir.path(), &["poll", "--feed", "B", "--feed", "C"]));
+    let out = ok(rasad(dir.path(), &["export"]));
+    let rows: Vec<Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json"))
+        .collect();
+    assert_eq!(rows.len(), 3, "the exact repeat merged: {rows:#?}");
+    let by_host = |host: &str| {
+        rows.iter()
+            .find(|r| r["url"].as_str().is_some_and(|u| u.contains(host)))
+            .expect("row")
+            .clone()
+    };
+    let (ra, rb, rc) = (
+        by_host("127.0.0.2"),
+        by_host("127.0.0.3"),
+        by_host("127.0.0.4"),
+    );
+    assert_eq!(
+        ra["urls"].as_array().expect("urls").len(),
+        2,
+        "both URLs kept: {ra:#}"
+    );
+    assert_ne!(
+        ra["id"], rb["id"],
+        "the syndicated copy stays its own article"
+    );
+    assert_eq!(ra["story_id"], rb["story_id"], "…in the same story");
+    assert_ne!(
+        rc["story_id"], ra["story_id"],
+        "the template story is another story"
+    );
+
+    let stories = ok(rasad(dir.path(), &["export", "--stories"]));
+    let stories: Vec<Value> = stories
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json"))
+        .collect();
+    assert_eq!(stories.len(), 2);
+    let s = stories
+        .iter()
+        .find(|s| s["story_id"] == ra["story_id"])
+        .expect("story");
+    assert_eq!(s["articles"].as_array().expect("articles").len(), 2);
+    assert_eq!(s["first_feed"], "A");
+    assert_eq!(s["outlets"], serde_json::json!(["127.0.0.2", "127.0.0.3"]));
+
+    // polling again adds nothing
+    let again = ok(rasad(dir.path(), &["poll"]));
+    assert!(again.contains("new articles: 0"), "{again}");
+    assert_eq!(ok(rasad(dir.path(), &["export"])).lines().count(), 3);
+}

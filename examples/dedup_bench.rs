@@ -1,0 +1,123 @@
+//! Dedup cost with a large store: builds a database of N articles (default
+//! 100,000) through the real store API, then times fingerprinting and story
+//! linking of 1,000 new articles, a tenth of them syndicated copies.
+//!
+//!     cargo run --release --example dedup_bench [N]
+
+use std::time::Instant;
+
+use rasad::config::FeedConfig;
+use rasad::dedup::Fingerprint;
+use rasad::store::{NewItem, Store};
+
+struct Lcg(u64);
+impl Lcg {
+    fn next(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        self.0 >> 33
+    }
+}
+
+/// A text of ~150 words from a 20,000-word vocabulary of Arabic-looking words.
+fn text(rng: &mut Lcg) -> String {
+    const LETTERS: &[char] = &[
+        'ا', 'ب', 'ت', 'ح', 'د', 'ر', 'س', 'ع', 'ق', 'ك', 'ل', 'م', 'ن', 'ه', 'و', 'ي',
+    ];
+    let mut words = Vec::with_capacity(150);
+    for _ in 0..150 {
+        let mut id = rng.next() % 20_000;
+        let mut w = String::new();
+        for _ in 0..4 {
+            w.push(LETTERS[(id % 16) as usize]);
+            id /= 16;
+        }
+        words.push(w);
+    }
+    words.join(" ")
+}
+
+fn item(i: u64, body: String) -> NewItem {
+    let url = format!("https://outlet{}.example/news/{i}", i % 50);
+    NewItem {
+        key: url.clone(),
+        url: Some(url.clone()),
+        original_url: Some(url),
+        guid: None,
+        title: Some(format!("خبر {i}")),
+        author: None,
+        published: None,
+        lang: Some("ar".into()),
+        summary: body,
+        scrape: false,
+    }
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let n: u64 = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(100_000);
+    let dir = tempfile::tempdir()?;
+    let store = Store::open(&dir.path().join("bench.db"))?;
+    let now = chrono::Utc::now();
+    let feed = FeedConfig {
+        name: "bench".into(),
+        url: url::Url::parse("https://outlet.example/feed")?,
+        lang: Some("ar".into()),
+        interval: std::time::Duration::from_secs(600),
+        scrape: false,
+        rules: Default::default(),
+    };
+    let feed_id = store.sync_feeds(&[feed], now)?["bench"];
+    let mut rng = Lcg(7);
+    let started = Instant::now();
+    let mut i = 0;
+    while i < n {
+        let batch: Vec<NewItem> = (i..(i + 1000).min(n))
+            .map(|k| item(k, text(&mut rng)))
+            .collect();
+        let done = store.ingest(feed_id, &batch, now)?;
+        for (it, d) in batch.iter().zip(&done) {
+            let fp = Fingerprint::new(&it.summary);
+            store.link_story(d.article_id, &fp.band_keys(), |o| {
+                fp.same_story(&Fingerprint::new(o))
+            })?;
+        }
+        i += 1000;
+    }
+    println!(
+        "built a store of {n} articles in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+
+    // 1,000 new articles; every tenth is a copy of a stored one with a prefix
+    let mut new_items = Vec::new();
+    let mut copy_rng = Lcg(7);
+    let originals: Vec<String> = (0..100).map(|_| text(&mut copy_rng)).collect();
+    for k in 0..1000u64 {
+        let body = if k % 10 == 0 {
+            format!("عاجل: {}", originals[(k / 10) as usize])
+        } else {
+            text(&mut rng)
+        };
+        new_items.push(item(n + k, body));
+    }
+    let done = store.ingest(feed_id, &new_items, now)?;
+    let started = Instant::now();
+    let mut linked = 0;
+    for (it, d) in new_items.iter().zip(&done) {
+        let fp = Fingerprint::new(&it.summary);
+        let story = store.link_story(d.article_id, &fp.band_keys(), |o| {
+            fp.same_story(&Fingerprint::new(o))
+        })?;
+        if story != d.article_id {
+            linked += 1;
+        }
+    }
+    let per = started.elapsed().as_secs_f64() * 1000.0 / 1000.0;
+    println!("dedup of 1000 new articles against {n}: {per:.3} ms per article (fingerprint, LSH lookup, confirmation, write); {linked} linked to earlier stories (100 expected)");
+    Ok(())
+}
