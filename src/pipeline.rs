@@ -384,15 +384,12 @@ impl Pipeline {
     }
 }
 
-/// Shortest page text merged as an exact repeat by its hash alone.
-const MIN_MERGE_CHARS: usize = 200;
-
 /// After an article's page text is saved: merge it into an older article
 /// with the same text (an exact repeat under another URL), else link it
 /// into the story of a near-duplicate.
 fn settle_article(s: &Store, id: i64, text: &str) -> Result<(), StoreError> {
-    let kept = s.merge_exact_repeat(id, MIN_MERGE_CHARS)?;
-    if kept == id {
+    let kept = s.merge_exact_repeat(id, crate::store::MIN_BODY_MERGE_CHARS)?;
+    if kept == Some(id) {
         let fp = Fingerprint::new(text);
         let keys = fp.band_keys();
         s.link_story(id, &keys, |other| fp.same_story(&Fingerprint::new(other)))?;

@@ -238,6 +238,10 @@ pub struct Store {
     conn: Mutex<Connection>,
 }
 
+/// Shortest body merged with another by its hash alone (shorter texts are
+/// teasers and template briefs that may repeat across different stories).
+pub const MIN_BODY_MERGE_CHARS: usize = 200;
+
 /// RFC 3339 UTC with seconds, the one time format in the database.
 pub fn ts(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
@@ -415,6 +419,20 @@ impl Store {
                         )
                         .optional()?,
                     (None, None) => None,
+                };
+                // A feed that carries whole articles: the same body under
+                // another URL is an exact repeat.
+                let existing = match existing {
+                    Some(id) => Some(id),
+                    None if !it.scrape && it.summary.chars().count() >= MIN_BODY_MERGE_CHARS => tx
+                        .query_row(
+                            "SELECT id FROM articles WHERE content_hash = ?1 AND text_source = 'feed'
+                               AND extraction = 'skipped' ORDER BY id LIMIT 1",
+                            [crate::text::content_hash(&it.summary)],
+                            |r| r.get(0),
+                        )
+                        .optional()?,
+                    None => None,
                 };
                 let (article_id, new) = match existing {
                     Some(id) => {
@@ -670,22 +688,33 @@ impl Store {
         }
     }
 
-    /// Merges `article_id` into an older article with the same page-text
-    /// hash (an exact repeat under another URL): its sightings move to the
-    /// older article, then the row goes. Returns the article that remains.
-    /// Only bodies of at least `min_len` characters are merged.
-    pub fn merge_exact_repeat(&self, article_id: i64, min_len: usize) -> Result<i64, StoreError> {
+    /// Merges `article_id` with another article of the same page-text hash
+    /// (an exact repeat under another URL): the older one (smaller id)
+    /// survives, the other's sightings move to it, its key becomes an alias,
+    /// then its row goes. Returns the article that remains, or `None` when
+    /// `article_id` no longer exists (another task merged it away). Only
+    /// bodies of at least `min_len` characters are merged.
+    pub fn merge_exact_repeat(
+        &self,
+        article_id: i64,
+        min_len: usize,
+    ) -> Result<Option<i64>, StoreError> {
         self.with(|c| {
             let tx = c.transaction()?;
-            let (hash, len): (String, i64) = tx.query_row(
-                "SELECT content_hash, length(text) FROM articles WHERE id = ?1",
-                [article_id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )?;
-            if (len as usize) < min_len {
-                return Ok(article_id);
+            let row: Option<(String, i64, String)> = tx
+                .query_row(
+                    "SELECT content_hash, length(text), text_source FROM articles WHERE id = ?1",
+                    [article_id],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )
+                .optional()?;
+            let Some((hash, len, source)) = row else {
+                return Ok(None);
+            };
+            if (len as usize) < min_len || source != "page" {
+                return Ok(Some(article_id));
             }
-            let older: Option<i64> = tx
+            let other: Option<i64> = tx
                 .query_row(
                     "SELECT id FROM articles WHERE content_hash = ?1 AND id <> ?2
                        AND text_source = 'page' ORDER BY id LIMIT 1",
@@ -693,36 +722,43 @@ impl Store {
                     |r| r.get(0),
                 )
                 .optional()?;
-            let Some(older) = older else {
-                return Ok(article_id);
+            let Some(other) = other else {
+                return Ok(Some(article_id));
             };
+            // The older article (smaller id) survives, whichever page was read first.
+            let (keep, gone) = (article_id.min(other), article_id.max(other));
             tx.execute(
                 "INSERT INTO sightings (article_id, feed_id, url, guid, first_seen, last_seen)
                  SELECT ?2, feed_id, url, guid, first_seen, last_seen FROM sightings WHERE article_id = ?1
                  ON CONFLICT(article_id, feed_id, url) DO UPDATE SET last_seen = max(last_seen, excluded.last_seen)",
-                params![article_id, older],
+                params![gone, keep],
             )?;
-            tx.execute("DELETE FROM sightings WHERE article_id = ?1", [article_id])?;
-            tx.execute("DELETE FROM story_bands WHERE article_id = ?1", [article_id])?;
+            tx.execute("DELETE FROM sightings WHERE article_id = ?1", [gone])?;
+            tx.execute("DELETE FROM story_bands WHERE article_id = ?1", [gone])?;
             tx.execute(
                 "UPDATE article_aliases SET article_id = ?2 WHERE article_id = ?1",
-                params![article_id, older],
+                params![gone, keep],
             )?;
             tx.execute(
                 "UPDATE articles SET story_id = (SELECT story_id FROM articles WHERE id = ?2)
                  WHERE story_id = ?1 AND id <> ?1",
-                params![article_id, older],
+                params![gone, keep],
+            )?;
+            tx.execute(
+                "UPDATE articles SET first_seen = min(first_seen, (SELECT first_seen FROM articles WHERE id = ?1))
+                 WHERE id = ?2",
+                params![gone, keep],
             )?;
             // keep the merged article's key so the next poll finds it again
             let key: String =
-                tx.query_row("SELECT key FROM articles WHERE id = ?1", [article_id], |r| r.get(0))?;
-            tx.execute("DELETE FROM articles WHERE id = ?1", [article_id])?;
+                tx.query_row("SELECT key FROM articles WHERE id = ?1", [gone], |r| r.get(0))?;
+            tx.execute("DELETE FROM articles WHERE id = ?1", [gone])?;
             tx.execute(
                 "INSERT OR IGNORE INTO article_aliases (key, article_id) VALUES (?1, ?2)",
-                params![key, older],
+                params![key, keep],
             )?;
             tx.commit()?;
-            Ok(older)
+            Ok(Some(keep))
         })
     }
 
@@ -737,6 +773,12 @@ impl Store {
     ) -> Result<i64, StoreError> {
         self.with(|c| {
             let tx = c.transaction()?;
+            let exists: Option<i64> = tx
+                .query_row("SELECT id FROM articles WHERE id = ?1", [article_id], |r| r.get(0))
+                .optional()?;
+            if exists.is_none() {
+                return Ok(article_id); // merged away meanwhile
+            }
             let mut story = article_id;
             if !keys.is_empty() {
                 let marks = vec!["?"; keys.len()].join(",");
@@ -935,6 +977,67 @@ mod tests {
         assert_eq!(titles, vec![Some("الحسكة — تحديث".to_string())]);
         assert_eq!(rows[0].extraction, "pending");
         assert_eq!(rows[0].urls.len(), 3, "{:?}", rows[0].urls);
+    }
+
+    #[test]
+    fn exact_repeat_merge_keeps_every_sighting() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let store = Store::open(&dir.path().join("r.db")).expect("open");
+        let now = Utc::now();
+        let ids = store
+            .sync_feeds(&[feed("a"), feed("b")], now)
+            .expect("sync");
+        let first = store
+            .ingest(ids["a"], &[item("https://x.org/1", None, "الحسكة")], now)
+            .expect("ingest")[0]
+            .article_id;
+        let second = store
+            .ingest(ids["b"], &[item("https://y.org/copy", None, "الحسكة")], now)
+            .expect("ingest")[0]
+            .article_id;
+        let body = "نص كامل للخبر ".repeat(30);
+        let ok = |text: &str| PageResult::Ok {
+            text: text.into(),
+            html: String::new(),
+            title: None,
+            author: None,
+            published: None,
+            lang: None,
+        };
+        store.save_extraction(first, &ok(&body), now).expect("save");
+        store
+            .save_extraction(second, &ok(&body), now)
+            .expect("save");
+        // the older article survives whichever page was saved last
+        assert_eq!(
+            store
+                .merge_exact_repeat(first, MIN_BODY_MERGE_CHARS)
+                .expect("merge"),
+            Some(first)
+        );
+        assert_eq!(
+            store
+                .merge_exact_repeat(second, MIN_BODY_MERGE_CHARS)
+                .expect("merge"),
+            None,
+            "merged away"
+        );
+        let mut rows = Vec::new();
+        store
+            .for_each_article(&Filter::default(), |r| {
+                rows.push(r);
+                Ok(())
+            })
+            .expect("export");
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].feeds, vec!["a".to_string(), "b".to_string()]);
+        assert_eq!(rows[0].urls.len(), 3, "{:?}", rows[0].urls);
+        // the merged URL is found again on the next poll
+        let again = store
+            .ingest(ids["b"], &[item("https://y.org/copy", None, "الحسكة")], now)
+            .expect("ingest");
+        assert_eq!(again[0].article_id, first);
+        assert!(!again[0].new);
     }
 
     #[test]
