@@ -45,6 +45,10 @@ pub struct Fetched {
     pub validators: Validators,
     pub content_type: Option<String>,
     pub body: Vec<u8>,
+    /// The new address when every redirect on the way was permanent (301/308).
+    pub permanent_redirect: Option<Url>,
+    /// `Cache-Control: max-age`, a lower bound for the next poll.
+    pub max_age: Option<Duration>,
 }
 
 /// The result of a request that did not fail.
@@ -265,23 +269,14 @@ pub struct Fetcher {
 impl Fetcher {
     pub fn new(cfg: &FetchConfig) -> Result<Fetcher, String> {
         let guard = AddressGuard::new(cfg.allow_networks.clone());
-        let policy_guard = guard.clone();
-        let policy = reqwest::redirect::Policy::custom(move |attempt| {
-            if attempt.previous().len() > MAX_REDIRECTS {
-                return attempt.error(Refused(format!("more than {MAX_REDIRECTS} redirects")));
-            }
-            if let Err(reason) = policy_guard.check_url(attempt.url()) {
-                let reason = format!("redirect to {}: {reason}", attempt.url());
-                return attempt.error(Refused(reason));
-            }
-            attempt.follow()
-        });
         let client = reqwest::Client::builder()
             .user_agent(cfg.user_agent.clone())
             .connect_timeout(cfg.connect_timeout)
             .timeout(cfg.timeout)
             .read_timeout(cfg.timeout.min(Duration::from_secs(30)))
-            .redirect(policy)
+            // redirects are followed by hand, so each hop is guarded and
+            // permanent moves are known
+            .redirect(reqwest::redirect::Policy::none())
             .no_proxy()
             .pool_max_idle_per_host(cfg.max_per_host)
             .dns_resolver(Arc::new(GuardedResolver {
@@ -343,13 +338,41 @@ impl Fetcher {
             }
         }
 
-        let mut resp = self
-            .client
-            .get(url.clone())
-            .headers(headers)
-            .send()
-            .await
-            .map_err(|e| classify(&shown, &e))?;
+        let mut current = url.clone();
+        let mut hops = 0;
+        let mut all_permanent = true;
+        let mut resp = loop {
+            let resp = self
+                .client
+                .get(current.clone())
+                .headers(headers.clone())
+                .send()
+                .await
+                .map_err(|e| classify(&shown, &e))?;
+            let st = resp.status();
+            let location = resp
+                .headers()
+                .get(header::LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string);
+            let (true, Some(location)) = (st.is_redirection() && st.as_u16() != 304, location) else {
+                break resp;
+            };
+            hops += 1;
+            if hops > MAX_REDIRECTS {
+                return Err(FetchError::TooManyRedirects { url: shown });
+            }
+            let next = current.join(&location).map_err(|e| FetchError::Other {
+                url: shown.clone(),
+                detail: format!("bad redirect location {location:?}: {e}"),
+            })?;
+            self.guard.check_url(&next).map_err(|reason| FetchError::Blocked {
+                url: shown.clone(),
+                reason: format!("redirect to {next}: {reason}"),
+            })?;
+            all_permanent &= matches!(st.as_u16(), 301 | 308);
+            current = next;
+        };
         let status = resp.status().as_u16();
         if status == 304 {
             return Ok(FetchOutcome::NotModified);
@@ -367,6 +390,11 @@ impl Fetcher {
             });
         }
         let final_url = resp.url().clone();
+        let max_age = resp
+            .headers()
+            .get(header::CACHE_CONTROL)
+            .and_then(|v| v.to_str().ok())
+            .and_then(cache_max_age);
         let header_str = |name| {
             resp.headers()
                 .get(name)
@@ -390,6 +418,8 @@ impl Fetcher {
             body.extend_from_slice(&chunk);
         }
         Ok(FetchOutcome::Fresh(Fetched {
+            permanent_redirect: (hops > 0 && all_permanent).then(|| final_url.clone()),
+            max_age,
             url: final_url,
             status,
             validators,
@@ -399,14 +429,34 @@ impl Fetcher {
     }
 }
 
+/// `max-age=N` of a Cache-Control value.
+fn cache_max_age(value: &str) -> Option<Duration> {
+    value.split(',').find_map(|d| {
+        let (k, v) = d.trim().split_once('=')?;
+        k.trim()
+            .eq_ignore_ascii_case("max-age")
+            .then(|| v.trim().trim_matches('"').parse::<u64>().ok())
+            .flatten()
+            .map(|s| Duration::from_secs(s.min(7 * 86_400)))
+    })
+}
+
+/// A Retry-After value: seconds, or an HTTP date after `now`.
+pub fn parse_retry_after(value: &str, now: chrono::DateTime<chrono::Utc>) -> Option<Duration> {
+    let v = value.trim();
+    if let Ok(secs) = v.parse::<u64>() {
+        return Some(Duration::from_secs(secs.min(7 * 86_400)));
+    }
+    let at = chrono::DateTime::parse_from_rfc2822(v).ok()?;
+    let wait = at.with_timezone(&chrono::Utc) - now;
+    Some(Duration::from_secs(wait.num_seconds().clamp(0, 7 * 86_400) as u64))
+}
+
 /// Maps a reqwest error to ours, finding our own refusals in its sources.
 fn classify(url: &str, e: &reqwest::Error) -> FetchError {
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
     while let Some(s) = source {
         if let Some(refused) = s.downcast_ref::<Refused>() {
-            if refused.0.starts_with("more than") {
-                return FetchError::TooManyRedirects { url: url.into() };
-            }
             return FetchError::Blocked {
                 url: url.into(),
                 reason: refused.0.clone(),
@@ -507,6 +557,21 @@ mod tests {
         assert!(g.check_url(&u).is_err());
         let u = Url::parse("file:///etc/passwd").expect("url");
         assert!(g.check_url(&u).is_err());
+    }
+
+    #[test]
+    fn retry_after_and_max_age() {
+        let now = chrono::DateTime::parse_from_rfc3339("2025-11-03T10:00:00Z")
+            .expect("t")
+            .with_timezone(&chrono::Utc);
+        assert_eq!(parse_retry_after("120", now), Some(Duration::from_secs(120)));
+        assert_eq!(
+            parse_retry_after("Mon, 03 Nov 2025 10:05:00 GMT", now),
+            Some(Duration::from_secs(300))
+        );
+        assert_eq!(parse_retry_after("soon", now), None);
+        assert_eq!(cache_max_age("public, max-age=600"), Some(Duration::from_secs(600)));
+        assert_eq!(cache_max_age("no-cache"), None);
     }
 
     #[tokio::test]
