@@ -1,106 +1,113 @@
 //! The daemon (`rasad run`): polls every feed when it is due, until told to stop.
 //!
-//! Owns: per-feed due times (interval with jitter, exponential backoff on
-//! failure) and the shutdown sequence: stop starting work, let in-flight
-//! feeds finish within a bound, then return so the store is closed cleanly.
-//! The clock is passed in to [`next_delay`] so schedules can be tested.
+//! Owns: the run loop — per-feed due times from [`crate::scheduler`],
+//! local-outage detection (every feed failing with network errors at once
+//! is the local network, not the feeds: nobody's backoff grows), SIGHUP
+//! reloads (an invalid file keeps the old config running), systemd
+//! notifications (READY, STATUS, WATCHDOG while the loop and the database
+//! are healthy, RELOADING, STOPPING), and the shutdown sequence: stop
+//! starting work, let in-flight feeds finish within a bound, checkpoint the
+//! WAL, return.
 
 use std::collections::{HashMap, HashSet};
 use std::future::Future;
-use std::hash::{BuildHasher, Hasher};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use chrono::Utc;
+use tokio::sync::mpsc;
 use tokio::time::Instant;
-use tracing::{info, warn};
+use tracing::{error, info, warn};
 
+use crate::config::{Config, FeedConfig};
+use crate::fetch::Fetcher;
+use crate::notify::Notifier;
 use crate::pipeline::{FeedOutcome, FeedReport, Pipeline};
+use crate::scheduler::{self, Schedule};
 
-/// Longest wait after repeated failures.
-pub const MAX_BACKOFF: Duration = Duration::from_secs(6 * 3600);
 /// How long in-flight feeds may run after a stop is requested.
 pub const STOP_GRACE: Duration = Duration::from_secs(10);
-
-/// Delay until a feed's next poll: its interval (±10 % jitter, from
-/// `jitter` in 0..1) after success; after `failures` consecutive failures,
-/// the interval doubled per failure, capped at [`MAX_BACKOFF`].
-pub fn next_delay(interval: Duration, failures: u32, jitter: f64) -> Duration {
-    let base = if failures == 0 {
-        interval
-    } else {
-        let factor = 2u32.saturating_pow(failures.min(16));
-        interval
-            .saturating_mul(factor)
-            .min(MAX_BACKOFF.max(interval))
-    };
-    let j = (jitter.clamp(0.0, 1.0) - 0.5) * 0.2; // -10 % .. +10 %
-    base.mul_f64(1.0 + j)
-}
-
-/// A random number in 0..1 without a random-number crate.
-fn jitter() -> f64 {
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u64(0);
-    (h.finish() >> 11) as f64 / (1u64 << 53) as f64
-}
+/// Retry delay for every feed while the local network seems down.
+pub const OUTAGE_RETRY: Duration = Duration::from_secs(60);
+/// Network failures in a row, with no success between, that mean an outage.
+const OUTAGE_FAILURES: usize = 3;
 
 struct FeedState {
+    config: FeedConfig,
+    id: i64,
+    schedule: Schedule,
     due: Instant,
-    failures: u32,
+    running: bool,
+}
+
+/// Counts feeds for the STATUS line.
+#[derive(Default)]
+struct Health {
+    ok: HashSet<String>,
+    failing: HashSet<String>,
+}
+
+/// What the loop is told from outside.
+pub struct Control {
+    /// SIGHUP: reload the config file.
+    pub reload: mpsc::Receiver<()>,
 }
 
 /// Runs until `shutdown` completes.
 pub async fn run(
+    config_path: PathBuf,
     pipeline: Arc<Pipeline>,
     shutdown: impl Future<Output = ()>,
+    mut control: Control,
 ) -> Result<(), String> {
-    let feeds = pipeline.config.feeds.clone();
-    let ids = pipeline.sync_feeds(&feeds).await?;
-    let start = Instant::now();
-    let mut state: HashMap<String, FeedState> = feeds
-        .iter()
-        .map(|f| {
-            (
-                f.name.clone(),
-                FeedState {
-                    due: start,
-                    failures: 0,
-                },
-            )
-        })
-        .collect();
-    let by_name: HashMap<String, _> = feeds.iter().map(|f| (f.name.clone(), f.clone())).collect();
-    let mut running: HashSet<String> = HashSet::new();
+    let notifier = Notifier::from_env();
+    let mut pipeline = pipeline;
+    let mut feeds: HashMap<String, FeedState> = HashMap::new();
+    add_feeds(&pipeline, &mut feeds, &pipeline.config.feeds.clone()).await?;
     let mut tasks: tokio::task::JoinSet<(String, FeedReport)> = tokio::task::JoinSet::new();
+    let mut health = Health::default();
+    let mut network_failures = 0usize;
+    let mut outage = false;
+    let mut watchdog = notifier.watchdog_interval().map(tokio::time::interval);
+    notifier.ready(&format!("polling {} feeds", feeds.len()));
     info!(feeds = feeds.len(), "daemon started");
     tokio::pin!(shutdown);
     loop {
         let now = Instant::now();
-        for f in &feeds {
-            let Some(st) = state.get(&f.name) else {
-                continue;
-            };
-            if st.due <= now && !running.contains(&f.name) {
-                let Some(&id) = ids.get(&f.name) else {
-                    continue;
-                };
-                running.insert(f.name.clone());
+        for (name, st) in feeds.iter_mut() {
+            if st.due <= now && !st.running {
+                st.running = true;
                 let p = pipeline.clone();
-                let f = f.clone();
-                tasks.spawn(async move {
-                    let report = p.poll_feed(&f, id).await;
-                    (f.name, report)
-                });
+                let f = st.config.clone();
+                let (id, name) = (st.id, name.clone());
+                tasks.spawn(async move { (name, p.poll_feed(&f, id).await) });
             }
         }
-        let next_wake = state
-            .iter()
-            .filter(|(name, _)| !running.contains(*name))
-            .map(|(_, s)| s.due)
+        let next_wake = feeds
+            .values()
+            .filter(|s| !s.running)
+            .map(|s| s.due)
             .min()
             .unwrap_or(now + Duration::from_secs(3600));
         tokio::select! {
             _ = &mut shutdown => break,
+            Some(()) = control.reload.recv() => {
+                notifier.reloading();
+                match Config::load(&config_path) {
+                    Ok(new) => {
+                        match reload(&mut pipeline, &mut feeds, new).await {
+                            Ok(summary) => info!("{summary}"),
+                            Err(e) => error!(error = %e, "reload failed; the previous configuration keeps running"),
+                        }
+                    }
+                    Err(e) => error!(
+                        "reload refused, {} is invalid; the previous configuration keeps running:\n{e}",
+                        config_path.display()
+                    ),
+                }
+                notifier.ready(&status_line(&pipeline, &feeds, &health).await);
+            }
             Some(done) = tasks.join_next(), if !tasks.is_empty() => {
                 let (name, report) = match done {
                     Ok(r) => r,
@@ -109,19 +116,76 @@ pub async fn run(
                         continue;
                     }
                 };
-                running.remove(&name);
-                let (Some(st), Some(f)) = (state.get_mut(&name), by_name.get(&name)) else { continue };
-                st.failures = match report.outcome {
-                    FeedOutcome::Failed(_) => st.failures.saturating_add(1),
-                    _ => 0,
+                let failed = matches!(report.outcome, FeedOutcome::Failed(_));
+                if report.signals.network_error {
+                    network_failures += 1;
+                } else if !failed {
+                    network_failures = 0;
+                    if outage {
+                        outage = false;
+                        info!("the network is back; polling resumes normally");
+                    }
+                }
+                if network_failures >= OUTAGE_FAILURES.min(feeds.len().max(1)) && !outage {
+                    outage = true;
+                    error!("every feed fails with network errors: the local network or DNS seems down; retrying each minute without backing off");
+                }
+                let Some(st) = feeds.get_mut(&name) else { continue }; // removed by a reload
+                st.running = false;
+                let delay = if outage && report.signals.network_error {
+                    OUTAGE_RETRY
+                } else {
+                    let was_disabled = st.schedule.disabled;
+                    let d = st.schedule.next(&report.signals.schedule, report.signals.hint, scheduler::jitter());
+                    if st.schedule.disabled && !was_disabled {
+                        warn!(feed = %name, reason = ?report.outcome, "feed disabled (gone or repeatedly not found); it will still be tried once a day");
+                    }
+                    d
                 };
-                let delay = next_delay(f.interval, st.failures, jitter());
+                if let Some(to) = &report.signals.moved_to {
+                    warn!(feed = %name, from = %st.config.url, to = %to, "feed moved permanently; polling the new address (update feeds.toml)");
+                    st.config.url = to.clone();
+                    let (id, url) = (st.id, to.to_string());
+                    let store = pipeline.store.clone();
+                    let _ = tokio::task::spawn_blocking(move || store.update_feed_url(id, &url)).await;
+                }
                 st.due = Instant::now() + delay;
+                let (id, disabled) = (st.id, st.schedule.disabled);
+                let next = Utc::now() + chrono::Duration::from_std(delay).unwrap_or_default();
+                let store = pipeline.store.clone();
+                let _ = tokio::task::spawn_blocking(move || store.set_schedule(id, next, disabled)).await;
+                if failed {
+                    health.ok.remove(&name);
+                    health.failing.insert(name.clone());
+                } else {
+                    health.failing.remove(&name);
+                    health.ok.insert(name.clone());
+                }
                 info!(feed = %name, next_in_secs = delay.as_secs(), "scheduled");
+                notifier.status(&status_line(&pipeline, &feeds, &health).await);
+            }
+            _ = async {
+                match watchdog.as_mut() {
+                    Some(w) => { w.tick().await; }
+                    None => std::future::pending::<()>().await,
+                }
+            } => {
+                // Only a loop that gets here and a database that answers are healthy.
+                let store = pipeline.store.clone();
+                let db_ok = tokio::task::spawn_blocking(move || store.ping())
+                    .await
+                    .map(|r| r.is_ok())
+                    .unwrap_or(false);
+                if db_ok {
+                    notifier.watchdog();
+                } else {
+                    error!("database does not answer; withholding the watchdog ping");
+                }
             }
             _ = tokio::time::sleep_until(next_wake) => {}
         }
     }
+    notifier.stopping();
     info!(in_flight = tasks.len(), "stopping");
     let drained = tokio::time::timeout(STOP_GRACE, async {
         while tasks.join_next().await.is_some() {}
@@ -129,36 +193,124 @@ pub async fn run(
     .await;
     if drained.is_err() {
         warn!(
-            "feeds still running after {}s were cancelled; their committed items are kept",
+            "feeds still running after {}s were cancelled; everything committed before is kept",
             STOP_GRACE.as_secs()
         );
         tasks.abort_all();
         while tasks.join_next().await.is_some() {}
     }
+    let store = pipeline.store.clone();
+    match tokio::task::spawn_blocking(move || store.checkpoint()).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => warn!(error = %e, "WAL checkpoint failed (the WAL stays valid)"),
+        Err(e) => warn!(error = %e, "WAL checkpoint task failed"),
+    }
     info!("stopped");
     Ok(())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn schedule() {
-        let i = Duration::from_secs(600);
-        assert_eq!(next_delay(i, 0, 0.5), i);
-        assert_eq!(next_delay(i, 0, 0.0), Duration::from_secs(540));
-        assert_eq!(next_delay(i, 0, 1.0), Duration::from_secs(660));
-        assert_eq!(next_delay(i, 1, 0.5), Duration::from_secs(1200));
-        assert_eq!(next_delay(i, 3, 0.5), Duration::from_secs(4800));
-        assert_eq!(next_delay(i, 30, 0.5), MAX_BACKOFF);
-        let day = Duration::from_secs(86_400);
-        assert_eq!(
-            next_delay(day, 2, 0.5),
-            day,
-            "never shorter than the interval"
+/// Registers feeds (rows in the store) and schedules them now.
+async fn add_feeds(
+    pipeline: &Arc<Pipeline>,
+    feeds: &mut HashMap<String, FeedState>,
+    list: &[FeedConfig],
+) -> Result<(), String> {
+    let ids = pipeline.sync_feeds(list).await?;
+    let now = Instant::now();
+    for f in list {
+        let Some(&id) = ids.get(&f.name) else {
+            continue;
+        };
+        feeds.insert(
+            f.name.clone(),
+            FeedState {
+                config: f.clone(),
+                id,
+                schedule: Schedule::new(f.interval),
+                due: now,
+                running: false,
+            },
         );
-        let j = jitter();
-        assert!((0.0..1.0).contains(&j));
     }
+    Ok(())
+}
+
+/// Applies a new config: added feeds start now, removed feeds stop (their
+/// articles stay), changed feeds take their new settings; fetch settings
+/// apply to requests started from now on.
+async fn reload(
+    pipeline: &mut Arc<Pipeline>,
+    feeds: &mut HashMap<String, FeedState>,
+    new: Config,
+) -> Result<String, String> {
+    if new.db.is_some() && new.db != pipeline.config.db {
+        warn!("a changed `db` takes effect only after a restart");
+    }
+    let fetcher = Fetcher::new(&new.fetch)?;
+    let new = Arc::new(new);
+    *pipeline = Arc::new(Pipeline {
+        config: new.clone(),
+        fetcher: Arc::new(fetcher),
+        store: pipeline.store.clone(),
+    });
+    let wanted: HashMap<&str, &FeedConfig> =
+        new.feeds.iter().map(|f| (f.name.as_str(), f)).collect();
+    let removed: Vec<String> = feeds
+        .keys()
+        .filter(|k| !wanted.contains_key(k.as_str()))
+        .cloned()
+        .collect();
+    for name in &removed {
+        feeds.remove(name);
+    }
+    let mut changed = 0;
+    let mut added = Vec::new();
+    for f in &new.feeds {
+        match feeds.get_mut(&f.name) {
+            Some(st) if st.config != *f => {
+                if st.config.url != f.url || st.config.interval != f.interval {
+                    st.schedule = Schedule::new(f.interval);
+                    st.due = Instant::now();
+                }
+                st.config = f.clone();
+                changed += 1;
+            }
+            Some(_) => {}
+            None => added.push(f.clone()),
+        }
+    }
+    let n_added = added.len();
+    add_feeds(pipeline, feeds, &added).await?;
+    Ok(format!(
+        "configuration reloaded: {n_added} feeds added, {} removed, {changed} changed",
+        removed.len()
+    ))
+}
+
+async fn status_line(
+    pipeline: &Arc<Pipeline>,
+    feeds: &HashMap<String, FeedState>,
+    health: &Health,
+) -> String {
+    let midnight = Utc::now()
+        .date_naive()
+        .and_hms_opt(0, 0, 0)
+        .map(|d| d.and_utc())
+        .unwrap_or_else(Utc::now);
+    let store = pipeline.store.clone();
+    let today = tokio::task::spawn_blocking(move || store.count_articles_since(midnight))
+        .await
+        .ok()
+        .and_then(Result::ok)
+        .unwrap_or(0);
+    let failing = health
+        .failing
+        .iter()
+        .filter(|n| feeds.contains_key(*n))
+        .count();
+    let ok = health.ok.iter().filter(|n| feeds.contains_key(*n)).count();
+    format!(
+        "{} feeds: {ok} ok, {failing} failing; {today} articles today",
+        feeds.len()
+    )
 }

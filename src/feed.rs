@@ -38,6 +38,8 @@ pub struct ParsedFeed {
     pub title: Option<String>,
     pub language: Option<String>,
     pub items: Vec<Item>,
+    /// The feed's `<ttl>`: how long it may be cached.
+    pub ttl: Option<std::time::Duration>,
     /// What had to be repaired before it parsed, if anything.
     pub repaired: Option<&'static str>,
 }
@@ -112,6 +114,9 @@ fn parse_once(text: &str, feed_url: &Url) -> Result<ParsedFeed, ParseError> {
     Ok(ParsedFeed {
         title: feed.title.map(|t| clean_line(&t.content)),
         language: feed.language,
+        ttl: feed
+            .ttl
+            .map(|m| std::time::Duration::from_secs(u64::from(m).min(7 * 1440) * 60)),
         items,
         repaired: None,
     })

@@ -56,7 +56,7 @@ pub struct Fetched {
 pub enum FetchOutcome {
     /// 304: the stored validators still hold.
     NotModified,
-    Fresh(Fetched),
+    Fresh(Box<Fetched>),
 }
 
 /// Why a request failed; every variant names the URL.
@@ -355,7 +355,8 @@ impl Fetcher {
                 .get(header::LOCATION)
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_string);
-            let (true, Some(location)) = (st.is_redirection() && st.as_u16() != 304, location) else {
+            let (true, Some(location)) = (st.is_redirection() && st.as_u16() != 304, location)
+            else {
                 break resp;
             };
             hops += 1;
@@ -366,10 +367,12 @@ impl Fetcher {
                 url: shown.clone(),
                 detail: format!("bad redirect location {location:?}: {e}"),
             })?;
-            self.guard.check_url(&next).map_err(|reason| FetchError::Blocked {
-                url: shown.clone(),
-                reason: format!("redirect to {next}: {reason}"),
-            })?;
+            self.guard
+                .check_url(&next)
+                .map_err(|reason| FetchError::Blocked {
+                    url: shown.clone(),
+                    reason: format!("redirect to {next}: {reason}"),
+                })?;
             all_permanent &= matches!(st.as_u16(), 301 | 308);
             current = next;
         };
@@ -417,7 +420,7 @@ impl Fetcher {
             }
             body.extend_from_slice(&chunk);
         }
-        Ok(FetchOutcome::Fresh(Fetched {
+        Ok(FetchOutcome::Fresh(Box::new(Fetched {
             permanent_redirect: (hops > 0 && all_permanent).then(|| final_url.clone()),
             max_age,
             url: final_url,
@@ -425,7 +428,7 @@ impl Fetcher {
             validators,
             content_type,
             body,
-        }))
+        })))
     }
 }
 
@@ -449,7 +452,9 @@ pub fn parse_retry_after(value: &str, now: chrono::DateTime<chrono::Utc>) -> Opt
     }
     let at = chrono::DateTime::parse_from_rfc2822(v).ok()?;
     let wait = at.with_timezone(&chrono::Utc) - now;
-    Some(Duration::from_secs(wait.num_seconds().clamp(0, 7 * 86_400) as u64))
+    Some(Duration::from_secs(
+        wait.num_seconds().clamp(0, 7 * 86_400) as u64
+    ))
 }
 
 /// Maps a reqwest error to ours, finding our own refusals in its sources.
@@ -564,13 +569,19 @@ mod tests {
         let now = chrono::DateTime::parse_from_rfc3339("2025-11-03T10:00:00Z")
             .expect("t")
             .with_timezone(&chrono::Utc);
-        assert_eq!(parse_retry_after("120", now), Some(Duration::from_secs(120)));
+        assert_eq!(
+            parse_retry_after("120", now),
+            Some(Duration::from_secs(120))
+        );
         assert_eq!(
             parse_retry_after("Mon, 03 Nov 2025 10:05:00 GMT", now),
             Some(Duration::from_secs(300))
         );
         assert_eq!(parse_retry_after("soon", now), None);
-        assert_eq!(cache_max_age("public, max-age=600"), Some(Duration::from_secs(600)));
+        assert_eq!(
+            cache_max_age("public, max-age=600"),
+            Some(Duration::from_secs(600))
+        );
         assert_eq!(cache_max_age("no-cache"), None);
     }
 

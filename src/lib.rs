@@ -12,6 +12,8 @@ pub mod export;
 pub mod extract;
 pub mod feed;
 pub mod fetch;
+pub mod notify;
 pub mod pipeline;
+pub mod scheduler;
 pub mod store;
 pub mod text;

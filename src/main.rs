@@ -42,8 +42,17 @@ struct Cli {
     /// Only warnings and errors.
     #[arg(short, long, global = true)]
     quiet: bool,
+    /// Log format: human-readable text, or one JSON object per line.
+    #[arg(long, value_enum, default_value = "text", global = true)]
+    log_format: LogFormat,
     #[command(subcommand)]
     command: Command,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Subcommand)]
@@ -102,7 +111,7 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging(cli.verbose, cli.quiet);
+    init_logging(cli.verbose, cli.quiet, cli.log_format);
     std::panic::set_hook(Box::new(|info| {
         tracing::error!(panic = %info, "internal panic (contained where possible)");
     }));
@@ -123,7 +132,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn init_logging(verbose: u8, quiet: bool) {
+fn init_logging(verbose: u8, quiet: bool, format: LogFormat) {
     let level = match (quiet, verbose) {
         (true, _) => LevelFilter::WARN,
         (false, 0) => LevelFilter::INFO,
@@ -138,11 +147,38 @@ fn init_logging(verbose: u8, quiet: bool) {
                 .with_default(LevelFilter::WARN)
                 .with_target("rasad", level)
         });
-    let fmt = tracing_subscriber::fmt::layer()
-        .with_writer(std::io::stderr)
-        .with_target(false)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
-    tracing_subscriber::registry().with(filter).with(fmt).init();
+    // Under systemd the journal stamps every line itself.
+    let journald = std::env::var_os("JOURNAL_STREAM").is_some();
+    let terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let registry = tracing_subscriber::registry().with(filter);
+    match format {
+        LogFormat::Json => registry
+            .with(
+                tracing_subscriber::fmt::layer()
+                    .json()
+                    .with_writer(std::io::stderr)
+                    .with_current_span(true)
+                    .with_span_list(true),
+            )
+            .init(),
+        LogFormat::Text if journald => registry
+            .with(
+                tracing_subscriber::fmt::layer()
+                    .with_writer(std::io::stderr)
+                    .with_target(false)
+                    .with_ansi(false)
+                    .without_time(),
+            )
+            .init(),
+        LogFormat::Text => registry
+            .with(
+                tracing_subscriber::fmt::layer()
+                    .with_writer(std::io::stderr)
+                    .with_target(false)
+                    .with_ansi(terminal),
+            )
+            .init(),
+    }
 }
 
 fn run(cli: Cli) -> Result<ExitCode> {
@@ -217,15 +253,21 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let mut out = std::io::stdout().lock();
             writeln!(
                 out,
-                "{:<40} {:<22} {:>6} {:>5}  LAST ERROR",
-                "FEED", "LAST SUCCESS", "ITEMS", "FAILS"
+                "{:<40} {:<21} {:<21} {:>6} {:>5}  LAST ERROR",
+                "FEED", "LAST SUCCESS", "NEXT POLL", "ITEMS", "FAILS"
             )?;
             for h in store.feed_health()? {
+                let next = if h.disabled {
+                    format!("{} (disabled)", h.next_poll.as_deref().unwrap_or("-"))
+                } else {
+                    h.next_poll.clone().unwrap_or_else(|| "-".into())
+                };
                 writeln!(
                     out,
-                    "{:<40} {:<22} {:>6} {:>5}  {}",
+                    "{:<40} {:<21} {:<21} {:>6} {:>5}  {}",
                     h.name,
                     h.last_success.as_deref().unwrap_or("never"),
+                    next,
                     h.articles,
                     h.consecutive_failures,
                     h.last_error.as_deref().unwrap_or("")
@@ -301,6 +343,7 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
 
 fn run_daemon(cli: &Cli) -> Result<ExitCode> {
     let config = load_config(&cli.config)?;
+    let config_path = cli.config.clone();
     let pipeline = pipeline(cli, config)?;
     let rt = runtime()?;
     rt.block_on(async {
@@ -312,9 +355,24 @@ fn run_daemon(cli: &Cli) -> Result<ExitCode> {
                 _ = tokio::signal::ctrl_c() => tracing::info!("SIGINT received"),
             }
         };
-        rasad::daemon::run(pipeline, shutdown)
-            .await
-            .map_err(anyhow::Error::msg)
+        let mut hup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+            .context("cannot listen for SIGHUP")?;
+        let (reload_tx, reload_rx) = tokio::sync::mpsc::channel(1);
+        tokio::spawn(async move {
+            while hup.recv().await.is_some() {
+                tracing::info!("SIGHUP received: reloading the configuration");
+                // a reload already queued covers this one too
+                let _ = reload_tx.try_send(());
+            }
+        });
+        rasad::daemon::run(
+            config_path,
+            pipeline,
+            shutdown,
+            rasad::daemon::Control { reload: reload_rx },
+        )
+        .await
+        .map_err(anyhow::Error::msg)
     })?;
     Ok(ExitCode::SUCCESS)
 }

@@ -22,7 +22,8 @@ use crate::config::{Config, FeedConfig};
 use crate::dedup::{self, Fingerprint};
 use crate::extract;
 use crate::feed;
-use crate::fetch::{FetchOutcome, Fetcher, Kind};
+use crate::fetch::{FetchError, FetchOutcome, Fetcher, Kind};
+use crate::scheduler;
 use crate::store::{NewItem, PageJob, PageResult, Store, StoreError};
 use crate::text;
 
@@ -82,6 +83,32 @@ pub struct FeedReport {
     pub outcome: FeedOutcome,
     pub pages_ok: usize,
     pub pages_failed: usize,
+    /// What the scheduler needs to know.
+    pub signals: Signals,
+}
+
+/// Facts of a feed's pass for the scheduler.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Signals {
+    pub schedule: scheduler::Outcome,
+    /// The feed's own lower bound for the next poll (`<ttl>`, max-age).
+    pub hint: Option<std::time::Duration>,
+    /// The feed moved permanently (301/308 on every hop) to this URL.
+    pub moved_to: Option<Url>,
+    /// The failure was a network one (connect, DNS, timeout): many of
+    /// those at once mean the local network is down.
+    pub network_error: bool,
+}
+
+impl Default for Signals {
+    fn default() -> Self {
+        Signals {
+            schedule: scheduler::Outcome::Failed,
+            hint: None,
+            moved_to: None,
+            network_error: false,
+        }
+    }
 }
 
 /// Runs `f` on the store off the async threads.
@@ -146,7 +173,15 @@ impl Pipeline {
     pub async fn poll_feed(&self, feed: &FeedConfig, feed_id: i64) -> FeedReport {
         let span = tracing::info_span!("feed", feed = %feed.name, url = %feed.url);
         async {
-            let outcome = self.fetch_and_store(feed, feed_id).await;
+            let mut signals = Signals::default();
+            let outcome = self.fetch_and_store(feed, feed_id, &mut signals).await;
+            match &outcome {
+                FeedOutcome::Fresh { new, .. } => {
+                    signals.schedule = scheduler::Outcome::Fresh { new: *new }
+                }
+                FeedOutcome::NotModified => signals.schedule = scheduler::Outcome::Unchanged,
+                FeedOutcome::Failed(_) => {}
+            }
             match &outcome {
                 FeedOutcome::Failed(reason) => {
                     warn!(reason = %reason, "feed failed");
@@ -171,13 +206,19 @@ impl Pipeline {
                 outcome,
                 pages_ok,
                 pages_failed,
+                signals,
             }
         }
         .instrument(span)
         .await
     }
 
-    async fn fetch_and_store(&self, feed: &FeedConfig, feed_id: i64) -> FeedOutcome {
+    async fn fetch_and_store(
+        &self,
+        feed: &FeedConfig,
+        feed_id: i64,
+        signals: &mut Signals,
+    ) -> FeedOutcome {
         let (validators, old_hash) =
             match blocking(&self.store, move |s| s.fetch_state(feed_id)).await {
                 Ok(v) => v,
@@ -192,8 +233,35 @@ impl Pipeline {
                 return self.success(feed_id, "not_modified", None).await;
             }
             Ok(FetchOutcome::Fresh(f)) => f,
-            Err(e) => return FeedOutcome::Failed(e.to_string()),
+            Err(e) => {
+                let (schedule, network) = match &e {
+                    FetchError::Status {
+                        status: 429 | 503,
+                        retry_after: Some(r),
+                        ..
+                    } => (
+                        crate::fetch::parse_retry_after(r, Utc::now())
+                            .map_or(scheduler::Outcome::Failed, scheduler::Outcome::RetryAfter),
+                        false,
+                    ),
+                    FetchError::Status { status: 410, .. } => (scheduler::Outcome::Gone, false),
+                    FetchError::Status { status: 404, .. } => (scheduler::Outcome::NotFound, false),
+                    FetchError::Connect { .. } | FetchError::Timeout { .. } => {
+                        (scheduler::Outcome::Failed, true)
+                    }
+                    _ => (scheduler::Outcome::Failed, false),
+                };
+                signals.schedule = schedule;
+                signals.network_error = network;
+                return FeedOutcome::Failed(e.to_string());
+            }
         };
+        signals.hint = fetched.max_age;
+        if let Some(to) = &fetched.permanent_redirect {
+            if to != &feed.url {
+                signals.moved_to = Some(to.clone());
+            }
+        }
         let hash = text::hex(&Sha256::digest(&fetched.body));
         if old_hash.as_deref() == Some(hash.as_str()) {
             // Broken validators, same bytes: nothing to parse.
@@ -218,6 +286,9 @@ impl Pipeline {
             Ok(Err(e)) => return FeedOutcome::Failed(format!("{}: {e}", feed.url)),
             Err(e) => return FeedOutcome::Failed(format!("{}: parser task failed: {e}", feed.url)),
         };
+        if let Some(ttl) = parsed.ttl {
+            signals.hint = Some(signals.hint.map_or(ttl, |h| h.max(ttl)));
+        }
         if let Some(what) = parsed.repaired {
             warn!(repaired = what, "feed is malformed; repaired and parsed");
         }

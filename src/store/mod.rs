@@ -230,6 +230,8 @@ pub struct FeedHealth {
     pub last_error: Option<String>,
     pub consecutive_failures: i64,
     pub articles: i64,
+    pub next_poll: Option<String>,
+    pub disabled: bool,
 }
 
 /// The database.
@@ -855,12 +857,65 @@ impl Store {
         Ok(n)
     }
 
+    /// Records when the daemon polls a feed next, and whether it is
+    /// disabled (410 Gone, repeated 404).
+    pub fn set_schedule(
+        &self,
+        feed_id: i64,
+        next_poll: DateTime<Utc>,
+        disabled: bool,
+    ) -> Result<(), StoreError> {
+        self.with(|c| {
+            c.execute(
+                "UPDATE feeds SET next_poll = ?2, disabled = ?3 WHERE id = ?1",
+                params![feed_id, ts(next_poll), disabled],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Stores a feed's new address after a permanent redirect.
+    pub fn update_feed_url(&self, feed_id: i64, url: &str) -> Result<(), StoreError> {
+        self.with(|c| {
+            c.execute(
+                "UPDATE feeds SET url = ?2 WHERE id = ?1",
+                params![feed_id, url],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Articles first seen at or after `since`.
+    pub fn count_articles_since(&self, since: DateTime<Utc>) -> Result<i64, StoreError> {
+        self.with(|c| {
+            c.query_row(
+                "SELECT count(*) FROM articles WHERE first_seen >= ?1",
+                [ts(since)],
+                |r| r.get(0),
+            )
+        })
+    }
+
+    /// A cheap query proving the database answers (for the watchdog).
+    pub fn ping(&self) -> Result<(), StoreError> {
+        self.with(|c| {
+            c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))
+                .map(|_| ())
+        })
+    }
+
+    /// Writes the WAL back into the database file (on a clean stop).
+    pub fn checkpoint(&self) -> Result<(), StoreError> {
+        self.with(|c| c.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);"))
+    }
+
     /// Health of every feed that has a row, configured or not.
     pub fn feed_health(&self) -> Result<Vec<FeedHealth>, StoreError> {
         self.with(|c| {
             let mut st = c.prepare(
                 "SELECT f.name, f.url, f.last_success, f.last_error, f.consecutive_failures,
-                        (SELECT count(DISTINCT s.article_id) FROM sightings s WHERE s.feed_id = f.id)
+                        (SELECT count(DISTINCT s.article_id) FROM sightings s WHERE s.feed_id = f.id),
+                        f.next_poll, f.disabled
                  FROM feeds f ORDER BY f.name",
             )?;
             let rows = st.query_map([], |r| {
@@ -871,6 +926,8 @@ impl Store {
                     last_error: r.get(3)?,
                     consecutive_failures: r.get(4)?,
                     articles: r.get(5)?,
+                    next_poll: r.get(6)?,
+                    disabled: r.get(7)?,
                 })
             })?;
             rows.collect()

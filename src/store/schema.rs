@@ -80,6 +80,8 @@ pub(super) const MIGRATIONS: &[&str] = &[
         key TEXT PRIMARY KEY,
         article_id INTEGER NOT NULL REFERENCES articles(id)
     );",
+    // 4: feeds disabled after 410 Gone or repeated 404 (still retried daily)
+    "ALTER TABLE feeds ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0;",
 ];
 
 /// Refuses an existing file that is not an SQLite database, before SQLite
