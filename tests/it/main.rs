@@ -1,6 +1,7 @@
 //! End-to-end tests: the real `rasad` binary against a real HTTP server on
 //! loopback and a database in a temp folder.
 
+mod daemon;
 mod dedup_set;
 mod props;
 mod server;

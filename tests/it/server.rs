@@ -49,6 +49,7 @@ pub struct Logged {
     pub path: String,
     pub headers: HashMap<String, String>,
     pub status: u16,
+    pub at: std::time::Instant,
 }
 
 pub struct TestServer {
@@ -162,6 +163,7 @@ fn answer(
         path,
         headers,
         status,
+        at: std::time::Instant::now(),
     });
     let mut resp = Response::builder().status(status);
     for (k, v) in &route.headers {

@@ -1,0 +1,191 @@
+//! The real binary in `run` mode against a local server with short
+//! intervals: schedules, backoff, Retry-After, SIGHUP reloads, systemd
+//! notifications on a test NOTIFY_SOCKET, and a clean SIGTERM.
+
+use std::os::unix::net::UnixDatagram;
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use crate::server::{Route, TestServer};
+
+fn wait_until(what: &str, limit: Duration, mut ok: impl FnMut() -> bool) {
+    let deadline = Instant::now() + limit;
+    while !ok() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn signal(pid: u32, sig: &str) {
+    let st = Command::new("kill")
+        .args([sig, &pid.to_string()])
+        .status()
+        .expect("kill");
+    assert!(st.success());
+}
+
+fn rss(title: &str) -> String {
+    format!("<rss version=\"2.0\"><channel><title>{title}</title><item><title>{title} item</title><link>http://127.0.0.1:9/{title}</link></item></channel></rss>")
+}
+
+#[test]
+fn daemon_schedules_backs_off_reloads_and_notifies() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let s = TestServer::start("127.0.0.1");
+    s.route(
+        "/ok.xml",
+        Route::ok("application/rss+xml", rss("ok")).header("etag", "\"1\""),
+    );
+    s.route("/fail.xml", Route::status(500));
+    s.route(
+        "/limited.xml",
+        Route::status(429).header("retry-after", "3"),
+    );
+    s.route("/new.xml", Route::ok("application/rss+xml", rss("new")));
+    let config = |names: &[&str]| {
+        let mut c = String::from("[defaults]\ninterval = \"1s\"\nscrape = false\n[fetch]\nallow_networks = [\"127.0.0.0/24\"]\n");
+        for n in names {
+            c.push_str(&format!(
+                "[[feed]]\nname = \"{n}\"\nurl = \"{}\"\n",
+                s.url(&format!("/{n}.xml"))
+            ));
+        }
+        c
+    };
+    let cfg = dir.path().join("feeds.toml");
+    std::fs::write(&cfg, config(&["ok", "fail", "limited"])).expect("config");
+
+    // systemd's side: a datagram socket collecting notifications
+    let sock_path = dir.path().join("notify.sock");
+    let sock = UnixDatagram::bind(&sock_path).expect("bind notify socket");
+    sock.set_read_timeout(Some(Duration::from_millis(200)))
+        .expect("timeout");
+    let messages: Arc<Mutex<Vec<String>>> = Arc::default();
+    let m = messages.clone();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        loop {
+            if let Ok(n) = sock.recv(&mut buf) {
+                m.lock()
+                    .expect("msgs")
+                    .push(String::from_utf8_lossy(&buf[..n]).into_owned());
+            }
+        }
+    });
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rasad"))
+        .current_dir(dir.path())
+        .args(["run", "--log-format", "json"])
+        .env_remove("RASAD_CONFIG")
+        .env("NOTIFY_SOCKET", &sock_path)
+        .env("WATCHDOG_USEC", "400000")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start daemon");
+    let pid = child.id();
+
+    // A failing feed backs off: the gaps between its requests grow.
+    wait_until(
+        "three polls of the failing feed",
+        Duration::from_secs(15),
+        || s.requests_for("/fail.xml").len() >= 3,
+    );
+    let fail = s.requests_for("/fail.xml");
+    let gap1 = fail[1].at - fail[0].at;
+    let gap2 = fail[2].at - fail[1].at;
+    assert!(
+        gap2 > gap1 + Duration::from_millis(500),
+        "backoff: {gap1:?} then {gap2:?}"
+    );
+    // Retry-After: 3 is honoured.
+    let limited = s.requests_for("/limited.xml");
+    assert!(limited.len() >= 2, "{}", limited.len());
+    assert!(limited[1].at - limited[0].at >= Duration::from_millis(2900));
+    // The healthy feed is polled on schedule, conditionally.
+    let ok_polls = s.requests_for("/ok.xml");
+    assert!(ok_polls.len() >= 3, "{}", ok_polls.len());
+    assert_eq!(ok_polls[2].status, 304);
+
+    // SIGHUP: one feed added, one removed.
+    std::fs::write(&cfg, config(&["ok", "fail", "new"])).expect("config");
+    signal(pid, "-HUP");
+    wait_until("the added feed", Duration::from_secs(5), || {
+        !s.requests_for("/new.xml").is_empty()
+    });
+    let limited_then = s.requests_for("/limited.xml").len();
+    std::thread::sleep(Duration::from_millis(3500));
+    assert_eq!(
+        s.requests_for("/limited.xml").len(),
+        limited_then,
+        "a removed feed stops"
+    );
+
+    // An invalid file is refused; the daemon keeps running.
+    std::fs::write(&cfg, "[[feed]]\nname = 1\n").expect("config");
+    signal(pid, "-HUP");
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(
+        child.try_wait().expect("wait").is_none(),
+        "daemon died on a bad reload"
+    );
+
+    signal(pid, "-TERM");
+    let started = Instant::now();
+    let status = loop {
+        if let Some(st) = child.try_wait().expect("wait") {
+            break st;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(12),
+            "no clean stop within the bound"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let mut err = String::new();
+    if let Some(mut e) = child.stderr.take() {
+        use std::io::Read;
+        let _ = e.read_to_string(&mut err);
+    }
+    assert!(status.success(), "exit {status}: {err}");
+    assert!(err.contains("reload refused"), "{err}");
+    assert!(
+        err.lines().all(|l| l.starts_with('{')),
+        "json logs only: {err}"
+    );
+    assert!(
+        err.contains("\"feed\":\"fail\""),
+        "spans carry the feed name: {err}"
+    );
+
+    std::thread::sleep(Duration::from_millis(300));
+    let msgs = messages.lock().expect("msgs").join("\n");
+    for expected in [
+        "READY=1",
+        "STATUS=",
+        "WATCHDOG=1",
+        "RELOADING=1",
+        "STOPPING=1",
+    ] {
+        assert!(
+            msgs.contains(expected),
+            "{expected} missing from notifications:\n{msgs}"
+        );
+    }
+    assert!(msgs.contains("articles today"), "{msgs}");
+
+    // The database was left clean, with the feeds' state readable.
+    let out = Command::new(env!("CARGO_BIN_EXE_rasad"))
+        .current_dir(dir.path())
+        .args(["--db", "rasad.db", "feeds"])
+        .output()
+        .expect("feeds");
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(table.contains("NEXT POLL"), "{table}");
+    let fail_row = table
+        .lines()
+        .find(|l| l.starts_with("fail"))
+        .expect("fail row");
+    assert!(fail_row.contains("HTTP 500"), "{fail_row}");
+}
