@@ -49,6 +49,8 @@ pub struct FetchConfig {
     pub max_per_host: usize,
     /// Requests in flight overall.
     pub max_concurrency: usize,
+    /// Least time between the starts of two requests to one host.
+    pub host_gap: Duration,
     pub max_feed_bytes: u64,
     pub max_page_bytes: u64,
     pub user_agent: String,
@@ -63,6 +65,7 @@ impl Default for FetchConfig {
             connect_timeout: Duration::from_secs(10),
             max_per_host: 2,
             max_concurrency: 32,
+            host_gap: Duration::from_millis(250),
             max_feed_bytes: 20 * 1024 * 1024,
             max_page_bytes: 5 * 1024 * 1024,
             user_agent: default_user_agent(),
@@ -168,6 +171,7 @@ struct RawFetch {
     connect_timeout: Option<Spanned<String>>,
     max_per_host: Option<Spanned<i64>>,
     max_concurrency: Option<Spanned<i64>>,
+    host_gap: Option<Spanned<String>>,
     max_feed_size: Option<Spanned<SizeValue>>,
     max_page_size: Option<Spanned<SizeValue>>,
     user_agent: Option<Spanned<String>>,
@@ -397,6 +401,16 @@ impl Validator<'_> {
                     fetch.max_concurrency = n;
                 }
             }
+            if let Some(v) = &f.host_gap {
+                match parse_duration(v.get_ref()) {
+                    Ok(d) => fetch.host_gap = d,
+                    // "0s" turns the gap off; parse_duration refuses zero
+                    Err(_) if v.get_ref().trim().trim_end_matches(['s', 'm']).trim() == "0" => {
+                        fetch.host_gap = Duration::ZERO
+                    }
+                    Err(msg) => self.error(v.span(), "fetch.host_gap", msg),
+                }
+            }
             if let Some(v) = &f.max_feed_size {
                 if let Some(n) = self.size(v, "fetch.max_feed_size") {
                     fetch.max_feed_bytes = n;
@@ -556,13 +570,14 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
             }
         }
         let mult = match unit.as_str() {
-            "s" | "sec" | "secs" => 1,
-            "m" | "min" | "mins" => 60,
-            "h" | "hr" | "hrs" => 3600,
-            "d" | "day" | "days" => 86_400,
+            "ms" => 1,
+            "s" | "sec" | "secs" => 1000,
+            "m" | "min" | "mins" => 60_000,
+            "h" | "hr" | "hrs" => 3_600_000,
+            "d" | "day" | "days" => 86_400_000,
             _ => {
                 return Err(format!(
-                    "bad duration {s:?}: unknown unit {unit:?} (use s, m, h or d)"
+                    "bad duration {s:?}: unknown unit {unit:?} (use ms, s, m, h or d)"
                 ))
             }
         };
@@ -584,10 +599,10 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
     if total == 0 {
         return Err(format!("bad duration {s:?}: must be more than zero"));
     }
-    if total > 366 * 86_400 {
+    if total > 366 * 86_400_000 {
         return Err(format!("bad duration {s:?}: longer than a year"));
     }
-    Ok(Duration::from_secs(total))
+    Ok(Duration::from_millis(total))
 }
 
 /// Parses sizes such as `5MiB`, `512 KB`, `20M`, `1000`.
@@ -638,6 +653,7 @@ mod tests {
         assert_eq!(parse_duration("15m"), Ok(Duration::from_secs(900)));
         assert_eq!(parse_duration("1h30m"), Ok(Duration::from_secs(5400)));
         assert_eq!(parse_duration("2 h"), Ok(Duration::from_secs(7200)));
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
         assert!(parse_duration("15").is_err());
         assert!(parse_duration("0s").is_err());
         assert!(parse_duration("5x").is_err());

@@ -229,24 +229,43 @@ impl Resolve for GuardedResolver {
 struct Limiter {
     global: Arc<Semaphore>,
     per_host: usize,
-    hosts: Mutex<HashMap<String, Arc<Semaphore>>>,
+    gap: Duration,
+    hosts: Mutex<HashMap<String, Arc<HostSlot>>>,
+}
+
+/// One host's concurrency and the start of its last request.
+struct HostSlot {
+    sem: Arc<Semaphore>,
+    next_start: tokio::sync::Mutex<tokio::time::Instant>,
 }
 
 impl Limiter {
     async fn acquire(&self, host: &str) -> (OwnedSemaphorePermit, OwnedSemaphorePermit) {
-        let host_sem = {
+        let slot = {
             let mut hosts = self.hosts.lock().unwrap_or_else(|p| p.into_inner());
             hosts
                 .entry(host.to_ascii_lowercase())
-                .or_insert_with(|| Arc::new(Semaphore::new(self.per_host)))
+                .or_insert_with(|| {
+                    Arc::new(HostSlot {
+                        sem: Arc::new(Semaphore::new(self.per_host)),
+                        next_start: tokio::sync::Mutex::new(tokio::time::Instant::now()),
+                    })
+                })
                 .clone()
         };
         // Host first, so a busy host does not hold global slots while it waits.
         // The semaphores are never closed, so acquiring cannot fail.
-        let h = host_sem
+        let h = slot
+            .sem
+            .clone()
             .acquire_owned()
             .await
             .unwrap_or_else(|_| unreachable!("host semaphore is never closed"));
+        if !self.gap.is_zero() {
+            let mut next = slot.next_start.lock().await;
+            tokio::time::sleep_until(*next).await;
+            *next = tokio::time::Instant::now() + self.gap;
+        }
         let g = self
             .global
             .clone()
@@ -290,6 +309,7 @@ impl Fetcher {
             limiter: Limiter {
                 global: Arc::new(Semaphore::new(cfg.max_concurrency)),
                 per_host: cfg.max_per_host,
+                gap: cfg.host_gap,
                 hosts: Mutex::new(HashMap::new()),
             },
             max_feed_bytes: cfg.max_feed_bytes,
@@ -562,6 +582,31 @@ mod tests {
         assert!(g.check_url(&u).is_err());
         let u = Url::parse("file:///etc/passwd").expect("url");
         assert!(g.check_url(&u).is_err());
+    }
+
+    #[tokio::test]
+    async fn requests_to_one_host_are_spaced() {
+        let limiter = Limiter {
+            global: Arc::new(Semaphore::new(8)),
+            per_host: 4,
+            gap: Duration::from_millis(100),
+            hosts: Mutex::new(HashMap::new()),
+        };
+        let start = tokio::time::Instant::now();
+        let mut starts = Vec::new();
+        for _ in 0..3 {
+            let _p = limiter.acquire("npasyria.com").await;
+            starts.push(start.elapsed());
+        }
+        let t = tokio::time::Instant::now();
+        let _other = limiter.acquire("hawarnews.com").await;
+        let other = t.elapsed();
+        assert!(starts[1] >= Duration::from_millis(100), "{starts:?}");
+        assert!(starts[2] >= Duration::from_millis(200), "{starts:?}");
+        assert!(
+            other < Duration::from_millis(100),
+            "other hosts do not wait: {other:?}"
+        );
     }
 
     #[test]
