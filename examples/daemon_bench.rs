@@ -52,10 +52,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let items: String = (0..10)
                 .map(|i| format!("<item><title>خبر {h}-{f}-{i}</title><link>{}</link><description>نص الخبر في الحسكة والقامشلي</description></item>", s.url(&format!("/a/{f}/{i}"))))
                 .collect();
-            let rss = format!("<rss version=\"2.0\"><channel><title>feed {h}-{f}</title>{items}</channel></rss>");
+            let rss = format!(
+                "<rss version=\"2.0\"><channel><title>feed {h}-{f}</title>{items}</channel></rss>"
+            );
             let path = format!("/feed/{f}.xml");
-            s.route(&path, Route::ok("application/rss+xml", rss).header("etag", &format!("\"{h}-{f}\"")));
-            config.push_str(&format!("[[feed]]\nname = \"feed {h}-{f}\"\nurl = \"{}\"\n", s.url(&path)));
+            s.route(
+                &path,
+                Route::ok("application/rss+xml", rss).header("etag", &format!("\"{h}-{f}\"")),
+            );
+            config.push_str(&format!(
+                "[[feed]]\nname = \"feed {h}-{f}\"\nurl = \"{}\"\n",
+                s.url(&path)
+            ));
         }
         servers.push(s);
     }
@@ -100,17 +108,28 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .flat_map(|s| s.requests())
         .filter(|r| r.status == 304)
         .count();
-    Command::new("kill").args(["-TERM", &pid.to_string()]).status()?;
+    Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()?;
     let status = child.wait()?;
-    println!("daemon benchmark: {feeds} feeds on {HOSTS} local hosts, {cycles} steady-state cycles");
-    println!("first cycle (200 + parse + store): {:.1} s wall", first.as_secs_f64());
+    println!(
+        "daemon benchmark: {feeds} feeds on {HOSTS} local hosts, {cycles} steady-state cycles"
+    );
+    println!(
+        "first cycle (200 + parse + store): {:.1} s wall",
+        first.as_secs_f64()
+    );
     println!(
         "steady state: {:.3} CPU seconds per cycle of {feeds} feeds ({} of the requests answered 304), {:.1} s wall for {cycles} cycles",
         (cpu1 - cpu0) / cycles as f64,
         not_modified,
         t1.elapsed().as_secs_f64()
     );
-    println!("resident memory: {:.1} MB now, {:.1} MB peak", rss_kib as f64 / 1024.0, hwm_kib as f64 / 1024.0);
+    println!(
+        "resident memory: {:.1} MB now, {:.1} MB peak",
+        rss_kib as f64 / 1024.0,
+        hwm_kib as f64 / 1024.0
+    );
     println!("stopped with {status}");
     Ok(())
 }

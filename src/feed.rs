@@ -60,7 +60,13 @@ pub fn parse(text: &str, feed_url: &Url) -> Result<ParsedFeed, ParseError> {
     let prepared = normalize_declarations(text);
     let first = parse_once(&prepared, feed_url);
     let err = match first {
-        Ok(feed) => return Ok(feed),
+        Ok(mut feed) => {
+            // RSS 1.0/2.0 syndication module: a hint feed-rs does not read
+            if let Some(period) = update_period(&prepared) {
+                feed.ttl = Some(feed.ttl.map_or(period, |t| t.max(period)));
+            }
+            return Ok(feed);
+        }
         Err(e) => e,
     };
     if looks_like_html(&prepared) {
@@ -176,6 +182,33 @@ fn convert_entry(e: feed_rs::model::Entry, feed_url: &Url) -> Item {
 
 fn clean_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// `<sy:updatePeriod>` / `<sy:updateFrequency>`: how often the publisher
+/// says the feed changes.
+fn update_period(xml: &str) -> Option<std::time::Duration> {
+    let head = &xml[..xml.len().min(16 * 1024)];
+    let value = |tag: &str| -> Option<&str> {
+        let open = format!("<sy:{tag}>");
+        let start = head.find(&open)? + open.len();
+        let end = head[start..].find('<')? + start;
+        Some(head[start..end].trim())
+    };
+    let unit = match value("updatePeriod")?.to_ascii_lowercase().as_str() {
+        "hourly" => 3600,
+        "daily" => 86_400,
+        "weekly" => 7 * 86_400,
+        "monthly" => 30 * 86_400,
+        "yearly" => 365 * 86_400,
+        _ => return None,
+    };
+    let freq = value("updateFrequency")
+        .and_then(|f| f.parse::<u64>().ok())
+        .filter(|&f| f > 0)
+        .unwrap_or(1);
+    Some(std::time::Duration::from_secs(
+        (unit / freq).min(7 * 86_400),
+    ))
 }
 
 /// After transcoding, the document is UTF-8 whatever its prolog says: rewrite
@@ -478,6 +511,18 @@ mod tests {
         assert_eq!(
             escape_stray_ampersands("a &amp; b &#1575; &#x627;"),
             "a &amp; b &#1575; &#x627;"
+        );
+    }
+
+    #[test]
+    fn ttl_and_syndication_hints() {
+        let xml = "<rss version=\"2.0\" xmlns:sy=\"http://purl.org/rss/1.0/modules/syndication/\"><channel><title>t</title><ttl>30</ttl><sy:updatePeriod>hourly</sy:updatePeriod><sy:updateFrequency>1</sy:updateFrequency><item><title>a</title><link>https://example.org/a</link></item></channel></rss>";
+        let f = parse(xml, &base()).expect("parses");
+        assert_eq!(f.ttl, Some(std::time::Duration::from_secs(3600)));
+        let xml = xml.replace("<sy:updatePeriod>hourly</sy:updatePeriod>", "");
+        assert_eq!(
+            parse(&xml, &base()).expect("parses").ttl,
+            Some(std::time::Duration::from_secs(1800))
         );
     }
 
