@@ -188,4 +188,58 @@ fn daemon_schedules_backs_off_reloads_and_notifies() {
         .find(|l| l.starts_with("fail"))
         .expect("fail row");
     assert!(fail_row.contains("HTTP 500"), "{fail_row}");
+    let export = Command::new(env!("CARGO_BIN_EXE_rasad"))
+        .current_dir(dir.path())
+        .args(["--db", "rasad.db", "export"])
+        .output()
+        .expect("export");
+    let export = String::from_utf8_lossy(&export.stdout);
+    assert!(
+        export.contains("ok item") && export.contains("new item"),
+        "{export}"
+    );
+}
+
+#[test]
+fn local_outage_is_reported_once_and_punishes_no_feed() {
+    let dir = tempfile::tempdir().expect("tmp");
+    // ports nobody listens on: every connection is refused, as when the
+    // local network is down
+    let closed: Vec<u16> = (0..3)
+        .map(|_| {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+            l.local_addr().expect("addr").port()
+        })
+        .collect();
+    let mut cfg = String::from(
+        "[defaults]\ninterval = \"1s\"\n[fetch]\nallow_networks = [\"127.0.0.0/24\"]\n",
+    );
+    for (i, port) in closed.iter().enumerate() {
+        cfg.push_str(&format!(
+            "[[feed]]\nname = \"f{i}\"\nurl = \"http://127.0.0.1:{port}/feed\"\n"
+        ));
+    }
+    std::fs::write(dir.path().join("feeds.toml"), cfg).expect("config");
+    let child = Command::new(env!("CARGO_BIN_EXE_rasad"))
+        .current_dir(dir.path())
+        .args(["run"])
+        .env_remove("RASAD_CONFIG")
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start daemon");
+    std::thread::sleep(Duration::from_millis(2500));
+    signal(child.id(), "-TERM");
+    let out = child.wait_with_output().expect("wait");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert_eq!(err.matches("seems down").count(), 1, "reported once: {err}");
+    // every feed is retried after the outage delay, not a growing backoff
+    let scheduled: Vec<&str> = err.lines().filter(|l| l.contains("scheduled")).collect();
+    assert!(scheduled.len() >= 3, "{err}");
+    assert!(
+        scheduled[2..].iter().all(|l| l.contains("next_in_secs=60")),
+        "{err}"
+    );
 }
