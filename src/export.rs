@@ -53,13 +53,26 @@ pub const CSV_COLUMNS: &[&str] = &[
     "content_hash",
 ];
 
+/// How to write an export.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    pub format: Format,
+    /// CSV only: start with a UTF-8 BOM so Excel reads Arabic right.
+    pub excel: bool,
+}
+
 /// Writes every article matching `filter` to `out`; returns how many.
 pub fn export(
     store: &Store,
     filter: &Filter,
-    format: Format,
+    options: &Options,
     out: &mut dyn Write,
 ) -> Result<usize, StoreError> {
+    let format = options.format;
+    if format == Format::Csv && options.excel {
+        out.write_all("\u{feff}".as_bytes())
+            .map_err(|e| io_err(store, e))?;
+    }
     if format == Format::Csv {
         write_csv_record(out, CSV_COLUMNS.iter().copied()).map_err(|e| io_err(store, e))?;
     }

@@ -14,6 +14,7 @@ pub mod feed;
 pub mod fetch;
 pub mod notify;
 pub mod pipeline;
+pub mod places;
 pub mod scheduler;
 pub mod store;
 pub mod text;

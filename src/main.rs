@@ -49,6 +49,27 @@ struct Cli {
     command: Command,
 }
 
+/// Filters shared by `export` and `search`.
+#[derive(clap::Args, Clone, Default)]
+struct FilterArgs {
+    /// Only articles published (or first seen) at or after this time: 2025-11-03, RFC 3339, or an age like 7d.
+    #[arg(long)]
+    since: Option<String>,
+    /// Only articles published (or first seen) before this time.
+    #[arg(long)]
+    until: Option<String>,
+    /// Only articles seen in this feed; may be repeated.
+    #[arg(long = "feed")]
+    feeds: Vec<String>,
+    /// Only articles in this language (ar, ckb, ku, en, tr, …).
+    #[arg(long)]
+    lang: Option<String>,
+    /// Only articles mentioning this place, under any of its names
+    /// (Serêkaniyê = رأس العين = Ras al-Ain).
+    #[arg(long)]
+    place: Option<String>,
+}
+
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 enum LogFormat {
     Text,
@@ -69,22 +90,33 @@ enum Command {
     Export {
         #[arg(long, value_enum, default_value = "jsonl")]
         format: Format,
-        /// Only articles published (or first seen) at or after this time: 2025-11-03, RFC 3339, or an age like 7d.
+        #[command(flatten)]
+        filter: FilterArgs,
+        /// Only articles matching this search (same syntax as `rasad search`).
         #[arg(long)]
-        since: Option<String>,
-        /// Only articles published (or first seen) before this time.
-        #[arg(long)]
-        until: Option<String>,
-        /// Only articles seen in this feed; may be repeated.
-        #[arg(long = "feed")]
-        feeds: Vec<String>,
+        query: Option<String>,
         /// One line per story (syndicated copies grouped): its articles,
         /// outlets, and who carried it first. JSON Lines.
         #[arg(long)]
         stories: bool,
+        /// CSV with a UTF-8 byte-order mark, so Excel shows Arabic correctly.
+        #[arg(long)]
+        excel: bool,
         /// Output file (default: standard output).
         #[arg(short = 'o', long = "output")]
         output: Option<PathBuf>,
+    },
+    /// Full-text search, Arabic-aware: ranked, with a highlighted snippet.
+    Search {
+        /// Words, "quoted phrases", AND / OR / NOT, word* for prefixes.
+        query: String,
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+        #[command(flatten)]
+        filter: FilterArgs,
+        /// One JSON object per result (the article's fields, score, snippet).
+        #[arg(long)]
+        json: bool,
     },
     /// Extract article text from saved HTML files.
     Extract {
@@ -188,30 +220,22 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Run => run_daemon(&cli),
         Command::Export {
             format,
-            ref since,
-            ref until,
-            ref feeds,
+            ref filter,
+            ref query,
             stories,
+            excel,
             ref output,
         } => {
             if stories && format != Format::Jsonl {
                 bail!("--stories writes JSON Lines; drop --format or use --format jsonl");
             }
-            let now = chrono::Utc::now();
-            let filter = Filter {
-                since: since
-                    .as_deref()
-                    .map(|s| export::parse_time_arg(s, now))
-                    .transpose()
-                    .map_err(anyhow::Error::msg)?,
-                until: until
-                    .as_deref()
-                    .map(|s| export::parse_time_arg(s, now))
-                    .transpose()
-                    .map_err(anyhow::Error::msg)?,
-                feeds: feeds.clone(),
-            };
+            if excel && format != Format::Csv {
+                bail!("--excel is for --format csv");
+            }
+            let filter = build_filter(filter, query.as_deref())?;
             let store = open_store_for_reading(&cli)?;
+            refresh_index(&store)?;
+            let options = export::Options { format, excel };
             let n = match output {
                 Some(path) => {
                     let tmp = path.with_extension("partial");
@@ -221,7 +245,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     let n = if stories {
                         export::export_stories(&store, &filter, &mut w)?
                     } else {
-                        export::export(&store, &filter, format, &mut w)?
+                        export::export(&store, &filter, &options, &mut w)?
                     };
                     drop(w);
                     std::fs::rename(&tmp, path)
@@ -234,7 +258,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     if stories {
                         export::export_stories(&store, &filter, &mut w)?
                     } else {
-                        export::export(&store, &filter, format, &mut w)?
+                        export::export(&store, &filter, &options, &mut w)?
                     }
                 }
             };
@@ -248,6 +272,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
             timing,
             ref files,
         } => extract(url.as_deref(), json, out_dir.as_deref(), timing, files),
+        Command::Search {
+            ref query,
+            limit,
+            ref filter,
+            json,
+        } => search(&cli, query, limit, filter, json),
         Command::Feeds => {
             let store = open_store_for_reading(&cli)?;
             let mut out = std::io::stdout().lock();
@@ -276,6 +306,84 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+fn build_filter(args: &FilterArgs, query: Option<&str>) -> Result<Filter> {
+    let now = chrono::Utc::now();
+    let time = |t: &Option<String>| {
+        t.as_deref()
+            .map(|s| export::parse_time_arg(s, now))
+            .transpose()
+            .map_err(anyhow::Error::msg)
+    };
+    let place = match &args.place {
+        Some(name) => Some(
+            rasad::places::lookup(name)
+                .with_context(|| format!("unknown place {name:?} (see data/places.csv)"))?
+                .id
+                .clone(),
+        ),
+        None => None,
+    };
+    let query = match query {
+        Some(q) => Some(
+            rasad::text::fts_query(q).with_context(|| format!("nothing to search for in {q:?}"))?,
+        ),
+        None => None,
+    };
+    Ok(Filter {
+        since: time(&args.since)?,
+        until: time(&args.until)?,
+        feeds: args.feeds.clone(),
+        lang: args.lang.as_ref().map(|l| l.trim().to_ascii_lowercase()),
+        place,
+        query,
+        rank: false,
+        limit: None,
+    })
+}
+
+/// Indexes articles whose text changed since the last pass.
+fn refresh_index(store: &Store) -> Result<()> {
+    while store.refresh_index(10_000, rasad::pipeline::index_entry)? > 0 {}
+    Ok(())
+}
+
+fn search(cli: &Cli, query: &str, limit: usize, args: &FilterArgs, json: bool) -> Result<ExitCode> {
+    let mut filter = build_filter(args, Some(query))?;
+    filter.rank = true;
+    filter.limit = Some(limit.clamp(1, 10_000));
+    let store = open_store_for_reading(cli)?;
+    refresh_index(&store)?;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut n = 0;
+    store.for_each_article(&filter, |row| {
+        n += 1;
+        let snippet = rasad::text::snippet(&row.text, query, 30);
+        if json {
+            let mut v = serde_json::to_value(&row).map_err(std::io::Error::other)?;
+            if let Some(o) = v.as_object_mut() {
+                o.insert("snippet".into(), serde_json::Value::String(snippet));
+            }
+            writeln!(out, "{v}")
+        } else {
+            writeln!(
+                out,
+                "{n}. {}\n   {} · {} · {}\n   {}\n   {}\n",
+                row.title.as_deref().unwrap_or("(no title)"),
+                row.outlet.as_deref().unwrap_or(&row.feed),
+                row.published.as_deref().unwrap_or(&row.first_seen),
+                row.lang.as_deref().unwrap_or("?"),
+                snippet,
+                row.url.as_deref().unwrap_or("")
+            )
+        }
+    })?;
+    out.flush()?;
+    if n == 0 && !json {
+        eprintln!("no results for {query:?}");
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn check_config(path: &Path) -> Result<ExitCode> {

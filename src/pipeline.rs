@@ -202,6 +202,10 @@ impl Pipeline {
             } else {
                 (0, 0)
             };
+            // search index and place tags for what changed
+            if let Err(e) = blocking(&self.store, |s| s.refresh_index(5_000, index_entry)).await {
+                warn!(error = %e, "cannot update the search index");
+            }
             FeedReport {
                 outcome,
                 pages_ok,
@@ -466,6 +470,21 @@ fn settle_article(s: &Store, id: i64, text: &str) -> Result<(), StoreError> {
         s.link_story(id, &keys, |other| fp.same_story(&Fingerprint::new(other)))?;
     }
     Ok(())
+}
+
+/// The search-index entry of an article: search forms and places.
+pub fn index_entry(title: &str, text: &str) -> crate::store::IndexEntry {
+    let mut places = crate::places::tag(title);
+    for p in crate::places::tag(text) {
+        if !places.contains(&p) {
+            places.push(p);
+        }
+    }
+    crate::store::IndexEntry {
+        title: text::search_form(title),
+        body: text::search_form(text),
+        places,
+    }
 }
 
 /// `ar-SY` → `ar`; `None` for values that are not language tags.

@@ -155,6 +155,9 @@ pub struct ArticleRow {
     pub extraction: String,
     pub places: Vec<String>,
     pub content_hash: String,
+    /// Relevance (higher is better), in search results only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub score: Option<f64>,
 }
 
 /// One article of a story.
@@ -219,6 +222,25 @@ pub struct Filter {
     pub since: Option<DateTime<Utc>>,
     pub until: Option<DateTime<Utc>>,
     pub feeds: Vec<String>,
+    /// Language code (`ar`, `ckb`, …).
+    pub lang: Option<String>,
+    /// Place id from the gazetteer.
+    pub place: Option<String>,
+    /// An FTS5 query over the search form (see `text::fts_query`).
+    pub query: Option<String>,
+    /// Order by relevance (bm25) instead of first seen.
+    pub rank: bool,
+    pub limit: Option<usize>,
+}
+
+/// What the search index keeps of an article.
+#[derive(Debug, Clone, Default)]
+pub struct IndexEntry {
+    /// Search forms of title and body (normalized, light-stemmed).
+    pub title: String,
+    pub body: String,
+    /// Place ids mentioned.
+    pub places: Vec<String>,
 }
 
 /// Per-feed health, for `rasad feeds` and poll summaries.
@@ -453,7 +475,7 @@ impl Store {
                                title = COALESCE(?3, title),
                                summary = CASE WHEN ?4 <> '' THEN ?4 ELSE summary END,
                                text = CASE WHEN text_source = 'feed' AND ?4 <> '' THEN ?4 ELSE text END,
-                               revisions = revisions + 1, updated = ?5
+                               revisions = revisions + 1, updated = ?5, fts_done = 0
                              WHERE id = ?1 AND feed_id = ?2
                                AND (COALESCE(title, '') <> COALESCE(?3, title, '')
                                     OR (?4 <> '' AND summary <> ?4))",
@@ -556,7 +578,7 @@ impl Store {
                     c.execute(
                         "UPDATE articles SET text = ?2, text_source = 'page', extraction = 'ok',
                             extraction_error = NULL, extraction_attempts = extraction_attempts + 1,
-                            content_hash = ?3, title = COALESCE(title, ?4), updated = ?5,
+                            content_hash = ?3, title = COALESCE(title, ?4), updated = ?5, fts_done = 0,
                             author = COALESCE(author, ?6), published = COALESCE(published, ?7),
                             lang = COALESCE(lang, ?8), html = ?9
                          WHERE id = ?1",
@@ -612,10 +634,28 @@ impl Store {
                            (SELECT DISTINCT s.url AS u FROM sightings s WHERE s.article_id = a.id ORDER BY s.first_seen)),
                         (SELECT group_concat(n, char(10)) FROM
                            (SELECT DISTINCT f2.name AS n FROM sightings s JOIN feeds f2 ON f2.id = s.feed_id
-                            WHERE s.article_id = a.id ORDER BY s.first_seen))
-                 FROM articles a JOIN feeds fd ON fd.id = a.feed_id WHERE 1=1",
+                            WHERE s.article_id = a.id ORDER BY s.first_seen)),
+                        a.places, ",
             );
+            if filter.query.is_some() {
+                sql.push_str("-bm25(articles_fts, 3.0, 1.0) FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid");
+            } else {
+                sql.push_str("NULL FROM articles a");
+            }
+            sql.push_str(" JOIN feeds fd ON fd.id = a.feed_id WHERE 1=1");
             let mut args: Vec<String> = Vec::new();
+            if let Some(q) = &filter.query {
+                args.push(q.clone());
+                sql.push_str(&format!(" AND articles_fts MATCH ?{}", args.len()));
+            }
+            if let Some(l) = &filter.lang {
+                args.push(l.clone());
+                sql.push_str(&format!(" AND a.lang = ?{}", args.len()));
+            }
+            if let Some(p) = &filter.place {
+                args.push(format!("%|{p}|%"));
+                sql.push_str(&format!(" AND a.places LIKE ?{}", args.len()));
+            }
             if let Some(s) = filter.since {
                 args.push(ts(s));
                 sql.push_str(&format!(" AND COALESCE(a.published, a.first_seen) >= ?{}", args.len()));
@@ -636,7 +676,14 @@ impl Store {
                     marks.join(",")
                 ));
             }
-            sql.push_str(" ORDER BY a.first_seen, a.id");
+            if filter.rank && filter.query.is_some() {
+                sql.push_str(" ORDER BY bm25(articles_fts, 3.0, 1.0), a.first_seen DESC");
+            } else {
+                sql.push_str(" ORDER BY a.first_seen, a.id");
+            }
+            if let Some(n) = filter.limit {
+                sql.push_str(&format!(" LIMIT {}", n.min(1_000_000)));
+            }
             let mut st = c.prepare(&sql)?;
             let mut rows = st.query(rusqlite::params_from_iter(args.iter()))?;
             let mut n = 0;
@@ -669,7 +716,13 @@ impl Store {
                     text: r.get(10)?,
                     text_source: r.get(11)?,
                     extraction: r.get(12)?,
-                    places: Vec::new(),
+                    places: r
+                        .get::<_, String>(16)?
+                        .split('|')
+                        .filter(|p| !p.is_empty())
+                        .map(|p| crate::places::name_of(p).unwrap_or(p).to_string())
+                        .collect(),
+                    score: r.get(17)?,
                     content_hash: r.get(13)?,
                 };
                 if let Err(e) = f(row) {
@@ -737,6 +790,7 @@ impl Store {
             )?;
             tx.execute("DELETE FROM sightings WHERE article_id = ?1", [gone])?;
             tx.execute("DELETE FROM story_bands WHERE article_id = ?1", [gone])?;
+            tx.execute("DELETE FROM articles_fts WHERE rowid = ?1", [gone])?;
             tx.execute(
                 "UPDATE article_aliases SET article_id = ?2 WHERE article_id = ?1",
                 params![gone, keep],
@@ -855,6 +909,44 @@ impl Store {
             })?;
         }
         Ok(n)
+    }
+
+    /// Brings the search index and place tags up to date for articles whose
+    /// text changed, at most `limit` of them; returns how many were done.
+    pub fn refresh_index(
+        &self,
+        limit: usize,
+        index: impl Fn(&str, &str) -> IndexEntry,
+    ) -> Result<usize, StoreError> {
+        self.with(|c| {
+            let tx = c.transaction()?;
+            let pending: Vec<(i64, String, String)> = {
+                let mut st = tx.prepare(
+                    "SELECT id, COALESCE(title, ''), text FROM articles WHERE fts_done = 0 LIMIT ?1",
+                )?;
+                let rows = st.query_map([limit as i64], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+                rows.collect::<Result<_, _>>()?
+            };
+            for (id, title, text) in &pending {
+                let e = index(title, text);
+                tx.execute("DELETE FROM articles_fts WHERE rowid = ?1", [id])?;
+                tx.execute(
+                    "INSERT INTO articles_fts (rowid, title, body) VALUES (?1, ?2, ?3)",
+                    params![id, e.title, e.body],
+                )?;
+                let places = if e.places.is_empty() {
+                    String::new()
+                } else {
+                    format!("|{}|", e.places.join("|"))
+                };
+                tx.execute(
+                    "UPDATE articles SET places = ?2, fts_done = 1 WHERE id = ?1",
+                    params![id, places],
+                )?;
+            }
+            tx.commit()?;
+            Ok(pending.len())
+        })
     }
 
     /// Records when the daemon polls a feed next, and whether it is

@@ -82,6 +82,12 @@ pub(super) const MIGRATIONS: &[&str] = &[
     );",
     // 4: feeds disabled after 410 Gone or repeated 404 (still retried daily)
     "ALTER TABLE feeds ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0;",
+    // 5: full-text search over normalized, light-stemmed title and body
+    // (filled by the store from Rust, see Store::index); places mentioned
+    "CREATE VIRTUAL TABLE articles_fts USING fts5(title, body, tokenize = 'unicode61 remove_diacritics 0');
+    ALTER TABLE articles ADD COLUMN places TEXT NOT NULL DEFAULT '';
+    ALTER TABLE articles ADD COLUMN fts_done INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX articles_lang ON articles(lang);",
 ];
 
 /// Refuses an existing file that is not an SQLite database, before SQLite

@@ -307,7 +307,7 @@ fn poll_twice_then_export() {
     assert_eq!(a1["published"], "2025-11-03T07:00:00Z");
     assert_eq!(a1["lang"], "ar");
     assert_eq!(a1["story_id"], a1["id"]);
-    assert_eq!(a1["places"], serde_json::json!([]));
+    assert_eq!(a1["places"], serde_json::json!(["Deir ez-Zor", "Dhiban"]));
 
     // A page that returns 500 keeps the feed's own text, marked failed.
     let a2 = &titles["انقطاع المياه في الحسكة"];
