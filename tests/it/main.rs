@@ -809,3 +809,52 @@ fn syndicated_copies_share_a_story_and_exact_repeats_merge() {
     assert!(again.contains("new articles: 0"), "{again}");
     assert_eq!(ok(rasad(dir.path(), &["export"])).lines().count(), 3);
 }
+
+#[test]
+fn search_places_and_filters() {
+    let w = world();
+    ok(rasad(w.dir.path(), &["poll"]));
+    // a bare word finds its prefixed and diacritized forms: P3 says «وفي مدينة الحسكة»
+    let out = ok(rasad(w.dir.path(), &["search", "حسكة"]));
+    assert!(out.contains("محطة علوك متوقفة"), "{out}");
+    assert!(
+        out.contains("[الحسكة،]") || out.contains("[الحسكة]") || out.contains("الحسكة"),
+        "{out}"
+    );
+    let json = ok(rasad(
+        w.dir.path(),
+        &["search", "--json", "\"ريف دير الزور\""],
+    ));
+    let hits: Vec<Value> = json
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json"))
+        .collect();
+    assert!(!hits.is_empty());
+    for h in &hits {
+        assert!(h["score"].as_f64().is_some_and(|s| s > 0.0), "{h}");
+        assert!(
+            h["snippet"].as_str().is_some_and(|s| s.contains('[')),
+            "{h}"
+        );
+    }
+    let none = ok(rasad(w.dir.path(), &["search", "حسكة NOT علوك"]));
+    assert!(!none.contains("محطة علوك"), "{none}");
+    // places under any of their names
+    let by_kurdish = ok(rasad(w.dir.path(), &["export", "--place", "Hesekê"]));
+    let by_arabic = ok(rasad(w.dir.path(), &["export", "--place", "الحسكة"]));
+    assert_eq!(by_kurdish, by_arabic);
+    assert!(by_kurdish.contains("Al-Hasakah"), "{by_kurdish}");
+    let o = rasad(w.dir.path(), &["export", "--place", "Atlantis"]);
+    assert!(!o.status.success() && text(&o).1.contains("unknown place"));
+    // language and query filters
+    let en = ok(rasad(
+        w.dir.path(),
+        &["export", "--lang", "ar", "--query", "Qamishli"],
+    ));
+    assert_eq!(en.lines().count(), 0, "{en}");
+    let q = ok(rasad(w.dir.path(), &["export", "--query", "Qamishli"]));
+    assert!(q.lines().count() >= 1);
+    // CSV for Excel starts with the BOM
+    let o = rasad(w.dir.path(), &["export", "--format", "csv", "--excel"]);
+    assert!(o.stdout.starts_with("\u{feff}id,story_id".as_bytes()));
+}
