@@ -300,7 +300,19 @@ impl Pipeline {
         let items: Vec<NewItem> = parsed
             .items
             .into_iter()
-            .map(|it| new_item(it, feed_id, lang.as_deref(), feed.scrape))
+            .map(|it| {
+                // the feed's language, else the item's own text tells
+                let lang = match lang.as_deref() {
+                    Some(l) => primary_language(l),
+                    None => text::guess_language(&format!(
+                        "{} {}",
+                        it.title.as_deref().unwrap_or(""),
+                        it.text
+                    ))
+                    .map(str::to_string),
+                };
+                new_item(it, feed_id, lang.as_deref(), feed.scrape)
+            })
             .collect();
         let count = items.len();
         let ingested = blocking(&self.store, move |s| {

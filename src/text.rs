@@ -68,7 +68,7 @@ pub fn words(normalized: &str) -> impl Iterator<Item = &str> {
 
 /// A first guess at the language of a text from its script and a few very
 /// common words: `ar` (Arabic script), `ckb` (Arabic script with the letters
-/// only Sorani Kurdish uses), `ku` (Kurmanji, Latin script), `tr`, `en`.
+/// only Sorani Kurdish uses), `ku` (Kurmanji, Latin script), `tr`, `en`, `fr`.
 /// `None` when the text gives no clear sign.
 pub fn guess_language(text: &str) -> Option<&'static str> {
     let sample: String = text.chars().take(4000).collect();
@@ -117,6 +117,12 @@ pub fn guess_language(text: &str) -> Option<&'static str> {
                 "the", "and", "of", "to", "in", "is", "that", "for", "on", "with",
             ]),
         ),
+        (
+            "fr",
+            count(&[
+                "le", "la", "les", "et", "des", "du", "est", "une", "dans", "pour", "qui", "au",
+            ]),
+        ),
     ];
     let (lang, best) = scores.iter().copied().max_by_key(|(_, n)| *n)?;
     (best * 20 >= words.len().max(1)).then_some(lang)
@@ -157,6 +163,7 @@ mod tests {
         assert_eq!(guess_language("Li Kobanê û Serêkaniyê malbatên koçber dibêjin ku alîkariya ku gihîştiye kampan têrê nake û zivistan nêzîk dibe"), Some("ku"));
         assert_eq!(guess_language("Residents of Qamishli said that the prices of bread and fuel had risen in the city"), Some("en"));
         assert_eq!(guess_language("Kamışlı'da ekmek ve yakıt fiyatları bir haftada çok arttı ve bu durum halkı zor durumda bıraktı"), Some("tr"));
+        assert_eq!(guess_language("Les habitants de Qamishli disent que le prix du pain et du carburant a augmenté dans la ville"), Some("fr"));
         assert_eq!(guess_language("12345 ---"), None);
     }
 
