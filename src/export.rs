@@ -14,6 +14,10 @@ use crate::store::{ArticleRow, Filter, Store, StoreError};
 pub enum Format {
     Jsonl,
     Csv,
+    /// Atom 1.0: any feed reader can subscribe to a filtered view.
+    Atom,
+    /// OPML 2.0 of the configured feeds (see [`write_opml`]).
+    Opml,
 }
 
 /// Writes one JSON line per story (syndicated copies grouped) with an
@@ -29,6 +33,149 @@ pub fn export_stories(
     })?;
     out.flush().map_err(|e| io_err(store, e))?;
     Ok(n)
+}
+
+/// XML-escapes `s` (text and attribute values), dropping characters XML 1.0
+/// forbids.
+fn xml_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\t' | '\n' | '\r' => out.push(c),
+            c if (c as u32) < 0x20 || matches!(c, '\u{FFFE}' | '\u{FFFF}') => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn write_atom_head(out: &mut dyn Write, now: chrono::DateTime<chrono::Utc>) -> std::io::Result<()> {
+    write!(
+        out,
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n\
+         <title>rasad</title>\n<id>urn:rasad:export</id>\n<updated>{}</updated>\n\
+         <author><name>rasad</name></author>\n<generator version=\"{}\">rasad</generator>\n",
+        crate::store::ts(now),
+        env!("CARGO_PKG_VERSION")
+    )
+}
+
+fn write_atom_entry(out: &mut dyn Write, r: &ArticleRow) -> std::io::Result<()> {
+    let lang = r
+        .lang
+        .as_deref()
+        .map(|l| format!(" xml:lang=\"{}\"", xml_escape(l)))
+        .unwrap_or_default();
+    writeln!(out, "<entry{lang}>")?;
+    writeln!(out, "<id>urn:rasad:article:{}</id>", r.id)?;
+    writeln!(
+        out,
+        "<title>{}</title>",
+        xml_escape(r.title.as_deref().unwrap_or("(untitled)"))
+    )?;
+    writeln!(out, "<updated>{}</updated>", xml_escape(&r.first_seen))?;
+    if let Some(p) = &r.published {
+        writeln!(out, "<published>{}</published>", xml_escape(p))?;
+    }
+    let author = r
+        .author
+        .as_deref()
+        .or(r.outlet.as_deref())
+        .unwrap_or(&r.feed);
+    writeln!(out, "<author><name>{}</name></author>", xml_escape(author))?;
+    if let Some(u) = &r.url {
+        writeln!(out, "<link rel=\"alternate\" href=\"{}\"/>", xml_escape(u))?;
+    }
+    for p in &r.places {
+        writeln!(out, "<category term=\"{}\"/>", xml_escape(p))?;
+    }
+    if !r.summary.is_empty() {
+        writeln!(out, "<summary>{}</summary>", xml_escape(&r.summary))?;
+    }
+    match r.html.as_deref().filter(|h| !h.is_empty()) {
+        Some(html) => writeln!(out, "<content type=\"html\">{}</content>", xml_escape(html))?,
+        None => writeln!(
+            out,
+            "<content type=\"text\">{}</content>",
+            xml_escape(&r.text)
+        )?,
+    }
+    writeln!(out, "</entry>")
+}
+
+/// OPML 2.0 of `feeds`, for other feed readers.
+pub fn write_opml(feeds: &[crate::config::FeedConfig], out: &mut dyn Write) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<opml version=\"2.0\">\n<head><title>rasad feeds</title></head>\n<body>"
+    )?;
+    for f in feeds {
+        let lang = f
+            .lang
+            .as_deref()
+            .map(|l| format!(" language=\"{}\"", xml_escape(l)))
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "<outline type=\"rss\" text=\"{0}\" title=\"{0}\" xmlUrl=\"{1}\"{lang}/>",
+            xml_escape(&f.name),
+            xml_escape(f.url.as_str())
+        )?;
+    }
+    writeln!(out, "</body>\n</opml>")?;
+    out.flush()
+}
+
+/// Feeds listed in an OPML document: (title, xmlUrl, language).
+pub fn read_opml(xml: &str) -> Result<Vec<(String, String, Option<String>)>, String> {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_str(xml);
+    let mut feeds = Vec::new();
+    loop {
+        match reader.read_event() {
+            Ok(Event::Start(e)) | Ok(Event::Empty(e)) if e.name().as_ref() == "outline" => {
+                let mut title = None;
+                let mut text = None;
+                let mut url = None;
+                let mut lang = None;
+                for a in e.attributes().flatten() {
+                    let v = a
+                        .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                        .map_err(|err| format!("bad attribute: {err}"))?
+                        .trim()
+                        .to_string();
+                    match a.key.as_ref() {
+                        "title" => title = Some(v),
+                        "text" => text = Some(v),
+                        "xmlUrl" => url = Some(v),
+                        "language" => lang = Some(v),
+                        _ => {}
+                    }
+                }
+                if let Some(url) = url.filter(|u| !u.is_empty()) {
+                    let name = title
+                        .or(text)
+                        .filter(|t| !t.is_empty())
+                        .unwrap_or_else(|| url.clone());
+                    feeds.push((name, url, lang.filter(|l| !l.is_empty())));
+                }
+            }
+            Ok(Event::Eof) => break,
+            Err(e) => {
+                return Err(format!(
+                    "not valid OPML at byte {}: {e}",
+                    reader.buffer_position()
+                ))
+            }
+            _ => {}
+        }
+    }
+    Ok(feeds)
 }
 
 /// CSV columns, in order: the fields of the data contract.
@@ -76,13 +223,21 @@ pub fn export(
     if format == Format::Csv {
         write_csv_record(out, CSV_COLUMNS.iter().copied()).map_err(|e| io_err(store, e))?;
     }
+    if format == Format::Atom {
+        write_atom_head(out, chrono::Utc::now()).map_err(|e| io_err(store, e))?;
+    }
     let n = store.for_each_article(filter, |row| match format {
         Format::Jsonl => {
             serde_json::to_writer(&mut *out, &row).map_err(std::io::Error::other)?;
             out.write_all(b"\n")
         }
         Format::Csv => write_csv_row(out, &row),
+        Format::Atom => write_atom_entry(out, &row),
+        Format::Opml => Ok(()),
     })?;
+    if format == Format::Atom {
+        out.write_all(b"</feed>\n").map_err(|e| io_err(store, e))?;
+    }
     out.flush().map_err(|e| io_err(store, e))?;
     Ok(n)
 }

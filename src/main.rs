@@ -139,6 +139,9 @@ enum Command {
     Feeds,
     /// Validate the config file and say what is wrong, with line numbers.
     CheckConfig,
+    /// Add the feeds of an OPML file to the config file (comments and order
+    /// kept; feeds already present by URL or name are skipped).
+    ImportOpml { file: PathBuf },
 }
 
 fn main() -> ExitCode {
@@ -216,6 +219,7 @@ fn init_logging(verbose: u8, quiet: bool, format: LogFormat) {
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::CheckConfig => check_config(&cli.config),
+        Command::ImportOpml { ref file } => import_opml(&cli.config, file),
         Command::Poll { ref feeds } => poll(&cli, feeds),
         Command::Run => run_daemon(&cli),
         Command::Export {
@@ -231,6 +235,18 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             if excel && format != Format::Csv {
                 bail!("--excel is for --format csv");
+            }
+            if format == Format::Opml {
+                let config = load_config(&cli.config)?;
+                let mut w: Box<dyn Write> = match output {
+                    Some(path) => Box::new(std::io::BufWriter::new(
+                        std::fs::File::create(path)
+                            .with_context(|| format!("cannot create {}", path.display()))?,
+                    )),
+                    None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+                };
+                export::write_opml(&config.feeds, &mut w)?;
+                return Ok(ExitCode::SUCCESS);
             }
             let filter = build_filter(filter, query.as_deref())?;
             let store = open_store_for_reading(&cli)?;
@@ -383,6 +399,83 @@ fn search(cli: &Cli, query: &str, limit: usize, args: &FilterArgs, json: bool) -
     if n == 0 && !json {
         eprintln!("no results for {query:?}");
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn import_opml(config_path: &Path, opml: &Path) -> Result<ExitCode> {
+    let xml =
+        std::fs::read_to_string(opml).with_context(|| format!("cannot read {}", opml.display()))?;
+    let feeds = export::read_opml(&xml).map_err(|e| anyhow::anyhow!("{}: {e}", opml.display()))?;
+    let text = std::fs::read_to_string(config_path)
+        .with_context(|| format!("cannot read {}", config_path.display()))?;
+    let mut doc: toml_edit::DocumentMut = text
+        .parse()
+        .with_context(|| format!("{} is not valid TOML", config_path.display()))?;
+    let existing: Vec<(String, String)> = doc
+        .get("feed")
+        .and_then(|f| f.as_array_of_tables())
+        .map(|a| {
+            a.iter()
+                .map(|t| {
+                    let get = |k: &str| t.get(k).and_then(|v| v.as_str()).unwrap_or("").to_string();
+                    (get("name").to_lowercase(), get("url"))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    if doc.get("feed").is_none() {
+        doc.insert(
+            "feed",
+            toml_edit::Item::ArrayOfTables(toml_edit::ArrayOfTables::new()),
+        );
+    }
+    let Some(list) = doc.get_mut("feed").and_then(|f| f.as_array_of_tables_mut()) else {
+        bail!(
+            "{}: `feed` is not an array of tables",
+            config_path.display()
+        );
+    };
+    let (mut added, mut skipped) = (0, 0);
+    let mut seen = existing;
+    for (name, url, lang) in feeds {
+        if url::Url::parse(&url)
+            .map(|u| !matches!(u.scheme(), "http" | "https"))
+            .unwrap_or(true)
+        {
+            eprintln!("skipping {name:?}: not an http(s) URL: {url}");
+            skipped += 1;
+            continue;
+        }
+        if seen
+            .iter()
+            .any(|(n, u)| *u == url || *n == name.to_lowercase())
+        {
+            skipped += 1;
+            continue;
+        }
+        let mut t = toml_edit::Table::new();
+        t.insert("name", toml_edit::value(name.clone()));
+        t.insert("url", toml_edit::value(url.clone()));
+        if let Some(l) = lang {
+            t.insert("lang", toml_edit::value(l));
+        }
+        list.push(t);
+        seen.push((name.to_lowercase(), url));
+        added += 1;
+    }
+    let new_text = doc.to_string();
+    // refuse to write a file rasad itself would reject
+    if let Err(e) = Config::parse(&new_text, config_path) {
+        bail!("the result would not be a valid config, nothing written:\n{e}");
+    }
+    let tmp = config_path.with_extension("toml.partial");
+    std::fs::write(&tmp, new_text).with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, config_path)
+        .with_context(|| format!("cannot replace {}", config_path.display()))?;
+    println!(
+        "{}: {added} feeds added, {skipped} skipped",
+        config_path.display()
+    );
     Ok(ExitCode::SUCCESS)
 }
 

@@ -158,6 +158,9 @@ pub struct ArticleRow {
     /// Relevance (higher is better), in search results only.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub score: Option<f64>,
+    /// Sanitized body HTML (for Atom), not part of the JSON/CSV contract.
+    #[serde(skip)]
+    pub html: Option<String>,
 }
 
 /// One article of a story.
@@ -635,7 +638,7 @@ impl Store {
                         (SELECT group_concat(n, char(10)) FROM
                            (SELECT DISTINCT f2.name AS n FROM sightings s JOIN feeds f2 ON f2.id = s.feed_id
                             WHERE s.article_id = a.id ORDER BY s.first_seen)),
-                        a.places, ",
+                        a.places, a.html, ",
             );
             if filter.query.is_some() {
                 sql.push_str("-bm25(articles_fts, 3.0, 1.0) FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid");
@@ -722,7 +725,8 @@ impl Store {
                         .filter(|p| !p.is_empty())
                         .map(|p| crate::places::name_of(p).unwrap_or(p).to_string())
                         .collect(),
-                    score: r.get(17)?,
+                    html: r.get(17)?,
+                    score: r.get(18)?,
                     content_hash: r.get(13)?,
                 };
                 if let Err(e) = f(row) {

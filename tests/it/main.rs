@@ -858,3 +858,84 @@ fn search_places_and_filters() {
     let o = rasad(w.dir.path(), &["export", "--format", "csv", "--excel"]);
     assert!(o.stdout.starts_with("\u{feff}id,story_id".as_bytes()));
 }
+
+#[test]
+fn atom_export_round_trips_through_a_feed_parser() {
+    let w = world();
+    ok(rasad(w.dir.path(), &["poll"]));
+    let rows = w.export();
+    let atom = ok(rasad(w.dir.path(), &["export", "--format", "atom"]));
+    let feed = feed_rs::parser::parse(atom.as_bytes()).expect("valid Atom");
+    assert_eq!(feed.entries.len(), rows.len());
+    for (entry, row) in feed.entries.iter().zip(&rows) {
+        assert_eq!(entry.id, format!("urn:rasad:article:{}", row["id"]));
+        assert_eq!(
+            entry.title.as_ref().map(|t| t.content.as_str()),
+            row["title"].as_str()
+        );
+        assert_eq!(
+            entry.links.first().map(|l| l.href.as_str()),
+            row["url"].as_str()
+        );
+        assert!(entry.updated.is_some());
+        assert!(!entry.authors.is_empty());
+        if let Some(lang) = row["lang"].as_str() {
+            // feed-rs does not surface xml:lang on entries: check the document
+            let needle = format!(
+                "<entry xml:lang=\"{lang}\">\n<id>urn:rasad:article:{}</id>",
+                row["id"]
+            );
+            assert!(atom.contains(&needle), "{needle}");
+        }
+        let body = entry
+            .content
+            .as_ref()
+            .and_then(|c| c.body.clone())
+            .unwrap_or_default();
+        if row["extraction"] == "ok" {
+            // the clean body HTML, paragraph per paragraph
+            let first = row["text"]
+                .as_str()
+                .and_then(|t| t.lines().next())
+                .expect("text");
+            assert!(body.contains(&format!("<p>{first}</p>")), "{body}");
+        }
+        let cats: Vec<&str> = entry.categories.iter().map(|c| c.term.as_str()).collect();
+        let places: Vec<&str> = row["places"]
+            .as_array()
+            .expect("places")
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        assert_eq!(cats, places);
+    }
+}
+
+#[test]
+fn opml_export_and_import_keep_the_config_readable() {
+    let w = world();
+    let opml = ok(rasad(w.dir.path(), &["export", "--format", "opml"]));
+    assert_eq!(opml.matches("<outline").count(), 6, "{opml}");
+    let dir = tempfile::tempdir().expect("tmp");
+    let cfg = dir.path().join("feeds.toml");
+    let original = "# my feeds — تعليق\ndb = \"r.db\"\n\n[[feed]]  # kept\nname = \"North Press\"\nurl = \"https://npasyria.com/feed/\"\nlang = \"ar\"\n";
+    std::fs::write(&cfg, original).expect("config");
+    let import = "<?xml version=\"1.0\"?><opml version=\"2.0\"><body>\
+<outline text=\"Kurdistan24\" type=\"rss\" xmlUrl=\"https://www.kurdistan24.net/en/rss.xml\" language=\"en\"/>\
+<outline text=\"Again\" xmlUrl=\"https://npasyria.com/feed/\"/>\
+<outline text=\"Group\"><outline title=\"روداو\" xmlUrl=\"https://www.rudaw.net/arabic/rss\"/></outline>\
+<outline text=\"bad\" xmlUrl=\"javascript:alert(1)\"/></body></opml>";
+    std::fs::write(dir.path().join("in.opml"), import).expect("opml");
+    let out = ok(rasad(dir.path(), &["import-opml", "in.opml"]));
+    assert!(out.contains("2 feeds added, 2 skipped"), "{out}");
+    let after = std::fs::read_to_string(&cfg).expect("config");
+    assert!(
+        after.starts_with(original),
+        "comments and order kept:\n{after}"
+    );
+    assert!(after.contains("name = \"روداو\""), "{after}");
+    assert!(ok(rasad(dir.path(), &["check-config"])).contains("ok, 3 feeds"));
+    // importing again adds nothing
+    let again = ok(rasad(dir.path(), &["import-opml", "in.opml"]));
+    assert!(again.contains("0 feeds added"), "{again}");
+}
