@@ -206,6 +206,8 @@ pub struct Options {
     pub format: Format,
     /// CSV only: start with a UTF-8 BOM so Excel reads Arabic right.
     pub excel: bool,
+    /// Show a running count on stderr (for a terminal, when writing a file).
+    pub progress: bool,
 }
 
 /// Writes every article matching `filter` to `out`; returns how many.
@@ -226,20 +228,34 @@ pub fn export(
     if format == Format::Atom {
         write_atom_head(out, chrono::Utc::now()).map_err(|e| io_err(store, e))?;
     }
-    let n = store.for_each_article(filter, |row| match format {
-        Format::Jsonl => {
-            serde_json::to_writer(&mut *out, &row).map_err(std::io::Error::other)?;
-            out.write_all(b"\n")
+    let mut written = 0usize;
+    let n = store.for_each_article(filter, |row| {
+        written += 1;
+        if options.progress && written % 5_000 == 0 {
+            eprint!("\r{written} articles exported");
         }
-        Format::Csv => write_csv_row(out, &row),
-        Format::Atom => write_atom_entry(out, &row),
-        Format::Opml => Ok(()),
+        write_row(out, format, &row)
     })?;
+    if options.progress && written >= 5_000 {
+        eprintln!("\r{written} articles exported");
+    }
     if format == Format::Atom {
         out.write_all(b"</feed>\n").map_err(|e| io_err(store, e))?;
     }
     out.flush().map_err(|e| io_err(store, e))?;
     Ok(n)
+}
+
+fn write_row(out: &mut dyn Write, format: Format, row: &ArticleRow) -> std::io::Result<()> {
+    match format {
+        Format::Jsonl => {
+            serde_json::to_writer(&mut *out, row).map_err(std::io::Error::other)?;
+            out.write_all(b"\n")
+        }
+        Format::Csv => write_csv_row(out, row),
+        Format::Atom => write_atom_entry(out, row),
+        Format::Opml => Ok(()),
+    }
 }
 
 fn io_err(store: &Store, source: std::io::Error) -> StoreError {

@@ -251,7 +251,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let filter = build_filter(filter, query.as_deref())?;
             let store = open_store_for_reading(&cli)?;
             refresh_index(&store)?;
-            let options = export::Options { format, excel };
+            let options = export::Options {
+                format,
+                excel,
+                progress: output.is_some() && std::io::IsTerminal::is_terminal(&std::io::stderr()),
+            };
             let n = match output {
                 Some(path) => {
                     let tmp = path.with_extension("partial");
@@ -356,6 +360,7 @@ fn build_filter(args: &FilterArgs, query: Option<&str>) -> Result<Filter> {
         query,
         rank: false,
         limit: None,
+        by_story: false,
     })
 }
 

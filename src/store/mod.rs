@@ -234,6 +234,8 @@ pub struct Filter {
     /// Order by relevance (bm25) instead of first seen.
     pub rank: bool,
     pub limit: Option<usize>,
+    /// Group rows by story (stories in order of their first article).
+    pub by_story: bool,
 }
 
 /// What the search index keeps of an article.
@@ -681,6 +683,11 @@ impl Store {
             }
             if filter.rank && filter.query.is_some() {
                 sql.push_str(" ORDER BY bm25(articles_fts, 3.0, 1.0), a.first_seen DESC");
+            } else if filter.by_story {
+                sql.push_str(
+                    " ORDER BY (SELECT min(b.first_seen) FROM articles b WHERE b.story_id = a.story_id),
+                       a.story_id, a.first_seen, a.id",
+                );
             } else {
                 sql.push_str(" ORDER BY a.first_seen, a.id");
             }
@@ -883,8 +890,13 @@ impl Store {
         filter: &Filter,
         mut f: impl FnMut(StoryRow) -> std::io::Result<()>,
     ) -> Result<usize, StoreError> {
-        let mut stories: HashMap<i64, StoryRow> = HashMap::new();
-        self.for_each_article(filter, |a| {
+        // Rows arrive grouped by story (oldest story first), so one story
+        // at a time is held in memory.
+        let mut by_story = filter.clone();
+        by_story.by_story = true;
+        let mut current: Option<StoryRow> = None;
+        let mut n = 0;
+        self.for_each_article(&by_story, |a| {
             let member = StoryMember {
                 id: a.id,
                 title: a.title,
@@ -894,19 +906,20 @@ impl Store {
                 first_seen: a.first_seen,
                 published: a.published,
             };
-            match stories.get_mut(&a.story_id) {
-                Some(s) => s.add(member),
-                None => {
-                    stories.insert(a.story_id, StoryRow::new(a.story_id, member));
+            match current.as_mut() {
+                Some(s) if s.story_id == a.story_id => s.add(member),
+                _ => {
+                    if let Some(done) = current.replace(StoryRow::new(a.story_id, member)) {
+                        n += 1;
+                        f(done)?;
+                    }
                 }
             }
             Ok(())
         })?;
-        let mut list: Vec<StoryRow> = stories.into_values().collect();
-        list.sort_by(|a, b| (&a.first_seen, a.story_id).cmp(&(&b.first_seen, b.story_id)));
-        let n = list.len();
-        for s in list {
-            f(s).map_err(|source| StoreError::Io {
+        if let Some(done) = current {
+            n += 1;
+            f(done).map_err(|source| StoreError::Io {
                 path: self.path.clone(),
                 what: "writing the export failed",
                 source,
