@@ -642,32 +642,28 @@ impl Store {
                             WHERE s.article_id = a.id ORDER BY s.first_seen)),
                         a.places, a.html, ",
             );
-            if filter.query.is_some() {
-                sql.push_str("-bm25(articles_fts, 3.0, 1.0) FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid");
-            } else {
-                sql.push_str("NULL FROM articles a");
-            }
-            sql.push_str(" JOIN feeds fd ON fd.id = a.feed_id WHERE 1=1");
+            // conditions on `a` (and the FTS match), shared by both shapes
+            let mut conds = String::new();
             let mut args: Vec<String> = Vec::new();
             if let Some(q) = &filter.query {
                 args.push(q.clone());
-                sql.push_str(&format!(" AND articles_fts MATCH ?{}", args.len()));
+                conds.push_str(&format!(" AND articles_fts MATCH ?{}", args.len()));
             }
             if let Some(l) = &filter.lang {
                 args.push(l.clone());
-                sql.push_str(&format!(" AND a.lang = ?{}", args.len()));
+                conds.push_str(&format!(" AND a.lang = ?{}", args.len()));
             }
             if let Some(p) = &filter.place {
                 args.push(format!("%|{p}|%"));
-                sql.push_str(&format!(" AND a.places LIKE ?{}", args.len()));
+                conds.push_str(&format!(" AND a.places LIKE ?{}", args.len()));
             }
             if let Some(s) = filter.since {
                 args.push(ts(s));
-                sql.push_str(&format!(" AND COALESCE(a.published, a.first_seen) >= ?{}", args.len()));
+                conds.push_str(&format!(" AND COALESCE(a.published, a.first_seen) >= ?{}", args.len()));
             }
             if let Some(u) = filter.until {
                 args.push(ts(u));
-                sql.push_str(&format!(" AND COALESCE(a.published, a.first_seen) < ?{}", args.len()));
+                conds.push_str(&format!(" AND COALESCE(a.published, a.first_seen) < ?{}", args.len()));
             }
             if !filter.feeds.is_empty() {
                 let mut marks = Vec::new();
@@ -675,24 +671,45 @@ impl Store {
                     args.push(name.clone());
                     marks.push(format!("?{}", args.len()));
                 }
-                sql.push_str(&format!(
+                conds.push_str(&format!(
                     " AND EXISTS (SELECT 1 FROM sightings s JOIN feeds f3 ON f3.id = s.feed_id
                        WHERE s.article_id = a.id AND f3.name IN ({}))",
                     marks.join(",")
                 ));
             }
+            let limit = filter
+                .limit
+                .map(|n| format!(" LIMIT {}", n.min(1_000_000)))
+                .unwrap_or_default();
             if filter.rank && filter.query.is_some() {
-                sql.push_str(" ORDER BY bm25(articles_fts, 3.0, 1.0), a.first_seen DESC");
-            } else if filter.by_story {
-                sql.push_str(
-                    " ORDER BY (SELECT min(b.first_seen) FROM articles b WHERE b.story_id = a.story_id),
-                       a.story_id, a.first_seen, a.id",
-                );
+                // rank and cut inside, then compute the costly columns for
+                // the few rows kept
+                sql.push_str(&format!(
+                    "r.score FROM (SELECT a.id AS id, -bm25(articles_fts, 3.0, 1.0) AS score
+                       FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid
+                      WHERE 1=1{conds} ORDER BY bm25(articles_fts, 3.0, 1.0){limit}) r
+                     JOIN articles a ON a.id = r.id JOIN feeds fd ON fd.id = a.feed_id
+                     ORDER BY r.score DESC, a.first_seen DESC"
+                ));
             } else {
-                sql.push_str(" ORDER BY a.first_seen, a.id");
-            }
-            if let Some(n) = filter.limit {
-                sql.push_str(&format!(" LIMIT {}", n.min(1_000_000)));
+                if filter.query.is_some() {
+                    sql.push_str(
+                        "-bm25(articles_fts, 3.0, 1.0) FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid",
+                    );
+                } else {
+                    sql.push_str("NULL FROM articles a");
+                }
+                sql.push_str(" JOIN feeds fd ON fd.id = a.feed_id WHERE 1=1");
+                sql.push_str(&conds);
+                if filter.by_story {
+                    sql.push_str(
+                        " ORDER BY (SELECT min(b.first_seen) FROM articles b WHERE b.story_id = a.story_id),
+                           a.story_id, a.first_seen, a.id",
+                    );
+                } else {
+                    sql.push_str(" ORDER BY a.first_seen, a.id");
+                }
+                sql.push_str(&limit);
             }
             let mut st = c.prepare(&sql)?;
             let mut rows = st.query(rusqlite::params_from_iter(args.iter()))?;
