@@ -3,6 +3,7 @@
 
 mod daemon;
 mod dedup_set;
+mod hostile;
 mod props;
 mod server;
 
