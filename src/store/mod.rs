@@ -66,6 +66,8 @@ pub enum StoreError {
         found: i64,
         known: i64,
     },
+    #[error("{path}: the disk is full (or the database reached its size cap); nothing committed was lost, and polling resumes when space returns")]
+    Full { path: PathBuf },
     #[error("{path}: {source}")]
     Sqlite {
         path: PathBuf,
@@ -302,6 +304,16 @@ impl Store {
             .map_err(sql)?;
         conn.pragma_update(None, "foreign_keys", "ON")
             .map_err(sql)?;
+        // An operator's (and the tests') cap on the database size, in pages
+        // of 4 KiB: reaching it behaves like a full disk.
+        if let Some(pages) = std::env::var("RASAD_DB_MAX_PAGES")
+            .ok()
+            .and_then(|v| v.trim().parse::<i64>().ok())
+            .filter(|&p| p > 0)
+        {
+            conn.pragma_update(None, "max_page_count", pages)
+                .map_err(sql)?;
+        }
         let mut conn = conn;
         schema::migrate(&mut conn, path)?;
         Ok(Store {
@@ -319,9 +331,16 @@ impl Store {
         f: impl FnOnce(&mut Connection) -> rusqlite::Result<T>,
     ) -> Result<T, StoreError> {
         let mut conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
-        f(&mut conn).map_err(|source| StoreError::Sqlite {
-            path: self.path.clone(),
-            source,
+        f(&mut conn).map_err(|source| match &source {
+            rusqlite::Error::SqliteFailure(e, _) if e.code == rusqlite::ErrorCode::DiskFull => {
+                StoreError::Full {
+                    path: self.path.clone(),
+                }
+            }
+            _ => StoreError::Sqlite {
+                path: self.path.clone(),
+                source,
+            },
         })
     }
 

@@ -373,3 +373,66 @@ fn repairable_and_mislabelled_feeds_still_parse() {
     assert!(export.contains("Raqqa & Hasakah"));
     assert!(export.contains("nested page"));
 }
+
+fn integrity(db: &std::path::Path) -> String {
+    let conn = rusqlite::Connection::open(db).expect("open");
+    conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .expect("check")
+}
+
+fn count_articles(dir: &std::path::Path) -> usize {
+    let out = Command::new(env!("CARGO_BIN_EXE_rasad"))
+        .current_dir(dir)
+        .args(["export"])
+        .output()
+        .expect("export");
+    String::from_utf8_lossy(&out.stdout).lines().count()
+}
+
+#[test]
+fn a_full_disk_loses_nothing_and_polling_resumes() {
+    let s = TestServer::start("127.0.0.1");
+    let mut cfg = String::from("[defaults]\nscrape = false\n[fetch]\nallow_networks = [\"127.0.0.1/32\"]\nhost_gap = \"0s\"\n");
+    let body = "نص طويل عن الحسكة والقامشلي ودير الزور والرقة وكوباني. ".repeat(40);
+    for f in 0..6 {
+        let items: String = (0..40)
+            .map(|i| format!("<item><title>خبر {f}-{i}</title><link>http://127.0.0.1:9/{f}/{i}</link><description>{body} {f}-{i}</description></item>"))
+            .collect();
+        s.route(
+            &format!("/f{f}.xml"),
+            Route::ok(
+                "application/rss+xml",
+                format!("<rss version=\"2.0\"><channel><title>f{f}</title>{items}</channel></rss>"),
+            ),
+        );
+        cfg.push_str(&format!(
+            "[[feed]]\nname = \"f{f}\"\nurl = \"{}\"\n",
+            s.url(&format!("/f{f}.xml"))
+        ));
+    }
+    let dir = tempfile::tempdir().expect("tmp");
+    std::fs::write(dir.path().join("feeds.toml"), cfg).expect("config");
+    // a database capped at ~1 MiB fills up part way through the poll
+    let full = Command::new(env!("CARGO_BIN_EXE_rasad"))
+        .current_dir(dir.path())
+        .args(["poll"])
+        .env("RASAD_DB_MAX_PAGES", "260")
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("poll");
+    let err = String::from_utf8_lossy(&full.stderr);
+    assert!(err.contains("disk is full"), "a clear error: {err}");
+    let db = dir.path().join("rasad.db");
+    assert_eq!(integrity(&db), "ok");
+    let partial = count_articles(dir.path());
+    assert!(partial < 240, "the cap was reached ({partial} stored)");
+    // space returns: the next poll stores the rest, nothing twice
+    let out = Command::new(env!("CARGO_BIN_EXE_rasad"))
+        .current_dir(dir.path())
+        .args(["poll"])
+        .output()
+        .expect("poll");
+    assert!(out.status.success());
+    assert_eq!(count_articles(dir.path()), 240);
+    assert_eq!(integrity(&db), "ok");
+}
