@@ -295,6 +295,19 @@ mod tests {
     }
 
     #[test]
+    fn corrupted_database_is_refused_and_untouched() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let p = dir.path().join("broken.db");
+        let mut bytes = b"SQLite format 3\0".to_vec();
+        bytes.extend((0..8192u32).map(|i| (i * 31 % 251) as u8));
+        std::fs::write(&p, &bytes).expect("write");
+        let err = super::super::Store::open(&p).err().expect("refused");
+        assert!(err.to_string().contains("broken.db"), "{err}");
+        assert_eq!(std::fs::read(&p).expect("read"), bytes, "file untouched");
+        assert!(!dir.path().join("broken.db-wal").exists());
+    }
+
+    #[test]
     fn foreign_files_are_refused_and_untouched() {
         let dir = tempfile::tempdir().expect("tmp");
         let text = dir.path().join("notes.txt");

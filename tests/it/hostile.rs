@@ -230,6 +230,26 @@ fn hostile_servers_cost_nothing_but_their_own_feed() {
     let mut config = String::from(
         "[defaults]\nscrape = true\n[fetch]\ntimeout = \"4s\"\nconnect_timeout = \"2s\"\nmax_per_host = 8\nhost_gap = \"0s\"\nallow_networks = [\"127.0.0.2/32\"]\n",
     );
+    // an ordinary feed whose article page is a gzip bomb: the item stays,
+    // with its feed text
+    let mut page_bomb = b"<html><body><p>".to_vec();
+    page_bomb.extend(std::iter::repeat_n(b'a', 100 * 1024 * 1024));
+    let page_bomb = {
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        enc.write_all(&page_bomb).expect("gzip");
+        enc.finish().expect("gzip")
+    };
+    s.route(
+        "/h/page-bomb",
+        Route::ok("text/html", page_bomb).header("content-encoding", "gzip"),
+    );
+    s.route(
+        "/h/pagebomb.xml",
+        Route::ok(
+            "application/rss+xml",
+            format!("<rss version=\"2.0\"><channel><title>pb</title><item><title>page bomb</title><link>{}</link><description>feed text survives</description></item></channel></rss>", s.url("/h/page-bomb")),
+        ),
+    );
     let mut healthy = Vec::new();
     for h in ["alpha", "beta", "gamma"] {
         let url = healthy_feed(&s, h);
@@ -245,6 +265,10 @@ fn hostile_servers_cost_nothing_but_their_own_feed() {
     config.push_str(&format!(
         "[[feed]]\nname = \"private\"\nurl = \"{}\"\n",
         s.url("/h/private.xml")
+    ));
+    config.push_str(&format!(
+        "[[feed]]\nname = \"pagebomb\"\nurl = \"{}\"\n",
+        s.url("/h/pagebomb.xml")
     ));
     for (name, addr) in [("silent", silent), ("drip", drip), ("endless", endless)] {
         config.push_str(&format!(
@@ -280,6 +304,7 @@ fn hostile_servers_cost_nothing_but_their_own_feed() {
             );
         }
     }
+    assert!(export.contains("\"title\":\"page bomb\"") && export.contains("feed text survives"));
     // items pointing at private addresses are stored, their pages refused
     for p in ["p1", "p2", "p3", "p4", "p5"] {
         assert!(export.contains(&format!("\"title\":\"{p}\"")), "{p} stored");

@@ -940,3 +940,42 @@ fn opml_export_and_import_keep_the_config_readable() {
     let again = ok(rasad(dir.path(), &["import-opml", "in.opml"]));
     assert!(again.contains("0 feeds added"), "{again}");
 }
+
+#[test]
+fn bad_arguments_are_named_and_nothing_is_written() {
+    let w = world();
+    ok(rasad(w.dir.path(), &["poll", "--feed", "JSON"]));
+    let before = std::fs::read(w.dir.path().join("rasad.db")).expect("db");
+    for (args, named) in [
+        (
+            &["export", "--since", "yesterday", "-o", "out.jsonl"][..],
+            "yesterday",
+        ),
+        (
+            &["export", "--place", "Atlantis", "-o", "out.jsonl"][..],
+            "Atlantis",
+        ),
+        (
+            &["export", "--format", "csv", "--stories", "-o", "out.jsonl"][..],
+            "--stories",
+        ),
+        (&["export", "--format", "xml"][..], "xml"),
+        (&["search", "   "][..], "nothing to search"),
+        (&["poll", "--feed", "No Such Feed"][..], "No Such Feed"),
+        (&["extract", "--url", "not a url", "x.html"][..], "--url"),
+        (&["--log-format", "yaml", "feeds"][..], "yaml"),
+    ] {
+        let o = rasad(w.dir.path(), args);
+        assert!(!o.status.success(), "{args:?} must fail");
+        let (_, err) = text(&o);
+        assert!(err.contains(named), "{args:?}: {err}");
+        assert!(
+            !w.dir.path().join("out.jsonl").exists(),
+            "{args:?} wrote a file"
+        );
+    }
+    assert_eq!(
+        std::fs::read(w.dir.path().join("rasad.db")).expect("db"),
+        before
+    );
+}
