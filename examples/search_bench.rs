@@ -225,7 +225,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         store.ingest(feed_id, &batch, now)?;
         i += 1000;
     }
-    while store.refresh_index(10_000, rasad::pipeline::index_entry)? > 0 {}
+    while store.refresh_index(None, 10_000, rasad::pipeline::index_entry)? > 0 {}
     println!(
         "built and indexed {n} articles in {:.1} s",
         started.elapsed().as_secs_f64()

@@ -248,11 +248,11 @@ async fn reload(
     }
     let fetcher = Fetcher::new(&new.fetch)?;
     let new = Arc::new(new);
-    *pipeline = Arc::new(Pipeline {
-        config: new.clone(),
-        fetcher: Arc::new(fetcher),
-        store: pipeline.store.clone(),
-    });
+    *pipeline = Arc::new(Pipeline::new(
+        new.clone(),
+        Arc::new(fetcher),
+        pipeline.store.clone(),
+    ));
     let wanted: HashMap<&str, &FeedConfig> =
         new.feeds.iter().map(|f| (f.name.as_str(), f)).collect();
     let removed: Vec<String> = feeds

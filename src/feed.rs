@@ -187,7 +187,11 @@ fn clean_line(s: &str) -> String {
 /// `<sy:updatePeriod>` / `<sy:updateFrequency>`: how often the publisher
 /// says the feed changes.
 fn update_period(xml: &str) -> Option<std::time::Duration> {
-    let head = &xml[..xml.len().min(16 * 1024)];
+    let mut end = xml.len().min(16 * 1024);
+    while !xml.is_char_boundary(end) {
+        end -= 1;
+    }
+    let head = &xml[..end];
     let value = |tag: &str| -> Option<&str> {
         let open = format!("<sy:{tag}>");
         let start = head.find(&open)? + open.len();
@@ -524,6 +528,22 @@ mod tests {
             parse(&xml, &base()).expect("parses").ttl,
             Some(std::time::Duration::from_secs(1800))
         );
+    }
+
+    #[test]
+    fn long_arabic_feed_with_hints() {
+        // found by the end-to-end benchmark: the hint scan cut the document
+        // inside a multi-byte character
+        let items: String = (0..200)
+            .map(|i| format!("<item><title>الإنسانية الشتاء وسط اشتباكات {i}</title><link>https://example.org/{i}</link></item>"))
+            .collect();
+        let xml = format!("<rss version=\"2.0\"><channel><title>t</title>{items}<sy:updatePeriod>daily</sy:updatePeriod></channel></rss>");
+        for cut in 16_380..16_390 {
+            let mut doc = xml.clone();
+            // shift the text so a multi-byte character straddles 16 KiB
+            doc.insert_str(0, &" ".repeat(cut % 7));
+            assert!(parse(&doc, &base()).is_ok());
+        }
     }
 
     #[test]

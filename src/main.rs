@@ -366,7 +366,7 @@ fn build_filter(args: &FilterArgs, query: Option<&str>) -> Result<Filter> {
 
 /// Indexes articles whose text changed since the last pass.
 fn refresh_index(store: &Store) -> Result<()> {
-    while store.refresh_index(10_000, rasad::pipeline::index_entry)? > 0 {}
+    while store.refresh_index(None, 10_000, rasad::pipeline::index_entry)? > 0 {}
     Ok(())
 }
 
@@ -533,16 +533,21 @@ fn pipeline(cli: &Cli, config: Config) -> Result<Arc<Pipeline>> {
     let db = config.db_path(cli.db.as_deref());
     let store = Store::open(&db)?;
     let fetcher = Fetcher::new(&config.fetch).map_err(anyhow::Error::msg)?;
-    Ok(Arc::new(Pipeline {
-        config: Arc::new(config),
-        fetcher: Arc::new(fetcher),
-        store: Arc::new(store),
-    }))
+    Ok(Arc::new(Pipeline::new(
+        Arc::new(config),
+        Arc::new(fetcher),
+        Arc::new(store),
+    )))
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime> {
+    // Database calls and CPU work run on the blocking pool; database calls
+    // queue on one connection anyway, so a small pool keeps memory flat
+    // when hundreds of feeds and pages are in flight.
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .max_blocking_threads(cores * 4)
         .build()
         .context("cannot start the async runtime")
 }

@@ -75,6 +75,31 @@ pub struct Pipeline {
     pub config: Arc<Config>,
     pub fetcher: Arc<Fetcher>,
     pub store: Arc<Store>,
+    /// Parsing and extraction are CPU work: one at a time per core, so
+    /// hundreds of pages in flight never mean hundreds of parsed DOMs in
+    /// memory.
+    cpu: Arc<tokio::sync::Semaphore>,
+}
+
+impl Pipeline {
+    pub fn new(config: Arc<Config>, fetcher: Arc<Fetcher>, store: Arc<Store>) -> Pipeline {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        Pipeline {
+            config,
+            fetcher,
+            store,
+            cpu: Arc::new(tokio::sync::Semaphore::new(cores)),
+        }
+    }
+
+    /// Runs CPU-bound `f` on the blocking pool, at most one task per core.
+    async fn cpu_bound<T: Send + 'static>(
+        &self,
+        f: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, tokio::task::JoinError> {
+        let _permit = self.cpu.clone().acquire_owned().await;
+        tokio::task::spawn_blocking(f).await
+    }
 }
 
 /// The result of one feed's pass, pages included.
@@ -203,7 +228,11 @@ impl Pipeline {
                 (0, 0)
             };
             // search index and place tags for what changed
-            if let Err(e) = blocking(&self.store, |s| s.refresh_index(5_000, index_entry)).await {
+            if let Err(e) = blocking(&self.store, move |s| {
+                s.refresh_index(Some(feed_id), 5_000, index_entry)
+            })
+            .await
+            {
                 warn!(error = %e, "cannot update the search index");
             }
             FeedReport {
@@ -280,11 +309,12 @@ impl Pipeline {
             .map(str::to_string);
         let final_url = fetched.url.clone();
         let body = fetched.body;
-        let parsed = tokio::task::spawn_blocking(move || {
-            let decoded = charset::decode(&body, http_charset.as_deref());
-            feed::parse(&decoded.text, &final_url)
-        })
-        .await;
+        let parsed = self
+            .cpu_bound(move || {
+                let decoded = charset::decode(&body, http_charset.as_deref());
+                feed::parse(&decoded.text, &final_url)
+            })
+            .await;
         let parsed = match parsed {
             Ok(Ok(p)) => p,
             Ok(Err(e)) => return FeedOutcome::Failed(format!("{}: {e}", feed.url)),
@@ -447,11 +477,12 @@ impl Pipeline {
         let page_url = fetched.url;
         let body = fetched.body;
         let shown = page_url.to_string();
-        let res = tokio::task::spawn_blocking(move || {
-            let decoded = charset::decode(&body, http_charset.as_deref());
-            extract::extract(&decoded.text, Some(&page_url), &rules)
-        })
-        .await;
+        let res = self
+            .cpu_bound(move || {
+                let decoded = charset::decode(&body, http_charset.as_deref());
+                extract::extract(&decoded.text, Some(&page_url), &rules)
+            })
+            .await;
         match res {
             Ok(Ok(e)) => PageResult::Ok {
                 published: e.published.as_deref().and_then(feed::parse_date),

@@ -589,6 +589,10 @@ impl Store {
         result: &PageResult,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
+        let page_hash = match result {
+            PageResult::Ok { text, .. } => crate::text::content_hash(text),
+            PageResult::Failed { .. } => String::new(),
+        };
         self.with(|c| {
             match result {
                 PageResult::Ok {
@@ -609,7 +613,7 @@ impl Store {
                         params![
                             article_id,
                             text,
-                            crate::text::content_hash(text),
+                            page_hash,
                             title,
                             ts(now),
                             author,
@@ -965,37 +969,52 @@ impl Store {
     }
 
     /// Brings the search index and place tags up to date for articles whose
-    /// text changed, at most `limit` of them; returns how many were done.
+    /// text changed (of one feed, or all), at most `limit` of them; returns
+    /// how many were done.
     pub fn refresh_index(
         &self,
+        feed_id: Option<i64>,
         limit: usize,
         index: impl Fn(&str, &str) -> IndexEntry,
     ) -> Result<usize, StoreError> {
+        // Read, compute without holding the connection (normalizing and
+        // tagging is CPU work other tasks should not wait for), then write
+        // what is still current.
+        let pending: Vec<(i64, String, String, String)> = self.with(|c| {
+            let mut st = c.prepare(
+                "SELECT id, COALESCE(title, ''), text, content_hash FROM articles
+                 WHERE fts_done = 0 AND (?2 IS NULL OR feed_id = ?2) LIMIT ?1",
+            )?;
+            let rows = st.query_map(params![limit as i64, feed_id], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })?;
+            rows.collect()
+        })?;
+        if pending.is_empty() {
+            return Ok(0);
+        }
+        let entries: Vec<IndexEntry> = pending.iter().map(|(_, t, x, _)| index(t, x)).collect();
         self.with(|c| {
             let tx = c.transaction()?;
-            let pending: Vec<(i64, String, String)> = {
-                let mut st = tx.prepare(
-                    "SELECT id, COALESCE(title, ''), text FROM articles WHERE fts_done = 0 LIMIT ?1",
-                )?;
-                let rows = st.query_map([limit as i64], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-                rows.collect::<Result<_, _>>()?
-            };
-            for (id, title, text) in &pending {
-                let e = index(title, text);
-                tx.execute("DELETE FROM articles_fts WHERE rowid = ?1", [id])?;
-                tx.execute(
-                    "INSERT INTO articles_fts (rowid, title, body) VALUES (?1, ?2, ?3)",
-                    params![id, e.title, e.body],
-                )?;
+            for ((id, title, _, hash), e) in pending.iter().zip(&entries) {
                 let places = if e.places.is_empty() {
                     String::new()
                 } else {
                     format!("|{}|", e.places.join("|"))
                 };
-                tx.execute(
-                    "UPDATE articles SET places = ?2, fts_done = 1 WHERE id = ?1",
-                    params![id, places],
+                // only if the article did not change meanwhile
+                let done = tx.execute(
+                    "UPDATE articles SET places = ?2, fts_done = 1
+                     WHERE id = ?1 AND content_hash = ?3 AND COALESCE(title, '') = ?4",
+                    params![id, places, hash, title],
                 )?;
+                if done == 1 {
+                    tx.execute("DELETE FROM articles_fts WHERE rowid = ?1", [id])?;
+                    tx.execute(
+                        "INSERT INTO articles_fts (rowid, title, body) VALUES (?1, ?2, ?3)",
+                        params![id, e.title, e.body],
+                    )?;
+                }
             }
             tx.commit()?;
             Ok(pending.len())

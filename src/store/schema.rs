@@ -88,6 +88,8 @@ pub(super) const MIGRATIONS: &[&str] = &[
     ALTER TABLE articles ADD COLUMN places TEXT NOT NULL DEFAULT '';
     ALTER TABLE articles ADD COLUMN fts_done INTEGER NOT NULL DEFAULT 0;
     CREATE INDEX articles_lang ON articles(lang);",
+    // 6: find the articles waiting for the search index without a scan
+    "CREATE INDEX articles_fts_pending ON articles(feed_id) WHERE fts_done = 0;",
 ];
 
 /// Refuses an existing file that is not an SQLite database, before SQLite

@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# End-to-end benchmark: rasad against a synthetic "internet" served by nginx
+# on loopback, side by side with a Python pipeline (feedparser + trafilatura
+# + sqlite3) doing the same job. See bench/README.md.
+#   bench/run.sh                 # 200 outlets x 50 items = 10,000 articles
+#   OUTLETS=20 ITEMS=20 bench/run.sh
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+work=${BENCH_DIR:-/tmp/rasad-bench}
+outlets=${OUTLETS:-200}
+items=${ITEMS:-50}
+port=${PORT:-8080}
+
+# --- what the benchmark needs --------------------------------------------
+need_apt=()
+command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need_apt+=(nginx-light)
+[ -x /usr/bin/time ] || need_apt+=(time)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+mkdir -p "$work"
+if [ ! -x "$work/venv/bin/python" ] || ! "$work/venv/bin/python" -c 'import feedparser, trafilatura' 2>/dev/null; then
+  python3 -m venv "$work/venv"
+  "$work/venv/bin/pip" install -q feedparser trafilatura lxml_html_clean
+fi
+(cd "$root" && cargo build --release --quiet)
+bin="$root/target/release/rasad"
+
+# --- the synthetic internet -------------------------------------------------
+rm -rf "$work/site"
+python3 "$root/bench/gen.py" "$work/site" --outlets "$outlets" --items "$items" --port "$port"
+{
+  echo "worker_processes 2; pid $work/nginx.pid; error_log $work/nginx-error.log;"
+  echo "events { worker_connections 4096; }"
+  echo "http { access_log off; sendfile on; etag on; keepalive_requests 100000;"
+  echo "  types { text/html html; application/xml xml; } default_type text/html;"
+  for ((o = 0; o < outlets; o++)); do
+    ip="127.0.0.$((10 + o))"
+    echo "  server { listen $ip:$port; root $work/site/www/$ip; }"
+  done
+  echo "}"
+} > "$work/nginx.conf"
+[ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
+"$NGINX" -c "$work/nginx.conf" -p "$work"
+trap 'kill "$(cat "$work/nginx.pid")" 2>/dev/null || true' EXIT
+sleep 0.5
+
+# /usr/bin/time -v → "wall cpu rss_kib"
+measure() {
+  local log="$1"; shift
+  /usr/bin/time -v "$@" > /dev/null 2> "$log"
+  python3 - "$log" <<'PY'
+import re, sys
+t = open(sys.argv[1]).read()
+def f(k):
+    m = re.search(k + r": *([0-9.:]+)", t)
+    return m.group(1) if m else "0"
+wall = f(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\)")
+parts = [float(p) for p in wall.split(":")]
+secs = sum(p * 60 ** i for i, p in enumerate(reversed(parts)))
+cpu = float(f(r"User time \(seconds\)")) + float(f(r"System time \(seconds\)"))
+rss = f(r"Maximum resident set size \(kbytes\)")
+print(f"{secs:.3f} {cpu:.3f} {rss}")
+PY
+}
+
+echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB RAM; $(date -u +%Y-%m-%d); $outlets outlets x $items items"
+rm -f "$work/rasad.db"*
+read -r r_wall r_cpu r_rss < <(measure "$work/rasad-cold.log" "$bin" -c "$work/site/feeds.toml" --db "$work/rasad.db" poll -q)
+r_n=$("$bin" --db "$work/rasad.db" export | wc -l)
+r_ok=$("$bin" --db "$work/rasad.db" export | grep -c '"extraction":"ok"' || true)
+r_stories=$("$bin" --db "$work/rasad.db" export --stories | wc -l)
+read -r w_wall w_cpu w_rss < <(measure "$work/rasad-warm.log" "$bin" -c "$work/site/feeds.toml" --db "$work/rasad.db" poll -q)
+rm -f "$work/py.db"
+read -r p_wall p_cpu p_rss < <(measure "$work/python.log" "$work/venv/bin/python" "$root/bench/python_pipeline.py" "$work/site/feeds.txt" "$work/py.db")
+p_n=$(python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('select count(*) from articles').fetchone()[0])" "$work/py.db")
+
+python3 - "$r_wall" "$r_cpu" "$r_rss" "$r_n" "$r_ok" "$r_stories" "$w_wall" "$w_cpu" "$p_wall" "$p_cpu" "$p_rss" "$p_n" "$outlets" <<'PY'
+import sys
+rw, rc, rr, rn, rok, rs, ww, wc, pw, pc, pr, pn, feeds = sys.argv[1:]
+rw, rc, ww, wc, pw, pc = map(float, (rw, rc, ww, wc, pw, pc))
+rn, rok, rs, pn, rr, pr = map(int, (rn, rok, rs, pn, rr, pr))
+print(f"rasad cold poll:   {rn} articles ({rok} with page text, {rs} stories) in {rw:.2f} s wall = {rn / rw:,.0f} articles/s; "
+      f"{rc / rn * 1000:.2f} CPU-s per 1,000 articles; peak RSS {rr / 1024:.1f} MB")
+print(f"rasad second poll: {feeds} feeds, all 304: {ww:.3f} s wall, {wc:.3f} CPU-s")
+print(f"python pipeline:   {pn} articles in {pw:.2f} s wall = {pn / pw:,.0f} articles/s; "
+      f"{pc / max(pn, 1) * 1000:.2f} CPU-s per 1,000 articles; peak RSS {pr / 1024:.1f} MB")
+print(f"ratios rasad/python: throughput {(rn / rw) / (pn / pw):.1f}x, CPU per article {(pc / max(pn, 1)) / (rc / rn):.1f}x less, memory {pr / rr:.1f}x less")
+PY
