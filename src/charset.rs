@@ -153,7 +153,9 @@ fn attr_value(s: &[u8]) -> Option<&[u8]> {
         _ => {
             let end = s
                 .iter()
-                .position(|b| b.is_ascii_whitespace() || matches!(b, b'>' | b';' | b'/' | b'?'))
+                .position(|b| {
+                    b.is_ascii_whitespace() || matches!(b, b'>' | b';' | b'/' | b'?' | b'"' | b'\'')
+                })
                 .unwrap_or(s.len());
             (end > 0).then(|| &s[..end])
         }
@@ -203,6 +205,7 @@ mod tests {
         body.extend(cp1256(ARABIC));
         let d = decode(&body, Some(""));
         assert!(d.text.contains(ARABIC));
+        assert_eq!(d.source, "document", "found in the meta, not guessed");
         let mut body = b"<meta charset=windows-1256><p>".to_vec();
         body.extend(cp1256(ARABIC));
         assert!(decode(&body, None).text.contains(ARABIC));

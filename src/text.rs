@@ -16,14 +16,14 @@ pub fn normalize(s: &str) -> String {
     use unicode_normalization::UnicodeNormalization;
     let mut out = String::with_capacity(s.len());
     let mut space = true;
-    for c in s.nfkc() {
+    let mut step = |c: char| {
         let mapped = match c {
-            '\u{064B}'..='\u{065F}' | '\u{0670}' | '\u{0640}' | '\u{06D6}'..='\u{06ED}' => continue,
+            '\u{064B}'..='\u{065F}' | '\u{0670}' | '\u{0640}' | '\u{06D6}'..='\u{06ED}' => return,
             '\u{200B}'..='\u{200F}'
             | '\u{202A}'..='\u{202E}'
             | '\u{2066}'..='\u{2069}'
             | '\u{FEFF}' => {
-                continue; // zero-width and direction marks
+                return; // zero-width and direction marks
             }
             'أ' | 'إ' | 'آ' | 'ٱ' => 'ا',
             'ى' => 'ي',
@@ -46,12 +46,24 @@ pub fn normalize(s: &str) -> String {
                 out.push(' ');
             }
             space = true;
-            continue;
+            return;
         }
         space = false;
-        for l in mapped.to_lowercase() {
-            out.push(l);
+        if mapped.is_ascii() {
+            out.push(mapped.to_ascii_lowercase());
+        } else if is_arabic_script(mapped) {
+            out.push(mapped); // no case
+        } else {
+            for l in mapped.to_lowercase() {
+                out.push(l);
+            }
         }
+    };
+    // Most text is already NFKC: skip the normalizing iterator then.
+    if unicode_normalization::is_nfkc_quick(s.chars()) == unicode_normalization::IsNormalized::Yes {
+        s.chars().for_each(&mut step);
+    } else {
+        s.nfkc().for_each(&mut step);
     }
     if out.ends_with(' ') {
         out.pop();
@@ -62,8 +74,23 @@ pub fn normalize(s: &str) -> String {
 /// Words of the normalized text: runs of letters and digits.
 pub fn words(normalized: &str) -> impl Iterator<Item = &str> {
     normalized
-        .split(|c: char| !c.is_alphanumeric())
+        .split(|c: char| !is_word_char(c))
         .filter(|w| !w.is_empty())
+}
+
+/// Arabic-script letters and digits (Arabic, Persian, Kurdish): no case,
+/// and a quick answer where the general Unicode tables are slow.
+fn is_arabic_script(c: char) -> bool {
+    matches!(c, '\u{0621}'..='\u{064A}' | '\u{0660}'..='\u{0669}' | '\u{0671}'..='\u{06D3}' | '\u{06D5}' | '\u{06EE}'..='\u{06FF}')
+}
+
+/// Letters and digits, with fast paths for ASCII and Arabic script.
+fn is_word_char(c: char) -> bool {
+    if c.is_ascii() {
+        c.is_ascii_alphanumeric()
+    } else {
+        is_arabic_script(c) || c.is_alphanumeric()
+    }
 }
 
 /// A first guess at the language of a text from its script and a few very
