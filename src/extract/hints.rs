@@ -348,4 +348,8 @@ pub const EDGE_JUNK: &[&str] = &[
     "حمّل تطبيق",
     "bibe abone",
     "me bişopînin",
+    "comentários",
+    "comentarios",
+    "commentaires",
+    "kommentare",
 ];

@@ -171,8 +171,19 @@ impl<'u> Writer<'u> {
 
 /// Drops boilerplate, the repeated title, shortcodes, and promotions,
 /// credits and datelines at the edges; joins text and HTML.
-pub fn finish_blocks(blocks: Vec<Block>, title: Option<&str>) -> Body {
+pub fn finish_blocks(mut blocks: Vec<Block>, title: Option<&str>) -> Body {
     let title = title.map(collapse_ws);
+    // A boilerplate heading near the end ("Tags", "Related", "Share")
+    // starts the boilerplate section: it and what follows go.
+    let tail_start = blocks.len().saturating_sub(4);
+    if let Some(pos) = blocks[tail_start..]
+        .iter()
+        .position(|b| b.text.chars().count() < 40 && is_boilerplate_heading(&b.text))
+    {
+        if tail_start + pos > 0 {
+            blocks.truncate(tail_start + pos);
+        }
+    }
     let mut kept: Vec<Block> = Vec::new();
     for b in blocks {
         if is_boilerplate_line(&b.text) || is_shortcode(&b.text) {
@@ -243,6 +254,17 @@ pub(super) fn is_boilerplate_line(line: &str) -> bool {
 fn boilerplate_starts() -> &'static [String] {
     static LOWER: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
     LOWER.get_or_init(|| BOILERPLATE_LINES.iter().map(|b| b.to_lowercase()).collect())
+}
+
+/// A short line that is exactly a boilerplate section title.
+fn is_boilerplate_heading(line: &str) -> bool {
+    let lower = line.to_lowercase();
+    let bare = lower.trim_end_matches([':', '.', '…', ' ', '!']);
+    // ad markers also sit between paragraphs: they never end the body
+    !matches!(
+        bare,
+        "advert" | "advertisement" | "ad" | "sponsored" | "إعلان" | "reklam"
+    ) && BOILERPLATE_EXACT.contains(&bare)
 }
 
 /// An unrendered WordPress shortcode line: `[button …]Text[/button]`.
@@ -331,6 +353,29 @@ mod tests {
         );
         assert!(!body.html.contains("onclick=\""), "{}", body.html);
         assert!(!body.html.contains("javascript"));
+    }
+
+    #[test]
+    fn a_tail_heading_ends_the_body_but_an_ad_marker_does_not() {
+        let block = |t: &str| Block {
+            kind: "p",
+            text: t.into(),
+            html: t.into(),
+        };
+        let body = finish_blocks(
+            vec![
+                block("First paragraph of the story, with enough words in it."),
+                block("Advertisement"),
+                block("Second paragraph of the story, after the ad."),
+                block("Tags"),
+                block("Hasakah, Qamishli, water, bread"),
+            ],
+            None,
+        );
+        assert_eq!(
+            body.text,
+            "First paragraph of the story, with enough words in it.\nSecond paragraph of the story, after the ad."
+        );
     }
 
     #[test]
