@@ -253,6 +253,8 @@ async fn reload(
         Arc::new(fetcher),
         pipeline.store.clone(),
     ));
+    // feed rows follow the new file (a changed URL shows in `rasad feeds`)
+    pipeline.sync_feeds(&new.feeds).await?;
     let wanted: HashMap<&str, &FeedConfig> =
         new.feeds.iter().map(|f| (f.name.as_str(), f)).collect();
     let removed: Vec<String> = feeds
