@@ -517,15 +517,20 @@ fn settle_article(s: &Store, id: i64, text: &str) -> Result<(), StoreError> {
 
 /// The search-index entry of an article: search forms and places.
 pub fn index_entry(title: &str, text: &str) -> crate::store::IndexEntry {
-    let mut places = crate::places::tag(title);
-    for p in crate::places::tag(text) {
+    // one normalization per field serves both the index and the places
+    let title = text::search_form(title);
+    let body = text::search_form(text);
+    let title_words: Vec<&str> = title.split(' ').filter(|w| !w.is_empty()).collect();
+    let body_words: Vec<&str> = body.split(' ').filter(|w| !w.is_empty()).collect();
+    let mut places = crate::places::tag_words(&title_words);
+    for p in crate::places::tag_words(&body_words) {
         if !places.contains(&p) {
             places.push(p);
         }
     }
     crate::store::IndexEntry {
-        title: text::search_form(title),
-        body: text::search_form(text),
+        title,
+        body,
         places,
     }
 }

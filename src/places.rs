@@ -114,9 +114,14 @@ fn gazetteer() -> &'static Gazetteer {
 
 /// Ids of the places `text` mentions, in order of first mention.
 pub fn tag(text: &str) -> Vec<String> {
-    let g = gazetteer();
     let norm = text::normalize(text);
     let words: Vec<&str> = text::words(&norm).map(text::stem).collect();
+    tag_words(&words)
+}
+
+/// [`tag`] over words already normalized and stemmed (the search form).
+pub fn tag_words(words: &[&str]) -> Vec<String> {
+    let g = gazetteer();
     let mut found: Vec<usize> = Vec::new();
     for (i, w) in words.iter().enumerate() {
         // a one-letter clitic on a short first word (وتل أبيض) is not
