@@ -143,7 +143,7 @@ pub(crate) fn collapse_ws(s: &str) -> String {
     out
 }
 
-fn collapse_lines(s: &str) -> String {
+pub(crate) fn collapse_lines(s: &str) -> String {
     s.lines()
         .map(collapse_ws)
         .filter(|l| !l.is_empty())

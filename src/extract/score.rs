@@ -710,15 +710,7 @@ pub(super) fn render_plain(doc: &Html) -> String {
             }
         }
     }
-    finish_plain(&out)
-}
-
-fn finish_plain(raw: &str) -> String {
-    raw.lines()
-        .map(collapse_ws)
-        .filter(|l| !l.is_empty())
-        .collect::<Vec<_>>()
-        .join("\n")
+    super::collapse_lines(&out)
 }
 
 #[cfg(test)]

@@ -176,11 +176,7 @@ fn daemon_schedules_backs_off_reloads_and_notifies() {
     assert!(msgs.contains("articles today"), "{msgs}");
 
     // The database was left clean, with the feeds' state readable.
-    let out = Command::new(env!("CARGO_BIN_EXE_rasad"))
-        .current_dir(dir.path())
-        .args(["--db", "rasad.db", "feeds"])
-        .output()
-        .expect("feeds");
+    let out = crate::rasad(dir.path(), &["--db", "rasad.db", "feeds"]);
     let table = String::from_utf8_lossy(&out.stdout);
     assert!(table.contains("NEXT POLL"), "{table}");
     let fail_row = table
@@ -188,11 +184,7 @@ fn daemon_schedules_backs_off_reloads_and_notifies() {
         .find(|l| l.starts_with("fail"))
         .expect("fail row");
     assert!(fail_row.contains("HTTP 500"), "{fail_row}");
-    let export = Command::new(env!("CARGO_BIN_EXE_rasad"))
-        .current_dir(dir.path())
-        .args(["--db", "rasad.db", "export"])
-        .output()
-        .expect("export");
+    let export = crate::rasad(dir.path(), &["--db", "rasad.db", "export"]);
     let export = String::from_utf8_lossy(&export.stdout);
     assert!(
         export.contains("ok item") && export.contains("new item"),

@@ -286,11 +286,7 @@ fn hostile_servers_cost_nothing_but_their_own_feed() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(trip.hits(), 0, "a request reached 127.0.1.1");
 
-    let export = Command::new(env!("CARGO_BIN_EXE_rasad"))
-        .current_dir(dir.path())
-        .args(["export"])
-        .output()
-        .expect("export");
+    let export = crate::rasad(dir.path(), &["export"]);
     let export = String::from_utf8_lossy(&export.stdout);
     for h in &healthy {
         for i in 0..5 {
@@ -310,11 +306,7 @@ fn hostile_servers_cost_nothing_but_their_own_feed() {
         assert!(export.contains(&format!("\"title\":\"{p}\"")), "{p} stored");
     }
 
-    let feeds = Command::new(env!("CARGO_BIN_EXE_rasad"))
-        .current_dir(dir.path())
-        .args(["feeds"])
-        .output()
-        .expect("feeds");
+    let feeds = crate::rasad(dir.path(), &["feeds"]);
     let table = String::from_utf8_lossy(&feeds.stdout);
     let row = |name: &str| {
         table
@@ -380,11 +372,7 @@ fn repairable_and_mislabelled_feeds_still_parse() {
     let (out, took, _) = poll_measured(dir.path());
     assert!(out.status.success());
     assert!(took < Duration::from_secs(30), "{took:?}");
-    let export = Command::new(env!("CARGO_BIN_EXE_rasad"))
-        .current_dir(dir.path())
-        .args(["export"])
-        .output()
-        .expect("export");
+    let export = crate::rasad(dir.path(), &["export"]);
     let export = String::from_utf8_lossy(&export.stdout);
     assert!(
         export.contains(&format!("\"title\":\"{arabic}\"")),
@@ -406,11 +394,7 @@ fn integrity(db: &std::path::Path) -> String {
 }
 
 fn count_articles(dir: &std::path::Path) -> usize {
-    let out = Command::new(env!("CARGO_BIN_EXE_rasad"))
-        .current_dir(dir)
-        .args(["export"])
-        .output()
-        .expect("export");
+    let out = crate::rasad(dir, &["export"]);
     String::from_utf8_lossy(&out.stdout).lines().count()
 }
 
@@ -452,11 +436,7 @@ fn a_full_disk_loses_nothing_and_polling_resumes() {
     let partial = count_articles(dir.path());
     assert!(partial < 240, "the cap was reached ({partial} stored)");
     // space returns: the next poll stores the rest, nothing twice
-    let out = Command::new(env!("CARGO_BIN_EXE_rasad"))
-        .current_dir(dir.path())
-        .args(["poll"])
-        .output()
-        .expect("poll");
+    let out = crate::rasad(dir.path(), &["poll"]);
     assert!(out.status.success());
     assert_eq!(count_articles(dir.path()), 240);
     assert_eq!(integrity(&db), "ok");
@@ -523,11 +503,7 @@ fn kill_9_at_random_moments_never_corrupts_or_loses_committed_articles() {
     for round in 0..24 {
         if round % 6 == 5 {
             // a poll that completes: what it reports must survive every later kill
-            let out = Command::new(env!("CARGO_BIN_EXE_rasad"))
-                .current_dir(dir.path())
-                .args(["poll", "-q"])
-                .output()
-                .expect("poll");
+            let out = crate::rasad(dir.path(), &["poll", "-q"]);
             assert!(
                 out.status.success(),
                 "{}",
@@ -559,19 +535,11 @@ fn kill_9_at_random_moments_never_corrupts_or_loses_committed_articles() {
         }
     }
     // one last uninterrupted poll equals a run that was never killed
-    let out = Command::new(env!("CARGO_BIN_EXE_rasad"))
-        .current_dir(dir.path())
-        .args(["poll", "-q"])
-        .output()
-        .expect("poll");
+    let out = crate::rasad(dir.path(), &["poll", "-q"]);
     assert!(out.status.success());
     let clean = tempfile::tempdir().expect("tmp");
     crash_world(&s, clean.path());
-    let out = Command::new(env!("CARGO_BIN_EXE_rasad"))
-        .current_dir(clean.path())
-        .args(["poll", "-q"])
-        .output()
-        .expect("poll");
+    let out = crate::rasad(clean.path(), &["poll", "-q"]);
     assert!(out.status.success());
     let killed = articles(&db);
     let never = articles(&clean.path().join("rasad.db"));
