@@ -52,6 +52,7 @@ fn item(i: u64, body: String) -> NewItem {
         lang: Some("ar".into()),
         summary: body,
         scrape: false,
+        site: Some(format!("outlet{}.example", i % 50)),
     }
 }
 

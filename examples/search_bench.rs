@@ -219,6 +219,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     lang: Some(if k % 2 == 0 { "ar" } else { "en" }.into()),
                     summary: body,
                     scrape: false,
+                    site: None,
                 }
             })
             .collect();

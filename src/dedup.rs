@@ -64,9 +64,52 @@ pub fn canonical_url(url: &Url) -> Url {
     u
 }
 
+/// The site a URL belongs to: its registrable domain (`news.bbc.co.uk` →
+/// `bbc.co.uk`, by the public suffix list), or the address itself for an
+/// IP literal or a name the list does not know. Exact-repeat merges happen
+/// only within one site, and an article's own site decides whose feed
+/// speaks for it.
+pub fn site_of(url: &Url) -> Option<String> {
+    match url.host()? {
+        url::Host::Domain(d) => {
+            let d = d.trim_end_matches('.').to_ascii_lowercase();
+            let site = psl::domain_str(&d).unwrap_or(&d).to_string();
+            Some(site)
+        }
+        url::Host::Ipv4(ip) => Some(ip.to_string()),
+        url::Host::Ipv6(ip) => Some(ip.to_string()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sites_are_registrable_domains() {
+        let site = |s: &str| site_of(&Url::parse(s).expect("url"));
+        assert_eq!(
+            site("https://news.bbc.co.uk/a").as_deref(),
+            Some("bbc.co.uk")
+        );
+        assert_eq!(
+            site("https://www.npasyria.com/1").as_deref(),
+            Some("npasyria.com")
+        );
+        assert_eq!(
+            site("https://ar.hawarnews.com/x").as_deref(),
+            Some("hawarnews.com")
+        );
+        assert_eq!(
+            site("https://x.blogspot.com/").as_deref(),
+            Some("x.blogspot.com")
+        );
+        // IP literals stand for themselves: 127.0.0.2 and 127.0.1.2 differ
+        assert_eq!(site("http://127.0.0.2:8080/").as_deref(), Some("127.0.0.2"));
+        assert_ne!(site("http://127.0.0.2/"), site("http://127.0.1.2/"));
+        assert_eq!(site("http://[::1]/").as_deref(), Some("::1"));
+        assert_eq!(site("http://localhost/").as_deref(), Some("localhost"));
+    }
 
     fn canon(s: &str) -> String {
         canonical_url(&Url::parse(s).expect("url")).to_string()

@@ -327,6 +327,8 @@ impl Pipeline {
             warn!(repaired = what, "feed is malformed; repaired and parsed");
         }
         let lang = feed.lang.clone().or(parsed.language.clone());
+        let feed_site = dedup::site_of(&feed.url);
+        let mut keys = KeyMaker::new(feed_id);
         let items: Vec<NewItem> = parsed
             .items
             .into_iter()
@@ -341,7 +343,13 @@ impl Pipeline {
                     ))
                     .map(str::to_string),
                 };
-                new_item(it, feed_id, lang.as_deref(), feed.scrape)
+                new_item(
+                    it,
+                    &mut keys,
+                    feed_site.as_deref(),
+                    lang.as_deref(),
+                    feed.scrape,
+                )
             })
             .collect();
         let count = items.len();
@@ -422,9 +430,10 @@ impl Pipeline {
                     span.in_scope(|| warn!(error = %error, "page failed; feed text kept"));
                 }
                 let id = job.article_id;
+                let job = job.clone();
                 match blocking(&self.store, move |s| {
-                    s.save_extraction(id, &result, Utc::now())?;
-                    if let PageResult::Ok { text, .. } = &result {
+                    let still_there = s.save_extraction(&job, &result, Utc::now())?;
+                    if let (true, PageResult::Ok { text, .. }) = (still_there, &result) {
                         settle_article(s, id, text)?;
                     }
                     Ok(())
@@ -542,21 +551,63 @@ fn primary_language(tag: &str) -> Option<String> {
         .then_some(primary)
 }
 
-/// Turns a parsed item into what the store takes: canonical URL and identity key.
-fn new_item(it: feed::Item, feed_id: i64, lang: Option<&str>, scrape: bool) -> NewItem {
+/// Identity keys of one feed pass's items. An item with a link is known by
+/// its canonical URL, else by its GUID within the feed; an item with
+/// neither is known by its feed and its content (title, date, text), and
+/// identical such items of one document by their order among themselves.
+/// No key is shared by accident across feeds.
+struct KeyMaker {
+    feed_id: i64,
+    seen: HashMap<String, usize>,
+}
+
+impl KeyMaker {
+    fn new(feed_id: i64) -> KeyMaker {
+        KeyMaker {
+            feed_id,
+            seen: HashMap::new(),
+        }
+    }
+
+    fn key(&mut self, it: &feed::Item, canonical: Option<&Url>) -> String {
+        if let Some(u) = canonical {
+            return u.to_string();
+        }
+        if let Some(g) = &it.guid {
+            return format!("guid:{}:{g}", self.feed_id);
+        }
+        let content = format!(
+            "{}\n{}\n{}",
+            it.title.as_deref().unwrap_or(""),
+            it.published.map(crate::store::ts).unwrap_or_default(),
+            it.text
+        );
+        let base = format!("item:{}:{}", self.feed_id, text::content_hash(&content));
+        let n = self.seen.entry(base.clone()).or_insert(0);
+        *n += 1;
+        if *n == 1 {
+            base
+        } else {
+            format!("{base}:{n}")
+        }
+    }
+}
+
+/// Turns a parsed item into what the store takes: canonical URL, identity
+/// key and site.
+fn new_item(
+    it: feed::Item,
+    keys: &mut KeyMaker,
+    feed_site: Option<&str>,
+    lang: Option<&str>,
+    scrape: bool,
+) -> NewItem {
     let canonical = it.url.as_ref().map(dedup::canonical_url);
-    let key = match (&canonical, &it.guid) {
-        (Some(u), _) => u.to_string(),
-        (None, Some(g)) => format!("guid:{feed_id}:{g}"),
-        (None, None) => format!(
-            "hash:{}",
-            text::content_hash(&format!(
-                "{}\n{}",
-                it.title.as_deref().unwrap_or(""),
-                it.text
-            ))
-        ),
-    };
+    let key = keys.key(&it, canonical.as_ref());
+    let site = canonical
+        .as_ref()
+        .and_then(dedup::site_of)
+        .or_else(|| feed_site.map(str::to_string));
     NewItem {
         key,
         url: canonical.map(|u| u.to_string()),
@@ -568,5 +619,6 @@ fn new_item(it: feed::Item, feed_id: i64, lang: Option<&str>, scrape: bool) -> N
         lang: lang.map(str::to_string),
         summary: it.text,
         scrape,
+        site,
     }
 }

@@ -6,6 +6,7 @@
 //! blocking: async callers run them on `spawn_blocking`. Each write is one
 //! short transaction, so a crash loses at most the write in progress.
 
+mod ingest;
 mod schema;
 
 use std::collections::HashMap;
@@ -18,6 +19,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use crate::config::FeedConfig;
 use crate::fetch::Validators;
 
+pub use ingest::TitleSource;
 pub use schema::APPLICATION_ID;
 
 /// Where an article's text came from.
@@ -101,6 +103,8 @@ pub struct NewItem {
     pub summary: String,
     /// Whether the page will be fetched (`pending`) or not (`skipped`).
     pub scrape: bool,
+    /// The article's site (registrable domain of its URL, else of its feed).
+    pub site: Option<String>,
 }
 
 /// What storing an item did.
@@ -129,11 +133,30 @@ pub enum PageResult {
     },
 }
 
-/// An article whose page should be fetched.
+/// An article whose page should be fetched. `key` names the article too:
+/// the result is saved only if the article is still there under that key.
 #[derive(Debug, Clone)]
 pub struct PageJob {
     pub article_id: i64,
+    pub key: String,
     pub url: String,
+}
+
+/// One sighting as exported: what one feed said about an article.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct SightingRow {
+    pub feed: String,
+    /// The feed's outlet (its host without `www.`).
+    #[serde(default)]
+    pub outlet: Option<String>,
+    /// The link as that feed gave it.
+    pub url: String,
+    /// The title as that feed gave it.
+    pub title: Option<String>,
+    pub first_seen: String,
+    pub last_seen: String,
+    #[serde(skip_serializing, default)]
+    pub feed_url: String,
 }
 
 /// One article as exported (the data contract of design.md).
@@ -146,7 +169,12 @@ pub struct ArticleRow {
     pub feed: String,
     pub feeds: Vec<String>,
     pub outlet: Option<String>,
+    /// Registrable domain of the article (its outlet's site).
+    pub site: Option<String>,
     pub title: Option<String>,
+    /// Where title, author and date came from: `page`, `site_feed` (a feed
+    /// of the article's own site) or `first_sighting`.
+    pub title_source: String,
     pub author: Option<String>,
     pub published: Option<String>,
     pub first_seen: String,
@@ -157,6 +185,8 @@ pub struct ArticleRow {
     pub extraction: String,
     pub places: Vec<String>,
     pub content_hash: String,
+    /// Every sighting: which feed listed it, under which URL and title, when.
+    pub sightings: Vec<SightingRow>,
     /// Relevance (higher is better), in search results only.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub score: Option<f64>,
@@ -172,6 +202,9 @@ pub struct StoryMember {
     pub title: Option<String>,
     pub url: Option<String>,
     pub outlet: Option<String>,
+    pub site: Option<String>,
+    /// The article's primary feed (of its own site when one listed it).
+    pub feed: String,
     pub feeds: Vec<String>,
     pub first_seen: String,
     pub published: Option<String>,
@@ -197,7 +230,7 @@ impl StoryRow {
             title: first.title.clone(),
             first_seen: first.first_seen.clone(),
             first_outlet: first.outlet.clone(),
-            first_feed: first.feeds.first().cloned(),
+            first_feed: Some(first.feed.clone()),
             outlets: Vec::new(),
             feeds: Vec::new(),
             articles: Vec::new(),
@@ -302,8 +335,6 @@ impl Store {
             .map_err(sql)?;
         conn.pragma_update(None, "synchronous", "NORMAL")
             .map_err(sql)?;
-        conn.pragma_update(None, "foreign_keys", "ON")
-            .map_err(sql)?;
         // An operator's (and the tests') cap on the database size, in pages
         // of 4 KiB: reaching it behaves like a full disk.
         if let Some(pages) = std::env::var("RASAD_DB_MAX_PAGES")
@@ -315,11 +346,17 @@ impl Store {
                 .map_err(sql)?;
         }
         let mut conn = conn;
-        schema::migrate(&mut conn, path)?;
-        Ok(Store {
+        let before = schema::migrate(&mut conn, path)?;
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(sql)?;
+        let store = Store {
             path: path.to_path_buf(),
             conn: Mutex::new(conn),
-        })
+        };
+        if before > 0 && (before as usize) < schema::SITES_FROM {
+            store.fill_sites()?;
+        }
+        Ok(store)
     }
 
     pub fn path(&self) -> &Path {
@@ -353,14 +390,19 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<HashMap<String, i64>, StoreError> {
         self.with(|c| {
-            let tx = c.transaction()?;
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             let mut ids = HashMap::new();
             for f in feeds {
                 tx.execute(
-                    "INSERT INTO feeds (name, url, created) VALUES (?1, ?2, ?3)
-                     ON CONFLICT(name) DO UPDATE SET url = excluded.url
-                     WHERE feeds.url <> excluded.url",
-                    params![f.name, f.url.as_str(), ts(now)],
+                    "INSERT INTO feeds (name, url, created, site) VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT(name) DO UPDATE SET url = excluded.url, site = excluded.site
+                     WHERE feeds.url <> excluded.url OR feeds.site IS NOT excluded.site",
+                    params![
+                        f.name,
+                        f.url.as_str(),
+                        ts(now),
+                        crate::dedup::site_of(&f.url)
+                    ],
                 )?;
                 let id: i64 =
                     tx.query_row("SELECT id FROM feeds WHERE name = ?1", [&f.name], |r| {
@@ -434,124 +476,6 @@ impl Store {
         })
     }
 
-    /// Stores a feed's items in one transaction. An item already known (same
-    /// key, or same GUID in this feed) gets a sighting and, when its title or
-    /// text changed, an update; a new one becomes an article with its feed
-    /// text and extraction `pending` (or `skipped` when not scraping).
-    pub fn ingest(
-        &self,
-        feed_id: i64,
-        items: &[NewItem],
-        now: DateTime<Utc>,
-    ) -> Result<Vec<Ingested>, StoreError> {
-        let now_s = ts(now);
-        self.with(|c| {
-            let tx = c.transaction()?;
-            let mut out = Vec::with_capacity(items.len());
-            for it in items {
-                let existing: Option<i64> = tx
-                    .query_row(
-                        "SELECT id FROM articles WHERE key = ?1
-                         UNION ALL SELECT article_id FROM article_aliases WHERE key = ?1 LIMIT 1",
-                        [&it.key],
-                        |r| r.get(0),
-                    )
-                    .optional()?;
-                let existing = match (existing, &it.guid) {
-                    (Some(id), _) => Some(id),
-                    (None, Some(guid)) => tx
-                        .query_row(
-                            "SELECT article_id FROM sightings WHERE feed_id = ?1 AND guid = ?2 LIMIT 1",
-                            params![feed_id, guid],
-                            |r| r.get(0),
-                        )
-                        .optional()?,
-                    (None, None) => None,
-                };
-                // A feed that carries whole articles: the same body under
-                // another URL is an exact repeat.
-                let existing = match existing {
-                    Some(id) => Some(id),
-                    None if !it.scrape && it.summary.chars().count() >= MIN_BODY_MERGE_CHARS => tx
-                        .query_row(
-                            "SELECT id FROM articles WHERE content_hash = ?1 AND text_source = 'feed'
-                               AND extraction = 'skipped' ORDER BY id LIMIT 1",
-                            [crate::text::content_hash(&it.summary)],
-                            |r| r.get(0),
-                        )
-                        .optional()?,
-                    None => None,
-                };
-                let (article_id, new) = match existing {
-                    Some(id) => {
-                        // Another sighting may know what the first did not.
-                        tx.execute(
-                            "UPDATE articles SET published = COALESCE(published, ?2),
-                                    author = COALESCE(author, ?3), title = COALESCE(title, ?4),
-                                    lang = COALESCE(lang, ?5)
-                             WHERE id = ?1 AND (published IS NULL OR author IS NULL OR title IS NULL
-                                                OR lang IS NULL)",
-                            params![id, it.published.map(ts), it.author, it.title, it.lang],
-                        )?;
-                        // The outlet that published the item edited it: update, count the revision.
-                        tx.execute(
-                            "UPDATE articles SET
-                               title = COALESCE(?3, title),
-                               summary = CASE WHEN ?4 <> '' THEN ?4 ELSE summary END,
-                               text = CASE WHEN text_source = 'feed' AND ?4 <> '' THEN ?4 ELSE text END,
-                               revisions = revisions + 1, updated = ?5, fts_done = 0
-                             WHERE id = ?1 AND feed_id = ?2
-                               AND (COALESCE(title, '') <> COALESCE(?3, title, '')
-                                    OR (?4 <> '' AND summary <> ?4))",
-                            params![id, feed_id, it.title, it.summary, now_s],
-                        )?;
-                        (id, false)
-                    }
-                    None => {
-                        let extraction = if it.scrape && it.url.is_some() {
-                            Extraction::Pending
-                        } else {
-                            Extraction::Skipped
-                        };
-                        tx.execute(
-                            "INSERT INTO articles (key, url, feed_id, guid, title, author, published,
-                                first_seen, lang, summary, text, text_source, extraction,
-                                content_hash, updated)
-                             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, 'feed', ?11, ?12, ?8)",
-                            params![
-                                it.key,
-                                it.url,
-                                feed_id,
-                                it.guid,
-                                it.title,
-                                it.author,
-                                it.published.map(ts),
-                                now_s,
-                                it.lang,
-                                it.summary,
-                                extraction.as_str(),
-                                crate::text::content_hash(&it.summary),
-                            ],
-                        )?;
-                        let id = tx.last_insert_rowid();
-                        tx.execute("UPDATE articles SET story_id = id WHERE id = ?1", [id])?;
-                        (id, true)
-                    }
-                };
-                let seen_url = it.original_url.as_deref().unwrap_or(&it.key);
-                tx.execute(
-                    "INSERT INTO sightings (article_id, feed_id, url, guid, first_seen, last_seen)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?5)
-                     ON CONFLICT(article_id, feed_id, url) DO UPDATE SET last_seen = excluded.last_seen",
-                    params![article_id, feed_id, seen_url, it.guid, now_s],
-                )?;
-                out.push(Ingested { article_id, new });
-            }
-            tx.commit()?;
-            Ok(out)
-        })
-    }
-
     /// Pages to fetch for a feed: articles still `pending`, and `failed`
     /// ones whose retry time has come.
     pub fn page_jobs(
@@ -562,7 +486,7 @@ impl Store {
     ) -> Result<Vec<PageJob>, StoreError> {
         self.with(|c| {
             let mut st = c.prepare(
-                "SELECT a.id, COALESCE(
+                "SELECT a.id, a.key, COALESCE(
                         (SELECT s.url FROM sightings s WHERE s.article_id = a.id AND s.feed_id = ?1
                          ORDER BY s.first_seen LIMIT 1), a.url)
                  FROM articles a
@@ -574,7 +498,8 @@ impl Store {
             let rows = st.query_map(params![feed_id, ts(now), limit as i64], |r| {
                 Ok(PageJob {
                     article_id: r.get(0)?,
-                    url: r.get(1)?,
+                    key: r.get(1)?,
+                    url: r.get(2)?,
                 })
             })?;
             rows.collect()
@@ -583,17 +508,31 @@ impl Store {
 
     /// Saves the outcome of fetching and extracting an article's page. A
     /// failure keeps the feed text and schedules a retry with backoff.
+    /// Returns false (and writes nothing) when the article is no longer the
+    /// one the job named (merged away meanwhile).
     pub fn save_extraction(
         &self,
-        article_id: i64,
+        job: &PageJob,
         result: &PageResult,
         now: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
+    ) -> Result<bool, StoreError> {
         let page_hash = match result {
             PageResult::Ok { text, .. } => crate::text::content_hash(text),
             PageResult::Failed { .. } => String::new(),
         };
+        let now_s = ts(now);
         self.with(|c| {
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let attempts: Option<i64> = tx
+                .query_row(
+                    "SELECT extraction_attempts FROM articles WHERE id = ?1 AND key = ?2",
+                    params![job.article_id, job.key],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let Some(attempts) = attempts else {
+                return Ok(false);
+            };
             match result {
                 PageResult::Ok {
                     text,
@@ -603,45 +542,40 @@ impl Store {
                     published,
                     lang,
                 } => {
-                    c.execute(
+                    tx.execute(
                         "UPDATE articles SET text = ?2, text_source = 'page', extraction = 'ok',
                             extraction_error = NULL, extraction_attempts = extraction_attempts + 1,
-                            content_hash = ?3, title = COALESCE(title, ?4), updated = ?5, fts_done = 0,
-                            author = COALESCE(author, ?6), published = COALESCE(published, ?7),
+                            content_hash = ?3, page_title = ?4, updated = ?5, fts_done = 0,
+                            page_author = ?6, page_published = ?7,
                             lang = COALESCE(lang, ?8), html = ?9
                          WHERE id = ?1",
                         params![
-                            article_id,
+                            job.article_id,
                             text,
                             page_hash,
                             title,
-                            ts(now),
+                            now_s,
                             author,
                             published.map(ts),
                             lang,
                             html,
                         ],
                     )?;
+                    ingest::resolve_provenance(&tx, job.article_id, &now_s)?;
                 }
                 PageResult::Failed { error } => {
-                    let attempts: i64 = c.query_row(
-                        "SELECT extraction_attempts FROM articles WHERE id = ?1",
-                        [article_id],
-                        |r| r.get(0),
-                    )?;
-                    // 15 min, 30 min, 1 h, … capped at one day
-                    let wait = 15i64.saturating_mul(1 << attempts.clamp(0, 7)).min(24 * 60);
-                    let next = now + chrono::Duration::minutes(wait);
-                    c.execute(
+                    let next = now + page_retry_wait(attempts);
+                    tx.execute(
                         "UPDATE articles SET extraction = 'failed', extraction_error = ?2,
                             extraction_attempts = extraction_attempts + 1, next_extraction = ?3,
                             updated = ?4
                          WHERE id = ?1",
-                        params![article_id, error, ts(next), ts(now)],
+                        params![job.article_id, error, ts(next), now_s],
                     )?;
                 }
             }
-            Ok(())
+            tx.commit()?;
+            Ok(true)
         })
     }
 
@@ -658,12 +592,13 @@ impl Store {
                 "SELECT a.id, a.story_id, a.url, fd.name, a.title, a.author, a.published,
                         a.first_seen, a.lang, a.summary, a.text, a.text_source, a.extraction,
                         a.content_hash,
-                        (SELECT group_concat(u, char(10)) FROM
-                           (SELECT DISTINCT s.url AS u FROM sightings s WHERE s.article_id = a.id ORDER BY s.first_seen)),
-                        (SELECT group_concat(n, char(10)) FROM
-                           (SELECT DISTINCT f2.name AS n FROM sightings s JOIN feeds f2 ON f2.id = s.feed_id
-                            WHERE s.article_id = a.id ORDER BY s.first_seen)),
-                        a.places, a.html, ",
+                        (SELECT json_group_array(json_object('feed', f2.name, 'feed_url', f2.url,
+                                  'url', s.url, 'title', s.title, 'first_seen', s.first_seen,
+                                  'last_seen', s.last_seen))
+                           FROM (SELECT * FROM sightings WHERE article_id = a.id
+                                 ORDER BY first_seen, rowid) s
+                           JOIN feeds f2 ON f2.id = s.feed_id),
+                        a.site, a.title_source, a.places, a.html, ",
             );
             // conditions on `a` (and the FTS match), shared by both shapes
             let mut conds = String::new();
@@ -739,11 +674,21 @@ impl Store {
             let mut n = 0;
             while let Some(r) = rows.next()? {
                 let url: Option<String> = r.get(2)?;
-                let split = |s: Option<String>| -> Vec<String> {
-                    s.map(|s| s.split('\n').map(str::to_string).collect())
-                        .unwrap_or_default()
-                };
-                let mut urls = split(r.get(14)?);
+                let raw: String = r.get(14)?;
+                let mut sightings: Vec<SightingRow> = serde_json::from_str(&raw).map_err(|e| {
+                    rusqlite::Error::FromSqlConversionFailure(14, rusqlite::types::Type::Text, Box::new(e))
+                })?;
+                let mut urls: Vec<String> = Vec::new();
+                let mut feeds: Vec<String> = Vec::new();
+                for s in &mut sightings {
+                    s.outlet = outlet_of(&s.feed_url);
+                    if !urls.contains(&s.url) {
+                        urls.push(s.url.clone());
+                    }
+                    if !feeds.contains(&s.feed) {
+                        feeds.push(s.feed.clone());
+                    }
+                }
                 if let Some(u) = &url {
                     if !urls.contains(u) {
                         urls.insert(0, u.clone());
@@ -756,8 +701,10 @@ impl Store {
                     url,
                     urls,
                     feed: r.get(3)?,
-                    feeds: split(r.get(15)?),
+                    feeds,
+                    site: r.get(15)?,
                     title: r.get(4)?,
+                    title_source: r.get(16)?,
                     author: r.get(5)?,
                     published: r.get(6)?,
                     first_seen: r.get(7)?,
@@ -767,14 +714,15 @@ impl Store {
                     text_source: r.get(11)?,
                     extraction: r.get(12)?,
                     places: r
-                        .get::<_, String>(16)?
+                        .get::<_, String>(17)?
                         .split('|')
                         .filter(|p| !p.is_empty())
                         .map(|p| crate::places::name_of(p).unwrap_or(p).to_string())
                         .collect(),
-                    html: r.get(17)?,
-                    score: r.get(18)?,
+                    html: r.get(18)?,
+                    score: r.get(19)?,
                     content_hash: r.get(13)?,
+                    sightings,
                 };
                 if let Err(e) = f(row) {
                     io_err = Some(e);
@@ -806,25 +754,30 @@ impl Store {
         min_len: usize,
     ) -> Result<Option<i64>, StoreError> {
         self.with(|c| {
-            let tx = c.transaction()?;
-            let row: Option<(String, i64, String)> = tx
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            type Row = (String, i64, String, Option<String>, i64);
+            let row: Option<Row> = tx
                 .query_row(
-                    "SELECT content_hash, length(text), text_source FROM articles WHERE id = ?1",
+                    "SELECT content_hash, length(text), text_source, site, feed_id
+                     FROM articles WHERE id = ?1",
                     [article_id],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
                 )
                 .optional()?;
-            let Some((hash, len, source)) = row else {
+            let Some((hash, len, source, site, feed_id)) = row else {
                 return Ok(None);
             };
-            if (len as usize) < min_len || source != "page" {
+            if (len as usize) < min_len || source != TextSource::Page.as_str() {
                 return Ok(Some(article_id));
             }
+            // Only within one site (or one feed): the same text on another
+            // site is a syndicated copy and stays that outlet's own article.
             let other: Option<i64> = tx
                 .query_row(
                     "SELECT id FROM articles WHERE content_hash = ?1 AND id <> ?2
-                       AND text_source = 'page' ORDER BY id LIMIT 1",
-                    params![hash, article_id],
+                       AND text_source = 'page' AND (site = ?3 OR feed_id = ?4)
+                     ORDER BY id LIMIT 1",
+                    params![hash, article_id, site, feed_id],
                     |r| r.get(0),
                 )
                 .optional()?;
@@ -864,6 +817,7 @@ impl Store {
                 "INSERT OR IGNORE INTO article_aliases (key, article_id) VALUES (?1, ?2)",
                 params![key, keep],
             )?;
+            ingest::resolve_provenance(&tx, keep, &ts(Utc::now()))?;
             tx.commit()?;
             Ok(Some(keep))
         })
@@ -942,6 +896,8 @@ impl Store {
                 title: a.title,
                 url: a.url,
                 outlet: a.outlet,
+                site: a.site,
+                feed: a.feed,
                 feeds: a.feeds,
                 first_seen: a.first_seen,
                 published: a.published,
@@ -1042,8 +998,15 @@ impl Store {
     pub fn update_feed_url(&self, feed_id: i64, url: &str) -> Result<(), StoreError> {
         self.with(|c| {
             c.execute(
-                "UPDATE feeds SET url = ?2 WHERE id = ?1",
-                params![feed_id, url],
+                "UPDATE feeds SET url = ?2, site = ?3 WHERE id = ?1",
+                params![
+                    feed_id,
+                    url,
+                    url::Url::parse(url)
+                        .ok()
+                        .as_ref()
+                        .and_then(crate::dedup::site_of)
+                ],
             )?;
             Ok(())
         })
@@ -1104,6 +1067,13 @@ impl Store {
     }
 }
 
+/// How long a failed page waits before it is tried again: 15 min, 30 min,
+/// 1 h, … capped at one day.
+fn page_retry_wait(attempts: i64) -> chrono::Duration {
+    let minutes = 15i64.saturating_mul(1 << attempts.clamp(0, 7)).min(24 * 60);
+    chrono::Duration::minutes(minutes)
+}
+
 /// The outlet of a URL: its host without `www.`.
 fn outlet_of(url: &str) -> Option<String> {
     let host = url::Url::parse(url).ok()?.host_str()?.to_string();
@@ -1137,6 +1107,18 @@ mod tests {
             lang: Some("ar".into()),
             summary: "ملخص الخبر".into(),
             scrape: true,
+            site: url::Url::parse(key)
+                .ok()
+                .as_ref()
+                .and_then(crate::dedup::site_of),
+        }
+    }
+
+    fn job(id: i64, key: &str) -> PageJob {
+        PageJob {
+            article_id: id,
+            key: key.into(),
+            url: key.into(),
         }
     }
 
@@ -1213,6 +1195,11 @@ mod tests {
             .expect("ingest")[0]
             .article_id;
         let second = store
+            .ingest(ids["b"], &[item("https://x.org/copy", None, "الحسكة")], now)
+            .expect("ingest")[0]
+            .article_id;
+        // the same text on another site: a copy, never merged
+        let third = store
             .ingest(ids["b"], &[item("https://y.org/copy", None, "الحسكة")], now)
             .expect("ingest")[0]
             .article_id;
@@ -1225,10 +1212,15 @@ mod tests {
             published: None,
             lang: None,
         };
-        store.save_extraction(first, &ok(&body), now).expect("save");
-        store
-            .save_extraction(second, &ok(&body), now)
-            .expect("save");
+        for (id, key) in [
+            (first, "https://x.org/1"),
+            (second, "https://x.org/copy"),
+            (third, "https://y.org/copy"),
+        ] {
+            assert!(store
+                .save_extraction(&job(id, key), &ok(&body), now)
+                .expect("save"));
+        }
         // the older article survives whichever page was saved last
         assert_eq!(
             store
@@ -1243,6 +1235,17 @@ mod tests {
             None,
             "merged away"
         );
+        assert_eq!(
+            store
+                .merge_exact_repeat(third, MIN_BODY_MERGE_CHARS)
+                .expect("merge"),
+            Some(third),
+            "another site's copy stays its own"
+        );
+        // a job handed out before the merge finds its article gone
+        assert!(!store
+            .save_extraction(&job(second, "https://x.org/copy"), &ok(&body), now)
+            .expect("save"));
         let mut rows = Vec::new();
         store
             .for_each_article(&Filter::default(), |r| {
@@ -1250,12 +1253,13 @@ mod tests {
                 Ok(())
             })
             .expect("export");
-        assert_eq!(rows.len(), 1);
+        assert_eq!(rows.len(), 2);
         assert_eq!(rows[0].feeds, vec!["a".to_string(), "b".to_string()]);
         assert_eq!(rows[0].urls.len(), 3, "{:?}", rows[0].urls);
+        assert_eq!(rows[1].id, third);
         // the merged URL is found again on the next poll
         let again = store
-            .ingest(ids["b"], &[item("https://y.org/copy", None, "الحسكة")], now)
+            .ingest(ids["b"], &[item("https://x.org/copy", None, "الحسكة")], now)
             .expect("ingest");
         assert_eq!(again[0].article_id, first);
         assert!(!again[0].new);
@@ -1274,7 +1278,7 @@ mod tests {
         assert_eq!(store.page_jobs(id, now, 10).expect("jobs").len(), 1);
         store
             .save_extraction(
-                art,
+                &job(art, "https://x.org/1"),
                 &PageResult::Failed {
                     error: "HTTP 500".into(),
                 },

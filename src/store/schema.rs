@@ -90,7 +90,75 @@ pub(super) const MIGRATIONS: &[&str] = &[
     CREATE INDEX articles_lang ON articles(lang);",
     // 6: find the articles waiting for the search index without a scan
     "CREATE INDEX articles_fts_pending ON articles(feed_id) WHERE fts_done = 0;",
+    // 7: provenance and identity. Article ids are never reused
+    // (AUTOINCREMENT: the table is rebuilt, rows and ids kept); each article
+    // knows its site (registrable domain, filled from Rust after this step)
+    // and what its page said apart from what feeds said; each sighting keeps
+    // what *that* feed said. The primary feed's sightings inherit the
+    // article's fields, which came from that feed.
+    "CREATE TABLE articles_v7 (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        story_id INTEGER,
+        key TEXT NOT NULL UNIQUE,
+        url TEXT,
+        feed_id INTEGER NOT NULL REFERENCES feeds(id),
+        guid TEXT,
+        title TEXT,
+        author TEXT,
+        published TEXT,
+        first_seen TEXT NOT NULL,
+        lang TEXT,
+        summary TEXT NOT NULL DEFAULT '',
+        text TEXT NOT NULL DEFAULT '',
+        text_source TEXT NOT NULL CHECK (text_source IN ('page', 'feed')),
+        extraction TEXT NOT NULL CHECK (extraction IN ('ok', 'failed', 'pending', 'skipped')),
+        extraction_attempts INTEGER NOT NULL DEFAULT 0,
+        extraction_error TEXT,
+        next_extraction TEXT,
+        content_hash TEXT NOT NULL,
+        revisions INTEGER NOT NULL DEFAULT 0,
+        updated TEXT NOT NULL,
+        html TEXT,
+        places TEXT NOT NULL DEFAULT '',
+        fts_done INTEGER NOT NULL DEFAULT 0,
+        site TEXT,
+        page_title TEXT,
+        page_author TEXT,
+        page_published TEXT,
+        title_source TEXT NOT NULL DEFAULT 'first_sighting'
+            CHECK (title_source IN ('page', 'site_feed', 'first_sighting'))
+    );
+    INSERT INTO articles_v7 (id, story_id, key, url, feed_id, guid, title, author, published,
+        first_seen, lang, summary, text, text_source, extraction, extraction_attempts,
+        extraction_error, next_extraction, content_hash, revisions, updated, html, places, fts_done)
+    SELECT id, story_id, key, url, feed_id, guid, title, author, published,
+        first_seen, lang, summary, text, text_source, extraction, extraction_attempts,
+        extraction_error, next_extraction, content_hash, revisions, updated, html, places, fts_done
+    FROM articles;
+    DROP TABLE articles;
+    ALTER TABLE articles_v7 RENAME TO articles;
+    CREATE INDEX articles_first_seen ON articles(first_seen);
+    CREATE INDEX articles_feed_extraction ON articles(feed_id, extraction);
+    CREATE INDEX articles_content_hash ON articles(content_hash);
+    CREATE INDEX articles_story ON articles(story_id);
+    CREATE INDEX articles_lang ON articles(lang);
+    CREATE INDEX articles_fts_pending ON articles(feed_id) WHERE fts_done = 0;
+    ALTER TABLE feeds ADD COLUMN site TEXT;
+    ALTER TABLE sightings ADD COLUMN title TEXT;
+    ALTER TABLE sightings ADD COLUMN summary TEXT;
+    ALTER TABLE sightings ADD COLUMN author TEXT;
+    ALTER TABLE sightings ADD COLUMN published TEXT;
+    UPDATE sightings SET
+        title = (SELECT a.title FROM articles a WHERE a.id = sightings.article_id),
+        summary = (SELECT a.summary FROM articles a WHERE a.id = sightings.article_id),
+        author = (SELECT a.author FROM articles a WHERE a.id = sightings.article_id),
+        published = (SELECT a.published FROM articles a WHERE a.id = sightings.article_id)
+    WHERE feed_id = (SELECT a.feed_id FROM articles a WHERE a.id = sightings.article_id);",
 ];
+
+/// The first migration step after which sites are filled from Rust (the
+/// registrable domain needs the public suffix list).
+pub(super) const SITES_FROM: usize = 7;
 
 /// Refuses an existing file that is not an SQLite database, before SQLite
 /// gets a chance to write to it.
@@ -174,8 +242,10 @@ pub(super) fn check_identity(conn: &Connection, path: &Path) -> Result<(), Store
     Ok(())
 }
 
-/// Applies the missing migration steps, each in its own transaction.
-pub(super) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
+/// Applies the missing migration steps, each in its own transaction that
+/// takes the write lock up front, so two processes opening one new file
+/// apply each step once. Returns the version the file had before.
+pub(super) fn migrate(conn: &mut Connection, path: &Path) -> Result<i64, StoreError> {
     migrate_to(conn, path, MIGRATIONS.len())
 }
 
@@ -183,37 +253,47 @@ pub(super) fn migrate_to(
     conn: &mut Connection,
     path: &Path,
     target: usize,
-) -> Result<(), StoreError> {
+) -> Result<i64, StoreError> {
     let sql = |source| StoreError::Sqlite {
         path: path.to_path_buf(),
         source,
     };
-    let version: i64 = conn
-        .query_row("PRAGMA user_version", [], |r| r.get(0))
-        .map_err(sql)?;
     let known = MIGRATIONS.len() as i64;
-    if version > known {
-        return Err(StoreError::TooNew {
-            path: path.to_path_buf(),
-            found: version,
-            known,
-        });
-    }
-    for (i, step) in MIGRATIONS
-        .iter()
-        .enumerate()
-        .take(target)
-        .skip(version as usize)
-    {
-        let tx = conn.transaction().map_err(sql)?;
+    let mut before = None;
+    // Table rebuilds need foreign keys off; the pragma is a no-op inside a
+    // transaction, so it is set around the steps.
+    conn.pragma_update(None, "foreign_keys", "OFF")
+        .map_err(sql)?;
+    loop {
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(sql)?;
+        let version: i64 = tx
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(sql)?;
+        if version > known {
+            return Err(StoreError::TooNew {
+                path: path.to_path_buf(),
+                found: version,
+                known,
+            });
+        }
+        before.get_or_insert(version);
+        let Some(step) = MIGRATIONS
+            .get(version as usize)
+            .filter(|_| (version as usize) < target)
+        else {
+            tx.commit().map_err(sql)?;
+            break;
+        };
         tx.execute_batch(step).map_err(sql)?;
         tx.pragma_update(None, "application_id", APPLICATION_ID)
             .map_err(sql)?;
-        tx.pragma_update(None, "user_version", (i + 1) as i64)
+        tx.pragma_update(None, "user_version", version + 1)
             .map_err(sql)?;
         tx.commit().map_err(sql)?;
     }
-    Ok(())
+    Ok(before.unwrap_or(0))
 }
 
 #[cfg(test)]
