@@ -56,7 +56,7 @@ pub fn extract(
 ) -> Result<Extracted, ExtractError> {
     let pre = prescan::prescan(html);
     let doc = Html::parse_document(&pre.html);
-    let meta = Meta::read(&doc, &pre.json_ld);
+    let meta = Meta::read(&doc, &pre.json_ld, pre.canonical.as_deref(), url);
     let analysis = Analysis::new(&doc, rules, url);
     let mut found: Option<(render::Body, &'static str)> = None;
 
@@ -80,10 +80,15 @@ pub fn extract(
     }
     // The page's own structured data says how long the article is: when the
     // DOM gave much less, trust the structured body.
+    // The structured body counts only when it is this page's (see
+    // `Meta::read`) and says what the page shows.
     if let Some(ld) = meta.ld_body.as_deref() {
         let ld_len = visible_len(ld);
         let dom_len = found.as_ref().map_or(0, |(b, _)| visible_len(&b.text));
-        if ld_len >= MIN_BODY_CHARS * 2 && (dom_len as f64) < ld_len as f64 * 0.6 {
+        if ld_len >= MIN_BODY_CHARS * 2
+            && (dom_len as f64) < ld_len as f64 * 0.6
+            && agrees_with_page(ld, &doc)
+        {
             let blocks = ld
                 .lines()
                 .map(|l| render::Block {
@@ -158,11 +163,13 @@ struct Meta {
     author: Option<String>,
     published: Option<String>,
     lang: Option<String>,
+    /// The `articleBody` of the JSON-LD article that is this page, with a
+    /// check still to come: its text must agree with what the DOM shows.
     ld_body: Option<String>,
 }
 
 impl Meta {
-    fn read(doc: &Html, json_ld: &[String]) -> Meta {
+    fn read(doc: &Html, json_ld: &[String], canonical: Option<&str>, url: Option<&Url>) -> Meta {
         let mut m = Meta::default();
         let meta_content = |names: &[&str]| -> Option<String> {
             let sel = Selector::parse("meta").ok()?;
@@ -179,14 +186,74 @@ impl Meta {
                 }
             })
         };
-        m.title = meta_content(&["og:title", "twitter:title"]).or_else(|| {
-            let sel = Selector::parse("title").ok()?;
+        let texts_of = |css: &str| -> Vec<String> {
+            let Ok(sel) = Selector::parse(css) else {
+                return Vec::new();
+            };
             doc.select(&sel)
                 .map(|t| collapse_ws(&t.text().collect::<String>()))
-                .find(|t| !t.is_empty())
-        });
+                .filter(|t| !t.is_empty())
+                .take(4)
+                .collect()
+        };
+        let og_title = meta_content(&["og:title", "twitter:title"]);
+        let doc_title = texts_of("title").into_iter().next();
+        let h1s = texts_of("h1");
+        let site_name = meta_content(&["og:site_name", "application-name"]);
+        // What this page is known as: its URLs and its titles.
+        let page = PageIds {
+            urls: url
+                .cloned()
+                .into_iter()
+                .chain(
+                    [canonical.map(str::to_string), meta_content(&["og:url"])]
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|u| match url {
+                            Some(base) => base.join(&u).ok(),
+                            None => Url::parse(&u).ok(),
+                        }),
+                )
+                .map(|u| same_page_form(&u))
+                .collect(),
+            titles: og_title
+                .iter()
+                .chain(doc_title.iter())
+                .chain(h1s.iter())
+                .map(|t| crate::text::normalize(t))
+                .filter(|t| !t.is_empty())
+                .collect(),
+        };
+        let articles = LdArticle::collect(json_ld);
+        // The JSON-LD article that is this page: by URL or id first, then
+        // by headline. Another page's article (a widget, a "next article"
+        // preload, a list) lends this page nothing.
+        let this = articles
+            .iter()
+            .find(|a| a.has_id_of(&page, url))
+            .or_else(|| articles.iter().find(|a| a.has_headline_of(&page)));
+        // Without one, an article that names no page at all may still give
+        // author and date when it is the only one.
+        let anonymous = match articles.as_slice() {
+            [only] if only.ids.is_empty() => Some(only),
+            _ => None,
+        };
+        m.title = og_title
+            .clone()
+            .or_else(|| this.and_then(|a| a.headline.clone()))
+            .or_else(|| {
+                // an h1 the document title repeats is the headline without
+                // the site's name
+                let t = doc_title.as_deref()?;
+                h1s.iter()
+                    .find(|h| h.chars().count() >= 10 && t.contains(h.as_str()))
+                    .cloned()
+            })
+            .or(doc_title)
+            .map(|t| strip_site_name(&t, site_name.as_deref()));
         m.author = meta_content(&["author", "article:author", "byl", "dc.creator"])
-            .filter(|a| !a.starts_with("http"));
+            .filter(|a| !a.starts_with("http"))
+            .or_else(|| this.or(anonymous).and_then(|a| a.author.clone()));
         m.published = meta_content(&[
             "article:published_time",
             "og:published_time",
@@ -195,7 +262,12 @@ impl Meta {
             "publishdate",
             "dc.date",
             "date",
-        ]);
+        ])
+        .or_else(|| this.or(anonymous).and_then(|a| a.published.clone()));
+        m.ld_body = this
+            .and_then(|a| a.body.as_deref())
+            .map(fragment_text)
+            .filter(|b| !b.is_empty());
         m.lang = doc
             .root_element()
             .value()
@@ -204,27 +276,6 @@ impl Meta {
             .map(|l| l.trim().to_ascii_lowercase())
             .filter(|l| !l.is_empty() && l.len() <= 16)
             .or_else(|| meta_content(&["og:locale", "language", "content-language"]));
-        {
-            for raw in json_ld {
-                let Ok(v) = serde_json::from_str::<serde_json::Value>(raw.trim()) else {
-                    continue;
-                };
-                let mut ld = LdFields::default();
-                ld.walk(&v, 0);
-                if m.ld_body.is_none() {
-                    m.ld_body = ld.body.map(|b| fragment_text(&b)).filter(|b| !b.is_empty());
-                }
-                if m.author.is_none() {
-                    m.author = ld.author;
-                }
-                if m.published.is_none() {
-                    m.published = ld.published;
-                }
-                if m.title.is_none() {
-                    m.title = ld.headline;
-                }
-            }
-        }
         if m.published.is_none() {
             if let Ok(sel) = Selector::parse("time[datetime]") {
                 m.published = doc
@@ -239,57 +290,186 @@ impl Meta {
     }
 }
 
-#[derive(Default)]
-struct LdFields {
+/// A URL reduced to what names a page: canonical form without the scheme.
+fn same_page_form(u: &Url) -> String {
+    let c = crate::dedup::canonical_url(u);
+    let s = c.as_str();
+    s.split_once("://").map_or(s, |(_, rest)| rest).to_string()
+}
+
+/// Removes a site name written before or after the headline
+/// ("Headline - Site", "Site | Headline").
+fn strip_site_name(title: &str, site: Option<&str>) -> String {
+    let Some(site) = site.map(str::trim).filter(|s| !s.is_empty()) else {
+        return title.to_string();
+    };
+    for sep in [
+        " - ", " | ", " – ", " — ", " :: ", " « ", " » ", " · ", " : ",
+    ] {
+        if let Some(head) = title.strip_suffix(site).and_then(|t| t.strip_suffix(sep)) {
+            if !head.trim().is_empty() {
+                return head.trim().to_string();
+            }
+        }
+        if let Some(tail) = title.strip_prefix(site).and_then(|t| t.strip_prefix(sep)) {
+            if !tail.trim().is_empty() {
+                return tail.trim().to_string();
+            }
+        }
+    }
+    title.to_string()
+}
+
+/// How this page is known: its URL forms and normalized titles.
+struct PageIds {
+    urls: Vec<String>,
+    titles: Vec<String>,
+}
+
+/// One article-like object of the page's JSON-LD, with only its own fields.
+#[derive(Debug, Default)]
+struct LdArticle {
+    /// `url`, `@id` and `mainEntityOfPage` values, as written.
+    ids: Vec<String>,
+    headline: Option<String>,
     body: Option<String>,
     author: Option<String>,
     published: Option<String>,
-    headline: Option<String>,
 }
 
-impl LdFields {
-    fn walk(&mut self, v: &serde_json::Value, depth: usize) {
+/// Most JSON-LD objects read from one page.
+const MAX_LD_ARTICLES: usize = 64;
+
+impl LdArticle {
+    fn collect(json_ld: &[String]) -> Vec<LdArticle> {
+        let mut out = Vec::new();
+        for raw in json_ld {
+            if let Ok(v) = serde_json::from_str::<serde_json::Value>(raw.trim()) {
+                Self::walk(&v, 0, &mut out);
+            }
+        }
+        out
+    }
+
+    fn walk(v: &serde_json::Value, depth: usize, out: &mut Vec<LdArticle>) {
         use serde_json::Value;
-        if depth > 8 {
+        if depth > 8 || out.len() >= MAX_LD_ARTICLES {
             return;
         }
         match v {
-            Value::Array(items) => items.iter().for_each(|i| self.walk(i, depth + 1)),
+            Value::Array(items) => items.iter().for_each(|i| Self::walk(i, depth + 1, out)),
             Value::Object(map) => {
                 let s = |k: &str| map.get(k).and_then(Value::as_str).map(str::to_string);
-                if self.body.is_none() {
-                    self.body = s("articleBody").or_else(|| s("text").filter(|t| t.len() > 400));
-                }
-                if self.published.is_none() {
-                    self.published = s("datePublished");
-                }
-                if self.headline.is_none() {
-                    self.headline = s("headline").map(|h| collapse_ws(&h));
-                }
-                if self.author.is_none() {
-                    self.author = match map.get("author") {
-                        Some(Value::String(a)) => Some(a.clone()),
-                        Some(Value::Object(o)) => {
-                            o.get("name").and_then(Value::as_str).map(str::to_string)
-                        }
-                        Some(Value::Array(a)) => a.iter().find_map(|x| {
-                            x.get("name")
-                                .and_then(Value::as_str)
-                                .or(x.as_str())
-                                .map(str::to_string)
-                        }),
-                        _ => None,
-                    };
+                let typed = match map.get("@type") {
+                    Some(Value::String(t)) => is_article_type(t),
+                    Some(Value::Array(ts)) => {
+                        ts.iter().filter_map(Value::as_str).any(is_article_type)
+                    }
+                    _ => false,
+                };
+                let body = s("articleBody").or_else(|| s("text").filter(|t| t.len() > 400));
+                if typed || body.is_some() {
+                    let mut ids: Vec<String> = ["url", "@id"].iter().filter_map(|k| s(k)).collect();
+                    match map.get("mainEntityOfPage") {
+                        Some(Value::String(u)) => ids.push(u.clone()),
+                        Some(Value::Object(o)) => ids.extend(
+                            ["@id", "url"]
+                                .iter()
+                                .filter_map(|k| o.get(*k).and_then(Value::as_str))
+                                .map(str::to_string),
+                        ),
+                        _ => {}
+                    }
+                    out.push(LdArticle {
+                        ids,
+                        headline: s("headline").or_else(|| s("name")).map(|h| collapse_ws(&h)),
+                        body,
+                        author: ld_author(map.get("author")),
+                        published: s("datePublished"),
+                    });
                 }
                 for (k, child) in map {
-                    if k == "@graph" || k == "mainEntity" || k == "mainEntityOfPage" {
-                        self.walk(child, depth + 1);
+                    if matches!(child, Value::Object(_) | Value::Array(_)) && k != "author" {
+                        Self::walk(child, depth + 1, out);
                     }
                 }
             }
             _ => {}
         }
     }
+
+    /// Names this page by one of its URLs (fragments such as `#article`
+    /// on the page's own URL count).
+    fn has_id_of(&self, page: &PageIds, base: Option<&Url>) -> bool {
+        self.ids.iter().any(|id| {
+            let parsed = match base {
+                Some(b) => b.join(id).ok(),
+                None => Url::parse(id).ok(),
+            };
+            parsed
+                .filter(|u| matches!(u.scheme(), "http" | "https"))
+                .is_some_and(|u| page.urls.contains(&same_page_form(&u)))
+        })
+    }
+
+    /// Its headline is the page's title (or one contains the other, as a
+    /// title with the site's name contains the headline).
+    fn has_headline_of(&self, page: &PageIds) -> bool {
+        let Some(h) = self.headline.as_deref().map(crate::text::normalize) else {
+            return false;
+        };
+        if h.chars().count() < 4 {
+            return false;
+        }
+        page.titles.iter().any(|t| {
+            t == &h
+                || (h.chars().count() >= 15 && t.contains(&h))
+                || (t.chars().count() >= 15 && h.contains(t.as_str()))
+        })
+    }
+}
+
+fn is_article_type(t: &str) -> bool {
+    let t = t.rsplit('/').next().unwrap_or(t);
+    t.ends_with("Article") || matches!(t, "BlogPosting" | "Report" | "LiveBlogPosting" | "Posting")
+}
+
+fn ld_author(v: Option<&serde_json::Value>) -> Option<String> {
+    use serde_json::Value;
+    match v? {
+        Value::String(a) => Some(a.clone()),
+        Value::Object(o) => o.get("name").and_then(Value::as_str).map(str::to_string),
+        Value::Array(a) => a.iter().find_map(|x| {
+            x.get("name")
+                .and_then(Value::as_str)
+                .or(x.as_str())
+                .map(str::to_string)
+        }),
+        _ => None,
+    }
+    .map(|a| collapse_ws(&a))
+    .filter(|a| !a.is_empty())
+}
+
+/// Whether a structured body agrees with what the page shows: most of its
+/// opening word sequences appear in the page's visible text. A page that
+/// shows almost no text (rendered by script) has nothing to contradict it.
+fn agrees_with_page(ld_body: &str, doc: &Html) -> bool {
+    use std::collections::HashSet;
+    let shown = crate::text::normalize(&doc.root_element().text().collect::<String>());
+    let shown_words: Vec<&str> = crate::text::words(&shown).collect();
+    if shown_words.len() < 40 {
+        return true;
+    }
+    let grams: HashSet<&[&str]> = shown_words.windows(4).collect();
+    let ld = crate::text::normalize(ld_body);
+    let ld_words: Vec<&str> = crate::text::words(&ld).take(64).collect();
+    let total = ld_words.windows(4).count();
+    if total == 0 {
+        return false;
+    }
+    let found = ld_words.windows(4).filter(|w| grams.contains(w)).count();
+    found * 2 >= total
 }
 
 #[cfg(test)]

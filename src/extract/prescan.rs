@@ -35,6 +35,8 @@ pub struct Prescanned<'a> {
     pub html: Cow<'a, str>,
     /// Contents of `<script type="application/ld+json">` elements.
     pub json_ld: Vec<String>,
+    /// The `href` of `<link rel="canonical">`, as written.
+    pub canonical: Option<String>,
 }
 
 /// Cleans `html` as described in the module docs.
@@ -43,6 +45,7 @@ pub fn prescan(html: &str) -> Prescanned<'_> {
     let mut out: Option<String> = None;
     let mut copied = 0; // bytes of html already copied to out
     let mut json_ld = Vec::new();
+    let mut canonical = None;
     let mut depth = 0usize;
     // dropped start tags by name, so their end tags can be dropped too
     let mut excess: HashMap<String, usize> = HashMap::new();
@@ -110,6 +113,9 @@ pub fn prescan(html: &str) -> Prescanned<'_> {
             i = find_end_tag(&bytes[end..], name.as_bytes()).map_or(bytes.len(), |e| end + e);
             continue;
         }
+        if !closing && name == "link" && canonical.is_none() {
+            canonical = canonical_href(&html[start..end]);
+        }
         if !closing && matches!(name, "img" | "source" | "link" | "track" | "param" | "area") {
             // void elements without text: nothing for the extractor
             cut(&mut out, &mut copied, start, end);
@@ -156,7 +162,65 @@ pub fn prescan(html: &str) -> Prescanned<'_> {
         }
         None => Cow::Borrowed(html),
     };
-    Prescanned { html, json_ld }
+    Prescanned {
+        html,
+        json_ld,
+        canonical,
+    }
+}
+
+/// The `href` of a `<link …>` tag whose `rel` is `canonical`.
+fn canonical_href(tag: &str) -> Option<String> {
+    let rel = attr_value(tag, "rel")?;
+    if !rel
+        .split_ascii_whitespace()
+        .any(|r| r.eq_ignore_ascii_case("canonical"))
+    {
+        return None;
+    }
+    attr_value(tag, "href").map(str::to_string)
+}
+
+/// The value of attribute `name` in a start tag (quoted or not); a rough
+/// reading that is enough for the few attributes taken before parsing.
+fn attr_value<'t>(tag: &'t str, name: &str) -> Option<&'t str> {
+    let lower = tag.to_ascii_lowercase();
+    let b = lower.as_bytes();
+    let mut from = 0;
+    while let Some(p) = lower[from..].find(name) {
+        let at = from + p;
+        from = at + name.len();
+        let before_ok =
+            at > 0 && (b[at - 1].is_ascii_whitespace() || b[at - 1] == b'"' || b[at - 1] == b'\'');
+        let mut j = at + name.len();
+        while j < b.len() && b[j].is_ascii_whitespace() {
+            j += 1;
+        }
+        if !before_ok || b.get(j) != Some(&b'=') {
+            continue;
+        }
+        j += 1;
+        while j < b.len() && b[j].is_ascii_whitespace() {
+            j += 1;
+        }
+        let (start, end) = match b.get(j) {
+            Some(&q @ (b'"' | b'\'')) => {
+                let end = lower[j + 1..]
+                    .find(q as char)
+                    .map_or(b.len(), |e| j + 1 + e);
+                (j + 1, end)
+            }
+            Some(_) => {
+                let end = lower[j..]
+                    .find(|c: char| c.is_ascii_whitespace() || c == '>')
+                    .map_or(b.len(), |e| j + e);
+                (j, end)
+            }
+            None => return None,
+        };
+        return tag.get(start..end);
+    }
+    None
 }
 
 /// Attributes the extractor reads; all others are dropped from long tags.

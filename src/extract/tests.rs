@@ -84,17 +84,117 @@ fn kurdish_and_english_pages() {
     }
 }
 
+/// A NewsArticle JSON-LD object.
+fn ld(url: Option<&str>, headline: &str, body: &str, author: &str) -> String {
+    let url = url.map(|u| format!(r#""url":"{u}","#)).unwrap_or_default();
+    format!(
+        r#"{{"@type":"NewsArticle",{url}"headline":"{headline}","articleBody":{},"author":{{"name":"{author}"}},"datePublished":"2025-11-0{}T10:00:00Z"}}"#,
+        serde_json::to_string(body).expect("json"),
+        author.len() % 9 + 1
+    )
+}
+
+const FOREIGN: &str = "Our reviewer spent two weeks with the new laptop. The keyboard is excellent, the battery lasts a full working day, and the screen is bright enough for use outdoors in summer.";
+
 #[test]
 fn json_ld_body_when_the_dom_has_little() {
     let long = format!("{BODY} {BODY2} ").repeat(4);
+    let headline = "اشتباكات في ريف دير الزور الشرقي";
     let html = format!(
-        r#"<html><head><script type="application/ld+json">{{"@context":"https://schema.org","@graph":[{{"@type":"NewsArticle","headline":"h","articleBody":{},"author":{{"name":"Rudaw"}}}}]}}</script></head><body><div class=story><p>{BODY}</p></div></body></html>"#,
-        serde_json::to_string(&long).expect("json")
+        r#"<html><head><script type="application/ld+json">{{"@context":"https://schema.org","@graph":[{}]}}</script></head><body><h1>{headline}</h1><div class=story><p>{BODY}</p></div></body></html>"#,
+        ld(None, headline, &long, "Rudaw")
     );
     let e = extract(&html, None, &SiteRules::default()).expect("body");
     assert_eq!(e.method, "json-ld");
     assert_eq!(e.text, long.trim());
     assert_eq!(e.author.as_deref(), Some("Rudaw"));
+}
+
+#[test]
+fn another_pages_json_ld_lends_this_page_nothing() {
+    let foreign = FOREIGN.repeat(6);
+    let page_url = Url::parse("https://npasyria.com/2025/11/1").expect("url");
+    // a widget's article: other URL, other headline, long body
+    let html = format!(
+        r#"<html><head><title>اشتباكات في ريف دير الزور</title><script type="application/ld+json">{}</script></head><body><h1>اشتباكات في ريف دير الزور</h1><div class=story><p>{BODY}</p><p>{BODY2}</p></div></body></html>"#,
+        ld(
+            Some("https://reviews.example/laptop"),
+            "A week with the new laptop",
+            &foreign,
+            "Reviewer"
+        )
+    );
+    let e = extract(&html, Some(&page_url), &SiteRules::default()).expect("body");
+    assert_eq!(e.method, "scored");
+    assert_eq!(e.text, format!("{BODY}\n{BODY2}"));
+    assert_eq!(
+        e.author, None,
+        "the other article's author is not this page's"
+    );
+    assert_eq!(e.published, None);
+    // the same object without a URL, headline unrelated: still not this page
+    let html = html.replace(r#""url":"https://reviews.example/laptop","#, "");
+    let e = extract(&html, Some(&page_url), &SiteRules::default()).expect("body");
+    assert_eq!(e.text, format!("{BODY}\n{BODY2}"));
+}
+
+#[test]
+fn of_two_json_ld_articles_the_one_that_is_this_page_counts() {
+    let own = format!("{BODY} {BODY2} ").repeat(4);
+    let foreign = FOREIGN.repeat(6);
+    let page_url = Url::parse("https://npasyria.com/2025/11/1?utm_source=rss").expect("url");
+    let html = format!(
+        r#"<html><head><title>x</title><script type="application/ld+json">[{},{}]</script></head><body><div class=story><p>{BODY}</p></div></body></html>"#,
+        ld(
+            Some("https://reviews.example/laptop"),
+            "A week with the new laptop",
+            &foreign,
+            "Reviewer"
+        ),
+        ld(
+            Some("https://www.npasyria.com/2025/11/1/"),
+            "عنوان آخر",
+            &own,
+            "نورث برس"
+        ),
+    );
+    let e = extract(&html, Some(&page_url), &SiteRules::default()).expect("body");
+    assert_eq!(e.method, "json-ld");
+    assert_eq!(e.text, own.trim());
+    assert_eq!(e.author.as_deref(), Some("نورث برس"));
+}
+
+#[test]
+fn a_structured_body_that_contradicts_the_page_is_not_taken() {
+    // the right URL, but a body that is not what the page shows
+    let shown = format!("{BODY} {BODY2} {BODY} {BODY2}");
+    let foreign = FOREIGN.repeat(8);
+    let page_url = Url::parse("https://npasyria.com/2025/11/1").expect("url");
+    let html = format!(
+        r#"<html><head><script type="application/ld+json">{}</script></head><body><div class=story><p>{shown}</p></div></body></html>"#,
+        ld(Some("https://npasyria.com/2025/11/1"), "x", &foreign, "a"),
+    );
+    let e = extract(&html, Some(&page_url), &SiteRules::default()).expect("body");
+    assert_eq!(e.method, "scored");
+    assert_eq!(e.text, shown);
+}
+
+#[test]
+fn site_names_leave_the_title() {
+    assert_eq!(
+        strip_site_name("اشتباكات في الحسكة - نورث برس", Some("نورث برس")),
+        "اشتباكات في الحسكة"
+    );
+    assert_eq!(
+        strip_site_name("Rudaw | Clashes in Hasakah", Some("Rudaw")),
+        "Clashes in Hasakah"
+    );
+    assert_eq!(strip_site_name("Rudaw", Some("Rudaw")), "Rudaw");
+    let html = format!(
+        r#"<html><head><title>اشتباكات في ريف دير الزور | موقع الخبر</title></head><body><h1>اشتباكات في ريف دير الزور</h1><p>{BODY}</p><p>{BODY2}</p></body></html>"#
+    );
+    let e = extract(&html, None, &SiteRules::default()).expect("body");
+    assert_eq!(e.title.as_deref(), Some("اشتباكات في ريف دير الزور"));
 }
 
 #[test]
