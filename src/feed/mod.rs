@@ -9,9 +9,12 @@ use std::borrow::Cow;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use tracing::warn;
 use url::Url;
 
 use crate::extract;
+
+mod prepare;
 
 /// Largest number of items taken from one feed document.
 const MAX_ITEMS: usize = 5000;
@@ -57,7 +60,15 @@ pub enum ParseError {
 /// Parses the decoded text of a feed fetched from `feed_url`.
 pub fn parse(text: &str, feed_url: &Url) -> Result<ParsedFeed, ParseError> {
     let text = text.trim_start_matches('\u{feff}');
-    let prepared = normalize_declarations(text);
+    let declared = normalize_declarations(text);
+    // cut at the item cap and make Atom readable before feed-rs builds anything
+    let (prepared, what) = prepare::prepare(&declared, MAX_ITEMS);
+    if what.cut {
+        warn!(
+            max = MAX_ITEMS,
+            "feed has more items than the cap; the rest is ignored"
+        );
+    }
     let first = parse_once(&prepared, feed_url);
     let err = match first {
         Ok(mut feed) => {
@@ -111,11 +122,13 @@ fn parse_once(text: &str, feed_url: &Url) -> Result<ParsedFeed, ParseError> {
             return Err(ParseError::Panicked(msg.chars().take(200).collect()));
         }
     };
+    // Atom says what its text is: `text` stays literal, never read as HTML
+    let typed = feed.feed_type == feed_rs::model::FeedType::Atom;
     let items = feed
         .entries
         .into_iter()
         .take(MAX_ITEMS)
-        .map(|e| convert_entry(e, feed_url))
+        .map(|e| convert_entry(e, feed_url, typed))
         .collect();
     Ok(ParsedFeed {
         title: feed.title.map(|t| clean_line(&t.content)),
@@ -128,7 +141,38 @@ fn parse_once(text: &str, feed_url: &Url) -> Result<ParsedFeed, ParseError> {
     })
 }
 
-fn convert_entry(e: feed_rs::model::Entry, feed_url: &Url) -> Item {
+/// Plain text of a feed text value: markup read as HTML, unless the feed
+/// (Atom) said the value is plain text. Numeric references to C1 controls
+/// are read as windows-1252, as browsers and feedparser do.
+fn text_of(content: &str, media: &impl std::fmt::Display, typed: bool) -> String {
+    let plain = typed && media.to_string().starts_with("text/plain");
+    let text = if plain {
+        extract::collapse_lines(content)
+    } else {
+        extract::fragment_text(content)
+    };
+    c1_as_windows_1252(text)
+}
+
+/// U+0080–U+009F (never text; `&#146;` in a feed means ’) → windows-1252.
+fn c1_as_windows_1252(s: String) -> String {
+    if !s.chars().any(|c| ('\u{80}'..='\u{9f}').contains(&c)) {
+        return s;
+    }
+    s.chars()
+        .map(|c| {
+            if ('\u{80}'..='\u{9f}').contains(&c) {
+                let byte = [c as u32 as u8];
+                let (mapped, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(&byte);
+                mapped.chars().next().unwrap_or(c)
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+fn convert_entry(e: feed_rs::model::Entry, feed_url: &Url, typed: bool) -> Item {
     let guid = Some(e.id.trim().to_string()).filter(|g| !g.is_empty());
     // Prefer rel="alternate" (Atom) or the first link without a rel.
     let link = e
@@ -148,7 +192,7 @@ fn convert_entry(e: feed_rs::model::Entry, feed_url: &Url) -> Item {
         .filter(|u| matches!(u.scheme(), "http" | "https"));
     let title = e
         .title
-        .map(|t| clean_line(&extract::fragment_text(&t.content)))
+        .map(|t| clean_line(&text_of(&t.content, &t.content_type, typed)))
         .filter(|t| !t.is_empty())
         .map(|t| t.chars().take(MAX_TITLE_CHARS).collect());
     let author = e
@@ -158,12 +202,14 @@ fn convert_entry(e: feed_rs::model::Entry, feed_url: &Url) -> Item {
         .filter(|a| !a.is_empty());
     let summary = e
         .summary
-        .map(|s| extract::fragment_text(&s.content))
+        .map(|s| text_of(&s.content, &s.content_type, typed))
         .unwrap_or_default();
     let content = e
         .content
-        .and_then(|c| c.body)
-        .map(|b| extract::fragment_text(&b))
+        .and_then(|c| {
+            let body = c.body?;
+            Some(text_of(&body, &c.content_type, typed))
+        })
         .unwrap_or_default();
     let text = if content.chars().count() > summary.chars().count() {
         content
@@ -450,6 +496,7 @@ pub fn parse_date(raw: &str) -> Option<DateTime<Utc>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use base64::Engine;
     use chrono::TimeZone;
 
     fn base() -> Url {
@@ -563,5 +610,124 @@ mod tests {
         let f = parse(json, &base()).expect("json");
         assert_eq!(f.items[0].title.as_deref(), Some("Qamişlo"));
         assert_eq!(f.items[0].text, "Nûçe");
+    }
+
+    // The cases of feedparser's own well-formed and encoding tests that
+    // feed-rs alone gets wrong.
+    fn atom(entry: &str) -> String {
+        format!(
+            "<?xml version=\"1.0\"?><feed xmlns=\"http://www.w3.org/2005/Atom\"><title>t</title>\
+<entry><id>urn:1</id><title>first</title><link href=\"https://example.org/1\"/>{entry}</entry>\
+<entry><id>urn:2</id><title>second</title><link href=\"https://example.org/2\"/></entry></feed>"
+        )
+    }
+
+    #[test]
+    fn unknown_or_empty_types_degrade_to_text() {
+        for t in ["application/octet-stream", "", "foo", "text/x-unknown"] {
+            let f = parse(
+                &atom(&format!(
+                    "<summary type=\"{t}\">plain &amp; simple</summary>"
+                )),
+                &base(),
+            )
+            .unwrap_or_else(|e| panic!("type {t:?}: {e}"));
+            assert_eq!(f.items.len(), 2, "type {t:?}");
+            assert_eq!(f.items[0].text, "plain & simple");
+        }
+    }
+
+    #[test]
+    fn text_types_stay_literal() {
+        let f = parse(
+            &atom("<content type=\"text/plain\">History of the &lt;blink&gt; tag</content>"),
+            &base(),
+        )
+        .expect("parse");
+        assert_eq!(f.items[0].text, "History of the <blink> tag");
+        let f = parse(
+            &atom("<summary type=\"text\">a &lt;b&gt; c</summary>"),
+            &base(),
+        )
+        .expect("parse");
+        assert_eq!(f.items[0].text, "a <b> c");
+        // html is still read as HTML
+        let f = parse(
+            &atom("<summary type=\"html\">&lt;p&gt;a &lt;b&gt;bold&lt;/b&gt;&lt;/p&gt;</summary>"),
+            &base(),
+        )
+        .expect("parse");
+        assert_eq!(f.items[0].text, "a bold");
+    }
+
+    #[test]
+    fn base64_content_is_decoded() {
+        // "History of the <blink> tag" and an Arabic line
+        let f = parse(
+            &atom("<content type=\"text/plain\" mode=\"base64\">SGlzdG9yeSBvZiB0aGUgPGJsaW5rPiB0YWc=</content>"),
+            &base(),
+        )
+        .expect("parse");
+        assert_eq!(f.items[0].text, "History of the <blink> tag");
+        let arabic = "اشتباكات في الحسكة";
+        let b64 = base64::engine::general_purpose::STANDARD.encode(format!("<p>{arabic}</p>"));
+        let f = parse(
+            &atom(&format!(
+                "<content type=\"text/html\" mode=\"base64\">{b64}</content>"
+            )),
+            &base(),
+        )
+        .expect("parse");
+        assert_eq!(f.items[0].text, arabic);
+    }
+
+    #[test]
+    fn atom_0_3_is_read() {
+        let doc = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\
+<feed version=\"0.3\" xmlns=\"http://purl.org/atom/ns#\" xml:lang=\"ar\"><title>قديم</title>\
+<link rel=\"alternate\" type=\"text/html\" href=\"https://example.org/\"/><modified>2025-11-03T10:00:00Z</modified>\
+<entry><title>اشتباكات في الحسكة</title><link rel=\"alternate\" type=\"text/html\" href=\"https://example.org/a/1\"/>\
+<id>tag:example.org,2025:1</id><issued>2025-11-03T10:00:00Z</issued><modified>2025-11-03T11:00:00Z</modified>\
+<summary type=\"text/plain\">ملخص</summary>\
+<content type=\"text/html\" mode=\"escaped\">&lt;p&gt;نص الخبر&lt;/p&gt;</content></entry>\
+<entry><title>Kobanê</title><link rel=\"alternate\" type=\"text/html\" href=\"https://example.org/a/2\"/>\
+<id>tag:example.org,2025:2</id><issued>2025-11-04T10:00:00Z</issued></entry></feed>";
+        let f = parse(doc, &base()).expect("parse");
+        assert_eq!(f.items.len(), 2);
+        let first = &f.items[0];
+        assert_eq!(first.title.as_deref(), Some("اشتباكات في الحسكة"));
+        assert_eq!(
+            first.url.as_ref().map(Url::as_str),
+            Some("https://example.org/a/1")
+        );
+        assert_eq!(
+            first.published,
+            Utc.with_ymd_and_hms(2025, 11, 3, 10, 0, 0).single()
+        );
+        assert_eq!(first.text, "نص الخبر");
+    }
+
+    #[test]
+    fn latin_1_labels_read_as_windows_1252() {
+        let mut bytes = b"<?xml version=\"1.0\" encoding=\"iso-8859-1\"?><rss version=\"2.0\"><channel><title>t</title>\
+<item><title>It".to_vec();
+        bytes.push(0x92);
+        bytes
+            .extend_from_slice(b"s here</title><link>https://example.org/1</link><description>caf");
+        bytes.push(0xe9);
+        bytes.extend_from_slice(b" &#146; &#x93;q&#x94;</description></item></channel></rss>");
+        for http in [None, Some("iso-8859-1"), Some("latin1")] {
+            let decoded = crate::charset::decode(&bytes, http);
+            let f = parse(&decoded.text, &base()).expect("parse");
+            assert_eq!(
+                f.items[0].title.as_deref(),
+                Some("It\u{2019}s here"),
+                "{http:?}"
+            );
+            assert_eq!(
+                f.items[0].text, "caf\u{e9} \u{2019} \u{201c}q\u{201d}",
+                "{http:?}"
+            );
+        }
     }
 }

@@ -1,0 +1,476 @@
+//! One streaming pass over a feed document before feed-rs sees it.
+//!
+//! Owns: cutting a document at the item cap (XML and JSON Feed), so a feed
+//! of millions of tiny items never becomes millions of parsed entries; and
+//! the Atom repairs feedparser makes: Atom 0.3 read as Atom 1.0 (its
+//! namespace and element names), `type` values feed-rs refuses degraded to
+//! `text` (or mapped: `text/plain` → `text`, `text/html` → `html`,
+//! `application/xhtml+xml` → `xhtml`), and `mode="base64"` content decoded.
+//! Everything else is left byte for byte as it was.
+
+use std::borrow::Cow;
+
+use base64::Engine;
+use quick_xml::events::{BytesStart, Event};
+
+const ATOM_03: &str = "http://purl.org/atom/ns#";
+const ATOM_10: &str = "http://www.w3.org/2005/Atom";
+
+/// Atom 0.3 element names and their Atom 1.0 counterparts.
+const ATOM_03_NAMES: &[(&str, &str)] = &[
+    ("issued", "published"),
+    ("modified", "updated"),
+    ("tagline", "subtitle"),
+    ("copyright", "rights"),
+];
+
+/// Atom elements whose `type` attribute feed-rs reads.
+const TEXT_CONSTRUCTS: &[&str] = &[
+    "title",
+    "subtitle",
+    "summary",
+    "content",
+    "rights",
+    "tagline",
+    "copyright",
+];
+
+/// What the pass did, for the log.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Prepared {
+    /// Items past the cap were cut.
+    pub cut: bool,
+    /// Atom repairs were made (0.3 read as 1.0, types, base64).
+    pub repaired: bool,
+}
+
+/// Prepares `text` for feed-rs, keeping at most `max_items` items.
+pub fn prepare(text: &str, max_items: usize) -> (Cow<'_, str>, Prepared) {
+    match text.trim_start().as_bytes().first() {
+        Some(b'{') => cap_json_items(text, max_items),
+        Some(b'<') => prepare_xml(text, max_items),
+        _ => (Cow::Borrowed(text), Prepared::default()),
+    }
+}
+
+/// A replacement of `text[start..end]`.
+struct Edit {
+    start: usize,
+    end: usize,
+    with: String,
+}
+
+fn local(name: &str) -> &str {
+    name.rsplit(':').next().unwrap_or(name)
+}
+
+fn prepare_xml(text: &str, max_items: usize) -> (Cow<'_, str>, Prepared) {
+    let mut reader = quick_xml::Reader::from_str(text);
+    reader.config_mut().check_end_names = false;
+    let mut edits: Vec<Edit> = Vec::new();
+    let mut stack: Vec<String> = Vec::new();
+    let mut atom = false;
+    let mut atom03 = false;
+    let mut items = 0usize;
+    let mut cut_at: Option<usize> = None;
+    loop {
+        let start = reader.buffer_position() as usize;
+        let event = match reader.read_event() {
+            Ok(e) => e,
+            Err(_) => break, // feed-rs reports it; the edits so far are sound
+        };
+        let end = reader.buffer_position() as usize;
+        match event {
+            Event::Start(e) | Event::Empty(e) => {
+                let empty = text.get(start..end).is_some_and(|t| t.ends_with("/>"));
+                let qname = e.name().as_ref().to_string();
+                let name = local(&qname).to_string();
+                if stack.is_empty() && !atom {
+                    atom = name == "feed";
+                    atom03 = atom && e.attributes().flatten().any(|a| a.value.trim() == ATOM_03);
+                }
+                if atom {
+                    if let Some(edit) =
+                        atom_start_tag(&e, &qname, &name, atom03, empty, (start, end))
+                    {
+                        // base64 content: decode and replace the whole element
+                        let base64 = is_base64(&e);
+                        edits.push(edit);
+                        if base64 && !empty {
+                            if let Some(edit) = decode_base64_element(text, &mut reader, end) {
+                                edits.push(edit);
+                            }
+                            continue;
+                        }
+                    }
+                }
+                let is_item = matches!(name.as_str(), "item" | "entry") && stack.len() <= 3;
+                if empty {
+                    if is_item {
+                        items += 1;
+                        if items >= max_items {
+                            cut_at = Some(end);
+                            break;
+                        }
+                    }
+                } else {
+                    stack.push(qname);
+                }
+            }
+            Event::End(e) => {
+                let qname = e.name().as_ref().to_string();
+                if atom03 {
+                    if let Some(new) = renamed_03(local(&qname)) {
+                        edits.push(Edit {
+                            start,
+                            end,
+                            with: format!("</{}>", with_prefix(&qname, new)),
+                        });
+                    }
+                }
+                stack.pop();
+                let name = local(&qname);
+                if matches!(name, "item" | "entry") && stack.len() <= 3 {
+                    items += 1;
+                    if items >= max_items {
+                        cut_at = Some(end);
+                        break;
+                    }
+                }
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    let info = Prepared {
+        cut: cut_at.is_some(),
+        repaired: !edits.is_empty(),
+    };
+    if edits.is_empty() && !info.cut {
+        return (Cow::Borrowed(text), info);
+    }
+    let keep = if info.cut {
+        cut_at.unwrap_or(text.len())
+    } else {
+        text.len()
+    };
+    let mut out = String::with_capacity(keep + 64);
+    let mut at = 0;
+    for e in edits.iter().filter(|e| e.end <= keep) {
+        if e.start < at {
+            continue;
+        }
+        out.push_str(&text[at..e.start]);
+        out.push_str(&e.with);
+        at = e.end;
+    }
+    out.push_str(&text[at..keep]);
+    if info.cut {
+        // close what was open, innermost first
+        for name in stack.iter().rev() {
+            let name = if atom03 {
+                renamed_03(local(name)).map_or(name.clone(), |n| with_prefix(name, n))
+            } else {
+                name.clone()
+            };
+            out.push_str("</");
+            out.push_str(&name);
+            out.push('>');
+        }
+    }
+    (Cow::Owned(out), info)
+}
+
+fn renamed_03(local: &str) -> Option<&'static str> {
+    ATOM_03_NAMES
+        .iter()
+        .find(|(old, _)| *old == local)
+        .map(|(_, new)| *new)
+}
+
+fn with_prefix(qname: &str, local: &str) -> String {
+    match qname.rsplit_once(':') {
+        Some((prefix, _)) => format!("{prefix}:{local}"),
+        None => local.to_string(),
+    }
+}
+
+fn is_base64(e: &BytesStart) -> bool {
+    e.attributes()
+        .flatten()
+        .any(|a| a.key.as_ref() == "mode" && a.value.trim().eq_ignore_ascii_case("base64"))
+}
+
+/// The start tag rewritten for feed-rs, when it needs to be: Atom 0.3
+/// names and namespace, a `type` it can read, no `mode`.
+fn atom_start_tag(
+    e: &BytesStart,
+    qname: &str,
+    name: &str,
+    atom03: bool,
+    empty: bool,
+    (start, end): (usize, usize),
+) -> Option<Edit> {
+    let new_name = if atom03 { renamed_03(name) } else { None };
+    let text_construct = TEXT_CONSTRUCTS.contains(&name);
+    let mut changed = new_name.is_some();
+    let mut attrs: Vec<(String, String)> = Vec::new();
+    let mut mode: Option<String> = None;
+    let mut kind: Option<String> = None;
+    for a in e.attributes().with_checks(false).flatten() {
+        let key = a.key.as_ref().to_string();
+        let value = a.value.to_string();
+        if atom03 && value.trim() == ATOM_03 {
+            attrs.push((key, ATOM_10.to_string()));
+            changed = true;
+        } else if text_construct && key == "mode" {
+            mode = Some(value.trim().to_ascii_lowercase());
+            changed = true;
+        } else if text_construct && key == "type" {
+            kind = Some(value);
+        } else {
+            attrs.push((key, value));
+        }
+    }
+    if text_construct {
+        let raw = kind.clone().unwrap_or_default();
+        let t = raw.trim().to_ascii_lowercase();
+        let base64 = mode.as_deref() == Some("base64");
+        let mapped = if base64 {
+            // decoded below into plain text, or HTML when it was HTML
+            if t.contains("html") {
+                "html"
+            } else {
+                "text"
+            }
+        } else {
+            match t.as_str() {
+                "text" | "html" | "xhtml" if kind.is_some() => t.as_str(),
+                "" if kind.is_none() && !atom03 => "",
+                "" if kind.is_none() => "text",
+                "text/html" => "html",
+                "application/xhtml+xml" if atom03 && mode.as_deref() != Some("escaped") => "xhtml",
+                "application/xhtml+xml" => "html",
+                _ if atom03 && t.contains("html") => "html",
+                _ => "text",
+            }
+        };
+        if !mapped.is_empty() {
+            if kind.as_deref() != Some(mapped) {
+                changed = true;
+            }
+            attrs.push(("type".into(), mapped.into()));
+        }
+    }
+    if !changed {
+        return None;
+    }
+    let mut tag = String::from("<");
+    tag.push_str(&new_name.map_or(qname.to_string(), |n| with_prefix(qname, n)));
+    for (k, v) in attrs {
+        let q = if v.contains('"') { '\'' } else { '"' };
+        tag.push(' ');
+        tag.push_str(&k);
+        tag.push('=');
+        tag.push(q);
+        tag.push_str(&v);
+        tag.push(q);
+    }
+    tag.push_str(if empty { "/>" } else { ">" });
+    Some(Edit {
+        start,
+        end,
+        with: tag,
+    })
+}
+
+/// Replaces the text of a base64 element (from `after_start` to its end
+/// tag) with the decoded text, escaped for XML. Consumes the element.
+fn decode_base64_element(
+    text: &str,
+    reader: &mut quick_xml::Reader<&[u8]>,
+    after_start: usize,
+) -> Option<Edit> {
+    let mut depth = 0usize;
+    loop {
+        let before = reader.buffer_position() as usize;
+        match reader.read_event().ok()? {
+            Event::Start(_) => depth += 1,
+            Event::End(_) if depth == 0 => {
+                let raw = text.get(after_start..before)?;
+                let cleaned: String = raw.chars().filter(|c| !c.is_whitespace()).collect();
+                let bytes = base64::engine::general_purpose::STANDARD
+                    .decode(cleaned.as_bytes())
+                    .or_else(|_| {
+                        base64::engine::general_purpose::STANDARD_NO_PAD
+                            .decode(cleaned.trim_end_matches('=').as_bytes())
+                    })
+                    .ok()?;
+                let decoded = String::from_utf8_lossy(&bytes);
+                return Some(Edit {
+                    start: after_start,
+                    end: before,
+                    with: escape_xml(&decoded),
+                });
+            }
+            Event::End(_) => depth -= 1,
+            Event::Eof => return None,
+            _ => {}
+        }
+    }
+}
+
+fn escape_xml(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Cuts the top-level `items` array of a JSON Feed after `max` elements,
+/// by a byte scan that builds nothing.
+fn cap_json_items(text: &str, max: usize) -> (Cow<'_, str>, Prepared) {
+    let b = text.as_bytes();
+    let mut depth = 0usize;
+    let mut i = 0usize;
+    let mut last_key: Option<(usize, usize)> = None;
+    // (depth of the items array, elements seen, where the cut starts)
+    let mut items: Option<(usize, usize)> = None;
+    let mut cut: Option<usize> = None;
+    while i < b.len() {
+        match b[i] {
+            b'"' => {
+                let s = i + 1;
+                i += 1;
+                while i < b.len() && b[i] != b'"' {
+                    i += if b[i] == b'\\' { 2 } else { 1 };
+                }
+                if depth == 1 {
+                    last_key = Some((s, i.min(b.len())));
+                }
+            }
+            b'[' | b'{' => {
+                if b[i] == b'[' && depth == 1 && items.is_none() {
+                    if let Some((s, e)) = last_key {
+                        if &b[s..e] == b"items" {
+                            items = Some((depth + 1, 0));
+                        }
+                    }
+                }
+                depth += 1;
+            }
+            b']' | b'}' => {
+                if let (Some((d, _)), Some(start)) = (items, cut) {
+                    if b[i] == b']' && depth == d {
+                        let mut out = String::with_capacity(start + (b.len() - i));
+                        out.push_str(&text[..start]);
+                        out.push_str(&text[i..]);
+                        return (
+                            Cow::Owned(out),
+                            Prepared {
+                                cut: true,
+                                repaired: false,
+                            },
+                        );
+                    }
+                }
+                if let Some((d, _)) = items {
+                    if depth == d && b[i] == b']' {
+                        items = Some((usize::MAX, 0)); // the array ended under the cap
+                    }
+                }
+                depth = depth.saturating_sub(1);
+            }
+            b',' => {
+                if let Some((d, n)) = items {
+                    if depth == d && cut.is_none() {
+                        if n + 1 >= max {
+                            cut = Some(i);
+                        }
+                        items = Some((d, n + 1));
+                    }
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    (Cow::Borrowed(text), Prepared::default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn xml_items_past_the_cap_are_cut_and_the_document_closed() {
+        let doc = format!(
+            "<rss version=\"2.0\"><channel><title>t</title>{}</channel></rss>",
+            "<item><title>x</title></item><item/>".repeat(10)
+        );
+        let (out, info) = prepare(&doc, 5);
+        assert!(info.cut);
+        assert_eq!(out.matches("<item").count(), 5);
+        assert!(out.ends_with("</channel></rss>"), "{out}");
+        let (same, info) = prepare(&doc, 100);
+        assert!(!info.cut);
+        assert!(matches!(same, Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn json_items_past_the_cap_are_cut() {
+        let doc = format!(
+            "{{\"version\":\"https://jsonfeed.org/version/1.1\",\"title\":\"t\",\"items\":[{}],\"x\":[1,2]}}",
+            ["{\"id\":\"a,b]\",\"tags\":[1,2]}"; 10].join(",")
+        );
+        let (out, info) = prepare(&doc, 3);
+        assert!(info.cut);
+        let v: serde_json::Value = serde_json::from_str(&out).expect("still JSON");
+        assert_eq!(v["items"].as_array().map(Vec::len), Some(3));
+        assert_eq!(v["x"][1], 2);
+        let (_, info) = prepare(&doc, 10);
+        assert!(!info.cut);
+    }
+
+    #[test]
+    fn atom_03_becomes_atom_10() {
+        let doc = "<feed version=\"0.3\" xmlns=\"http://purl.org/atom/ns#\"><title mode=\"escaped\" type=\"text/html\">t</title>\
+<entry><title>e</title><issued>2004-01-01T00:00:00Z</issued><modified>2004-01-02T00:00:00Z</modified>\
+<content type=\"text/plain\" mode=\"base64\">SGlzdG9yeSBvZiB0aGUgPGJsaW5rPiB0YWc=</content></entry></feed>";
+        let (out, info) = prepare(doc, 10);
+        assert!(info.repaired);
+        assert!(out.contains(ATOM_10), "{out}");
+        assert!(
+            out.contains("<published>2004-01-01T00:00:00Z</published>"),
+            "{out}"
+        );
+        assert!(
+            out.contains("<updated>2004-01-02T00:00:00Z</updated>"),
+            "{out}"
+        );
+        assert!(
+            out.contains("<content type=\"text\">History of the &lt;blink&gt; tag</content>"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn unknown_types_degrade_to_text() {
+        let doc = "<feed xmlns=\"http://www.w3.org/2005/Atom\"><entry><title type=\"\">a</title>\
+<summary type=\"application/octet-stream\">b</summary><content type=\"text/html\">&lt;p&gt;c</content></entry></feed>";
+        let (out, _) = prepare(doc, 10);
+        assert!(out.contains("<title type=\"text\">a</title>"), "{out}");
+        assert!(out.contains("<summary type=\"text\">b</summary>"), "{out}");
+        assert!(
+            out.contains("<content type=\"html\">&lt;p&gt;c</content>"),
+            "{out}"
+        );
+    }
+}
