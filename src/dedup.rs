@@ -174,20 +174,102 @@ fn mix(mut x: u64) -> u64 {
     x ^ (x >> 31)
 }
 
+/// Month names (normalized: Arabic letter variants folded, Latin lowercase)
+/// in Arabic (both series), Kurdish and English: a number beside one is a
+/// date, which copies change (datelines, republication dates).
+const MONTHS: &[&str] = &[
+    "يناير",
+    "فبراير",
+    "مارس",
+    "ابريل",
+    "مايو",
+    "يونيو",
+    "يوليو",
+    "اغسطس",
+    "سبتمبر",
+    "اكتوبر",
+    "نوفمبر",
+    "ديسمبر",
+    "كانون",
+    "شباط",
+    "اذار",
+    "نيسان",
+    "ايار",
+    "حزيران",
+    "تموز",
+    "اب",
+    "ايلول",
+    "تشرين",
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "sept",
+    "oct",
+    "nov",
+    "dec",
+    "çile",
+    "sibat",
+    "adar",
+    "nîsan",
+    "gulan",
+    "hezîran",
+    "tîrmeh",
+    "tebax",
+    "îlon",
+    "cotmeh",
+    "mijdar",
+    "kanûn",
+];
+
+/// Lines shorter than this (in words) are credits, "read also" links and
+/// date lines: their numbers say nothing about the story.
+const MIN_NUMBER_LINE_WORDS: usize = 8;
+
 /// What near-duplicate detection knows of a text.
 #[derive(Debug, Clone)]
 pub struct Fingerprint {
     shingles: HashSet<u64>,
-    /// Numbers in the text (casualty counts, dates): copies keep them.
+    /// The story's numbers (casualty counts, amounts) — not dates, years or
+    /// times, nor numbers of short lines: copies keep the former and change
+    /// the latter.
     numbers: HashSet<String>,
 }
 
 impl Fingerprint {
     pub fn new(body: &str) -> Fingerprint {
-        let norm = text::normalize(body);
-        let words: Vec<&str> = text::words(&norm).collect();
         let mut shingles = HashSet::new();
-        for w in words.windows(SHINGLE_WORDS) {
+        let mut numbers = HashSet::new();
+        let lines: Vec<String> = body.lines().map(text::normalize).collect();
+        let mut all: Vec<&str> = Vec::new();
+        for norm in &lines {
+            let words: Vec<&str> = text::words(norm).collect();
+            if words.len() >= MIN_NUMBER_LINE_WORDS {
+                for (i, w) in words.iter().enumerate() {
+                    if w.chars().any(|c| c.is_ascii_digit()) && !is_date_number(&words, i) {
+                        numbers.insert(w.to_string());
+                    }
+                }
+            }
+            all.extend(words);
+        }
+        for w in all.windows(SHINGLE_WORDS) {
             let mut h = FNV_OFFSET;
             for word in w {
                 h = fnv(word.as_bytes(), h);
@@ -195,11 +277,6 @@ impl Fingerprint {
             }
             shingles.insert(h);
         }
-        let numbers = words
-            .iter()
-            .filter(|w| w.chars().any(|c| c.is_ascii_digit()))
-            .map(|w| w.to_string())
-            .collect();
         Fingerprint { shingles, numbers }
     }
 
@@ -236,22 +313,58 @@ impl Fingerprint {
             .collect()
     }
 
+    /// How alike two texts are.
+    pub fn compare(&self, other: &Fingerprint) -> Similarity {
+        let common = self.shingles.intersection(&other.shingles).count() as f64;
+        let (a, b) = (self.shingles.len() as f64, other.shingles.len() as f64);
+        let (short, long) = if a <= b { (self, other) } else { (other, self) };
+        Similarity {
+            jaccard: common / (a + b - common).max(1.0),
+            containment: common / a.min(b).max(1.0),
+            numbers_agree: short.numbers.is_subset(&long.numbers),
+        }
+    }
+
     /// Whether two texts tell the same story: enough shared shingles both
-    /// ways, and the numbers of the shorter text all found in the longer.
+    /// ways, and the story numbers of the shorter text all found in the
+    /// longer.
     pub fn same_story(&self, other: &Fingerprint) -> bool {
         if !self.is_linkable() || !other.is_linkable() {
             return false;
         }
-        let common = self.shingles.intersection(&other.shingles).count() as f64;
-        let (a, b) = (self.shingles.len() as f64, other.shingles.len() as f64);
-        let jaccard = common / (a + b - common);
-        let containment = common / a.min(b);
-        if jaccard < MIN_JACCARD || containment < MIN_CONTAINMENT {
-            return false;
-        }
-        let (short, long) = if a <= b { (self, other) } else { (other, self) };
-        short.numbers.is_subset(&long.numbers)
+        let s = self.compare(other);
+        s.jaccard >= MIN_JACCARD && s.containment >= MIN_CONTAINMENT && s.numbers_agree
     }
+}
+
+/// The measures [`Fingerprint::same_story`] decides on.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Similarity {
+    pub jaccard: f64,
+    pub containment: f64,
+    /// The shorter text's story numbers all appear in the longer.
+    pub numbers_agree: bool,
+}
+
+/// Whether `words[i]` is part of a date: a year (1900–2100) or a number
+/// next to a month name.
+fn is_date_number(words: &[&str], i: usize) -> bool {
+    let w = words[i];
+    if let Ok(n) = w.parse::<u32>() {
+        if w.len() == 4 && (1900..=2100).contains(&n) {
+            return true;
+        }
+    }
+    let month = |j: Option<usize>| {
+        j.and_then(|j| words.get(j)).is_some_and(|m| {
+            let m = m
+                .strip_prefix('و')
+                .filter(|r| MONTHS.contains(r))
+                .unwrap_or(m);
+            MONTHS.contains(&m)
+        })
+    };
+    month(i.checked_sub(1)) || month(Some(i + 1))
 }
 
 #[cfg(test)]
