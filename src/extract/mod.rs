@@ -87,7 +87,7 @@ pub fn extract(
         let dom_len = found.as_ref().map_or(0, |(b, _)| visible_len(&b.text));
         if ld_len >= MIN_BODY_CHARS * 2
             && (dom_len as f64) < ld_len as f64 * 0.6
-            && agrees_with_page(ld, &doc)
+            && agrees_with_page(ld, found.as_ref().map(|(b, _)| b.text.as_str()), &doc)
         {
             let blocks = ld
                 .lines()
@@ -451,25 +451,38 @@ fn ld_author(v: Option<&serde_json::Value>) -> Option<String> {
     .filter(|a| !a.is_empty())
 }
 
-/// Whether a structured body agrees with what the page shows: most of its
-/// opening word sequences appear in the page's visible text. A page that
-/// shows almost no text (rendered by script) has nothing to contradict it.
-fn agrees_with_page(ld_body: &str, doc: &Html) -> bool {
+/// Whether a structured body agrees with what the page shows. When the
+/// DOM gave a body, most of it must be in the structured one (a page may
+/// show less than its structured body, as truncated and paywalled pages
+/// do, but not something else); when it gave none, the structured body's
+/// opening must be on the page. A page that shows almost no text (rendered
+/// by script) has nothing to contradict it.
+fn agrees_with_page(ld_body: &str, dom_body: Option<&str>, doc: &Html) -> bool {
     use std::collections::HashSet;
+    let ld = crate::text::normalize(ld_body);
+    let ld_words: Vec<&str> = crate::text::words(&ld).collect();
+    let share_in = |needle: &[&str], hay: &[&str]| -> f64 {
+        let grams: HashSet<&[&str]> = hay.windows(4).collect();
+        let total = needle.windows(4).count();
+        if total == 0 {
+            return 0.0;
+        }
+        needle.windows(4).filter(|w| grams.contains(w)).count() as f64 / total as f64
+    };
+    if let Some(dom) = dom_body {
+        let dom = crate::text::normalize(dom);
+        let dom_words: Vec<&str> = crate::text::words(&dom).take(400).collect();
+        if dom_words.len() >= 8 {
+            return share_in(&dom_words, &ld_words) >= 0.5;
+        }
+    }
     let shown = crate::text::normalize(&doc.root_element().text().collect::<String>());
     let shown_words: Vec<&str> = crate::text::words(&shown).collect();
     if shown_words.len() < 40 {
         return true;
     }
-    let grams: HashSet<&[&str]> = shown_words.windows(4).collect();
-    let ld = crate::text::normalize(ld_body);
-    let ld_words: Vec<&str> = crate::text::words(&ld).take(64).collect();
-    let total = ld_words.windows(4).count();
-    if total == 0 {
-        return false;
-    }
-    let found = ld_words.windows(4).filter(|w| grams.contains(w)).count();
-    found * 2 >= total
+    let opening = &ld_words[..ld_words.len().min(16)];
+    share_in(opening, &shown_words) >= 0.5
 }
 
 #[cfg(test)]

@@ -1266,6 +1266,53 @@ mod tests {
     }
 
     #[test]
+    fn article_ids_are_never_reused() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let store = Store::open(&dir.path().join("r.db")).expect("open");
+        let now = Utc::now();
+        let id = store.sync_feeds(&[feed("a")], now).expect("sync")["a"];
+        let body = "نص كامل للخبر ".repeat(30);
+        let ok = PageResult::Ok {
+            text: body.clone(),
+            html: String::new(),
+            title: None,
+            author: None,
+            published: None,
+            lang: None,
+        };
+        let first = store
+            .ingest(id, &[item("https://x.org/1", None, "t")], now)
+            .expect("ingest")[0]
+            .article_id;
+        let newest = store
+            .ingest(id, &[item("https://x.org/2", None, "t")], now)
+            .expect("ingest")[0]
+            .article_id;
+        // the newest article (the highest id) is merged away and deleted
+        for (a, key) in [(first, "https://x.org/1"), (newest, "https://x.org/2")] {
+            store.save_extraction(&job(a, key), &ok, now).expect("save");
+        }
+        assert_eq!(
+            store
+                .merge_exact_repeat(newest, MIN_BODY_MERGE_CHARS)
+                .expect("merge"),
+            Some(first)
+        );
+        let next = store
+            .ingest(id, &[item("https://x.org/3", None, "t")], now)
+            .expect("ingest")[0]
+            .article_id;
+        assert!(
+            next > newest,
+            "id {next} reused (the deleted one was {newest})"
+        );
+        // a job for the deleted article writes nothing, and names no other
+        assert!(!store
+            .save_extraction(&job(newest, "https://x.org/2"), &ok, now)
+            .expect("save"));
+    }
+
+    #[test]
     fn failed_extraction_keeps_feed_text_and_is_retried_later() {
         let dir = tempfile::tempdir().expect("tmp");
         let store = Store::open(&dir.path().join("r.db")).expect("open");

@@ -362,6 +362,91 @@ mod tests {
     }
 
     #[test]
+    fn data_of_version_6_survives_the_provenance_migration() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let p = dir.path().join("v6.db");
+        let mut conn = Connection::open(&p).expect("open");
+        migrate_to(&mut conn, &p, 6).expect("v6");
+        conn.execute_batch(
+            "INSERT INTO feeds (id, name, url, created) VALUES
+               (1, 'نورث برس', 'https://npasyria.com/feed/', '2025-11-03T10:00:00Z'),
+               (2, 'aggregator', 'https://news.example.org/rss', '2025-11-03T10:00:00Z');
+             INSERT INTO articles (id, story_id, key, url, feed_id, title, author, first_seen, summary, text,
+                                   text_source, extraction, content_hash, updated, html, places, fts_done)
+             VALUES (1, 1, 'https://npasyria.com/1', 'https://npasyria.com/1', 1, 'الحسكة', 'كاتب',
+                     '2025-11-03T10:00:00Z', 's', 'نص', 'page', 'ok', 'h', '2025-11-03T10:00:00Z',
+                     '<p>نص</p>', '|hasakah|', 1),
+                    (2, 1, 'https://www.npasyria.com/2', 'https://www.npasyria.com/2', 2, 'قامشلو', NULL,
+                     '2025-11-03T11:00:00Z', 's2', 's2', 'feed', 'pending', 'h2', '2025-11-03T11:00:00Z',
+                     NULL, '', 0);
+             INSERT INTO sightings (article_id, feed_id, url, guid, first_seen, last_seen) VALUES
+               (1, 1, 'https://npasyria.com/1?utm_source=rss', 'g1', '2025-11-03T10:00:00Z', '2025-11-03T10:00:00Z'),
+               (1, 2, 'https://npasyria.com/1', NULL, '2025-11-03T10:30:00Z', '2025-11-03T10:30:00Z'),
+               (2, 2, 'https://www.npasyria.com/2', NULL, '2025-11-03T11:00:00Z', '2025-11-03T11:00:00Z');
+             INSERT INTO article_aliases (key, article_id) VALUES ('https://npasyria.com/1-copy', 1);",
+        )
+        .expect("v6 rows");
+        drop(conn);
+        let store = super::super::Store::open(&p).expect("upgrade");
+        let mut rows = Vec::new();
+        store
+            .for_each_article(&super::super::Filter::default(), |r| {
+                rows.push(r);
+                Ok(())
+            })
+            .expect("read");
+        assert_eq!(rows.len(), 2);
+        let (a, b) = (&rows[0], &rows[1]);
+        assert_eq!((a.id, a.story_id, b.id, b.story_id), (1, 1, 2, 1));
+        assert_eq!(a.title.as_deref(), Some("الحسكة"));
+        assert_eq!(a.author.as_deref(), Some("كاتب"));
+        assert_eq!(a.text, "نص");
+        assert_eq!(a.html.as_deref(), Some("<p>نص</p>"));
+        assert_eq!(a.places, vec!["Al-Hasakah".to_string()]);
+        assert_eq!(a.extraction, "ok");
+        assert_eq!(a.site.as_deref(), Some("npasyria.com"));
+        assert_eq!(b.site.as_deref(), Some("npasyria.com"));
+        assert_eq!(
+            a.feeds,
+            vec!["نورث برس".to_string(), "aggregator".to_string()]
+        );
+        assert_eq!(a.sightings.len(), 2);
+        // the primary feed's sighting inherited what the article said
+        assert_eq!(a.sightings[0].title.as_deref(), Some("الحسكة"));
+        assert_eq!(a.sightings[1].title, None);
+        drop(store);
+        let conn = Connection::open(&p).expect("open");
+        let alias: i64 = conn
+            .query_row(
+                "SELECT article_id FROM article_aliases WHERE key = 'https://npasyria.com/1-copy'",
+                [],
+                |r| r.get(0),
+            )
+            .expect("alias kept");
+        assert_eq!(alias, 1);
+        let sites: Vec<Option<String>> = conn
+            .prepare("SELECT site FROM feeds ORDER BY id")
+            .expect("prepare")
+            .query_map([], |r| r.get(0))
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("rows");
+        assert_eq!(
+            sites,
+            vec![
+                Some("npasyria.com".to_string()),
+                Some("example.org".to_string())
+            ]
+        );
+        let fk: i64 = conn
+            .query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
+                r.get(0)
+            })
+            .expect("fk check");
+        assert_eq!(fk, 0);
+    }
+
+    #[test]
     fn newer_database_is_refused() {
         let dir = tempfile::tempdir().expect("tmp");
         let p = dir.path().join("new.db");

@@ -5,6 +5,7 @@ mod daemon;
 mod dedup_set;
 mod hostile;
 mod props;
+mod provenance;
 mod server;
 
 use std::collections::HashMap;
