@@ -9,7 +9,13 @@ share bars, related stories, comment sections and footers. A fifth of the
 outlets are Arabic in windows-1256; the rest mix English and Arabic UTF-8.
 About 10 % of items are syndicated copies of another outlet's story (prefix,
 a dropped paragraph) and about 5 % are exact repeats (the same item listed
-twice, once with tracking parameters).
+twice, once with tracking parameters). About a tenth of the pages embed
+another page's JSON-LD `NewsArticle` (a "next article" preload or a widget,
+with that article's whole `articleBody`), and another tenth carry two
+JSON-LD articles, the foreign one and their own.
+
+Also writes OUT/expected.txt: the number of distinct articles served (one
+per page URL), which the export must match line for line.
 
 Also writes OUT/feeds.toml for rasad and OUT/feeds.txt (one feed URL a line)
 for the Python pipeline.
@@ -55,11 +61,19 @@ def esc(s):
     return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 
-def page(template, title, paras, arabic, charset, links):
+def json_ld(url, title, paras):
+    import json
+    return json.dumps({"@context": "https://schema.org", "@type": "NewsArticle", "url": url,
+                       "headline": title, "articleBody": "\n".join(paras)}, ensure_ascii=False)
+
+
+def page(template, title, paras, arabic, charset, links, ld=""):
     body = "".join(f"<p>{esc(p)}</p>\n" for p in paras)
     related = "".join(f'<li><a href="{l}">{esc(t)}</a></li>' for l, t in links)
     rtl = ' dir="rtl" lang="ar"' if arabic else ' lang="en"'
     meta = f'<meta http-equiv="Content-Type" content="text/html; charset={charset}">'
+    if ld:
+        meta += f'<script type="application/ld+json">{ld}</script>'
     share = "شارك هذا" if arabic else "Share this"
     footer = "التعليقات مغلقة، ولكن تركبكس وبينغبكس مفتوحة." if arabic else "Comments are closed."
     nav = "".join(f'<li><a href="/c/{i}">{"قسم" if arabic else "Section"} {i}</a></li>' for i in range(12))
@@ -103,7 +117,7 @@ def main():
     rng = random.Random(a.seed)
     www = os.path.join(a.out, "www")
     os.makedirs(www, exist_ok=True)
-    published = []  # (title, paras, arabic) of stories, for syndication
+    published = []  # (title, paras, arabic, url) of stories, for syndication
     feeds = []
     for o in range(a.outlets):
         ip = f"127.0.0.{10 + o}"
@@ -115,8 +129,9 @@ def main():
         charset = "windows-1256" if legacy else "utf-8"
         items = []
         for i in range(a.items):
+            url = f"{base}/a/{i}.html"
             if published and rng.random() < 0.10:
-                t, paras, ar = rng.choice(published)
+                t, paras, ar, _ = rng.choice(published)
                 paras = list(paras)
                 if len(paras) > 4:
                     paras.pop(rng.randrange(1, len(paras)))
@@ -125,13 +140,21 @@ def main():
             else:
                 title, paras = story(rng, arabic)
                 page_arabic = arabic
-                published.append((title, paras, arabic))
+                published.append((title, paras, arabic, url))
             links = [(f"{base}/a/{rng.randrange(a.items)}.html", "related story") for _ in range(5)]
             enc = "cp1256" if legacy else "utf-8"
-            html = page(rng.randrange(3), title, paras, page_arabic, charset, links)
+            ld = ""
+            r = rng.random()
+            if published and r < 0.2:
+                # another page's article embedded whole; half the time beside this page's own
+                ft, fparas, _, furl = rng.choice(published)
+                ld = json_ld(furl, ft, fparas)
+                if r < 0.1:
+                    ld = f"[{ld},{json_ld(url, title, paras)}]"
+            html = page(rng.randrange(3), title, paras, page_arabic, charset, links, ld)
             with open(os.path.join(root, "a", f"{i}.html"), "wb") as f:
                 f.write(html.encode(enc, errors="replace"))
-            items.append((title, f"{base}/a/{i}.html", paras[0][:200]))
+            items.append((title, url, paras[0][:200]))
         rss = [f'<?xml version="1.0" encoding="{charset}"?><rss version="2.0"><channel><title>outlet {o}</title><link>{base}/</link>']
         for n, (title, link, teaser) in enumerate(items):
             rss.append(f"<item><title>{esc(title)}</title><link>{link}</link><guid>{link}</guid>"
@@ -149,6 +172,8 @@ def main():
                 'allow_networks = ["127.0.0.0/24"]\n')
         for name, url, lang in feeds:
             f.write(f'[[feed]]\nname = "{name}"\nurl = "{url}"\nlang = "{lang}"\n')
+    with open(os.path.join(a.out, "expected.txt"), "w") as f:
+        f.write(f"{a.outlets * a.items}\n")
     with open(os.path.join(a.out, "feeds.txt"), "w") as f:
         f.write("".join(url + "\n" for _, url, _ in feeds))
     print(f"{a.outlets} outlets x {a.items} items under {www}")

@@ -69,6 +69,8 @@ echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB RAM; $(d
 rm -f "$work/rasad.db"*
 read -r r_wall r_cpu r_rss < <(measure "$work/rasad-cold.log" "$bin" -c "$work/site/feeds.toml" --db "$work/rasad.db" poll -q)
 r_n=$("$bin" --db "$work/rasad.db" export | wc -l)
+served=$(cat "$work/site/expected.txt")
+echo "distinct articles served: $served; rasad export lines: $r_n$([ "$r_n" = "$served" ] && echo " (none lost, none merged)" || echo " (MISMATCH)")"
 r_ok=$("$bin" --db "$work/rasad.db" export | grep -c '"extraction":"ok"' || true)
 r_stories=$("$bin" --db "$work/rasad.db" export --stories | wc -l)
 read -r w_wall w_cpu w_rss < <(measure "$work/rasad-warm.log" "$bin" -c "$work/site/feeds.toml" --db "$work/rasad.db" poll -q)
