@@ -117,7 +117,7 @@ def main():
     rng = random.Random(a.seed)
     www = os.path.join(a.out, "www")
     os.makedirs(www, exist_ok=True)
-    published = []  # (title, paras, arabic, url) of stories, for syndication
+    published = []  # (title, paras, arabic, url, outlet) of stories, for syndication
     feeds = []
     for o in range(a.outlets):
         ip = f"127.0.0.{10 + o}"
@@ -130,8 +130,10 @@ def main():
         items = []
         for i in range(a.items):
             url = f"{base}/a/{i}.html"
-            if published and rng.random() < 0.10:
-                t, paras, ar, _ = rng.choice(published)
+            others = [p for p in published[-500:] if p[4] != o]
+            if others and rng.random() < 0.10:
+                # another outlet's story (a copy on its own site would be an exact repeat)
+                t, paras, ar, _, _ = rng.choice(others)
                 paras = list(paras)
                 if len(paras) > 4:
                     paras.pop(rng.randrange(1, len(paras)))
@@ -140,14 +142,14 @@ def main():
             else:
                 title, paras = story(rng, arabic)
                 page_arabic = arabic
-                published.append((title, paras, arabic, url))
+                published.append((title, paras, arabic, url, o))
             links = [(f"{base}/a/{rng.randrange(a.items)}.html", "related story") for _ in range(5)]
             enc = "cp1256" if legacy else "utf-8"
             ld = ""
             r = rng.random()
             if published and r < 0.2:
                 # another page's article embedded whole; half the time beside this page's own
-                ft, fparas, _, furl = rng.choice(published)
+                ft, fparas, _, furl, _ = rng.choice(published)
                 ld = json_ld(furl, ft, fparas)
                 if r < 0.1:
                     ld = f"[{ld},{json_ld(url, title, paras)}]"
