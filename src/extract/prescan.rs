@@ -9,12 +9,29 @@
 //!   open elements, so 100,000 nested `<div>`s cost quadratic time (minutes).
 //!   Real pages nest a few dozen levels; start tags beyond [`MAX_DEPTH`] (and
 //!   their end tags) are dropped, keeping their text.
+//! - Bounds what html5ever rebuilds: every unclosed formatting element
+//!   (`<b>`, `<font>`, `<a>` …) is re-created in each new block, so a page
+//!   of 60,000 unclosed `<b id=N>` followed by 200,000 `x<p>` builds
+//!   billions of nodes (gigabytes in seconds). At most
+//!   [`MAX_OPEN_FORMATTING`] formatting elements stay open, and at most
+//!   [`MAX_TAGS`] start tags reach the parser; further ones are dropped with
+//!   their end tags, keeping their text.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
 
 /// Deepest nesting passed to the parser.
 pub const MAX_DEPTH: usize = 400;
+/// Most formatting elements open at once (real pages: a handful).
+pub const MAX_OPEN_FORMATTING: usize = 6;
+/// Most start tags passed to the parser (a 5 MiB news page has ~30,000).
+pub const MAX_TAGS: usize = 100_000;
+
+/// The HTML5 parser's formatting elements (the "list of active formatting
+/// elements").
+const FORMATTING: &[&str] = &[
+    "a", "b", "big", "code", "em", "font", "i", "nobr", "s", "small", "strike", "strong", "tt", "u",
+];
 
 const VOID: &[&str] = &[
     "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track",
@@ -47,6 +64,8 @@ pub fn prescan(html: &str) -> Prescanned<'_> {
     let mut json_ld = Vec::new();
     let mut canonical = None;
     let mut depth = 0usize;
+    let mut formatting = 0usize;
+    let mut tags = 0usize;
     // dropped start tags by name, so their end tags can be dropped too
     let mut excess: HashMap<String, usize> = HashMap::new();
     let cut = |out: &mut Option<String>, copied: &mut usize, from: usize, to: usize| {
@@ -123,6 +142,7 @@ pub fn prescan(html: &str) -> Prescanned<'_> {
             continue;
         }
         let counted = !VOID.contains(&name) && !IMPLIED.contains(&name);
+        let is_formatting = FORMATTING.contains(&name);
         let mut drop = false;
         if closing {
             if counted {
@@ -131,14 +151,26 @@ pub fn prescan(html: &str) -> Prescanned<'_> {
                     drop = true;
                 } else {
                     depth = depth.saturating_sub(1);
+                    if is_formatting {
+                        formatting = formatting.saturating_sub(1);
+                    }
                 }
             }
-        } else if counted && !self_closing {
-            if depth >= MAX_DEPTH {
+        } else if tags >= MAX_TAGS
+            || (counted && !self_closing && depth >= MAX_DEPTH)
+            || (is_formatting && !self_closing && formatting >= MAX_OPEN_FORMATTING)
+        {
+            if counted && !self_closing {
                 *excess.entry(name.to_string()).or_default() += 1;
-                drop = true;
-            } else {
+            }
+            drop = true;
+        } else {
+            tags += 1;
+            if counted && !self_closing {
                 depth += 1;
+                if is_formatting {
+                    formatting += 1;
+                }
             }
         }
         if drop {
@@ -406,5 +438,29 @@ mod tests {
         ] {
             let _ = prescan(s);
         }
+    }
+
+    #[test]
+    fn unclosed_formatting_elements_are_bounded() {
+        let mut html = String::from("<html><body>");
+        for n in 0..20_000 {
+            html.push_str(&format!("<b id={n}>"));
+        }
+        html.push_str(&"x<p>".repeat(50_000));
+        let p = prescan(&html);
+        assert_eq!(p.html.matches("<b ").count(), MAX_OPEN_FORMATTING);
+        assert_eq!(p.html.matches("x").count(), 50_000, "text kept");
+        // closed ones do not count against the bound
+        let ok = "<p><b>a</b><i>b</i></p>".repeat(1000);
+        assert_eq!(prescan(&ok).html, ok);
+    }
+
+    #[test]
+    fn tags_beyond_the_budget_are_dropped_and_text_kept() {
+        let html = "<span>w</span>".repeat(MAX_TAGS + 10);
+        let p = prescan(&html);
+        assert_eq!(p.html.matches("<span>").count(), MAX_TAGS);
+        assert_eq!(p.html.matches("</span>").count(), MAX_TAGS);
+        assert_eq!(p.html.matches('w').count(), MAX_TAGS + 10);
     }
 }
