@@ -128,12 +128,14 @@ def main():
         arabic = legacy or o % 2 == 1
         charset = "windows-1256" if legacy else "utf-8"
         items = []
+        carried = set()  # stories this outlet already copied (twice would be an exact repeat)
         for i in range(a.items):
             url = f"{base}/a/{i}.html"
-            others = [p for p in published[-500:] if p[4] != o]
+            others = [p for p in published[-500:] if p[4] != o and p[3] not in carried]
             if others and rng.random() < 0.10:
                 # another outlet's story (a copy on its own site would be an exact repeat)
-                t, paras, ar, _, _ = rng.choice(others)
+                t, paras, ar, src, _ = rng.choice(others)
+                carried.add(src)
                 paras = list(paras)
                 if len(paras) > 4:
                     paras.pop(rng.randrange(1, len(paras)))
