@@ -85,6 +85,9 @@ enum Command {
         /// Poll only this feed (by name); may be repeated.
         #[arg(long = "feed")]
         feeds: Vec<String>,
+        /// Fetch feeds and pages held back by Retry-After or backoff too.
+        #[arg(long)]
+        force: bool,
     },
     /// Write stored articles as JSON Lines or CSV.
     Export {
@@ -220,7 +223,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::CheckConfig => check_config(&cli.config),
         Command::ImportOpml { ref file } => import_opml(&cli.config, file),
-        Command::Poll { ref feeds } => poll(&cli, feeds),
+        Command::Poll { ref feeds, force } => poll(&cli, feeds, force),
         Command::Run => run_daemon(&cli),
         Command::Export {
             format,
@@ -303,24 +306,32 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let mut out = std::io::stdout().lock();
             writeln!(
                 out,
-                "{:<40} {:<21} {:<21} {:>6} {:>5}  LAST ERROR",
-                "FEED", "LAST SUCCESS", "NEXT POLL", "ITEMS", "FAILS"
+                "{:<40} {:<21} {:<32} {:>6} {:>5} {:>6}  LAST ERROR",
+                "FEED", "LAST SUCCESS", "NEXT POLL", "ITEMS", "FAILS", "PAGES!"
             )?;
+            let now = rasad::store::ts(chrono::Utc::now());
             for h in store.feed_health()? {
-                let next = if h.disabled {
-                    format!("{} (disabled)", h.next_poll.as_deref().unwrap_or("-"))
-                } else {
-                    h.next_poll.clone().unwrap_or_else(|| "-".into())
+                let next = match (&h.held_until, h.disabled) {
+                    (Some(until), _) if until.as_str() > now.as_str() => format!("held until {until}"),
+                    (_, true) => format!("{} (disabled)", h.next_poll.as_deref().unwrap_or("-")),
+                    _ => h.next_poll.clone().unwrap_or_else(|| "-".into()),
                 };
+                let error = match (&h.last_error, &h.last_page_error) {
+                    (Some(e), _) => e.clone(),
+                    (None, Some(p)) => format!("page: {p}"),
+                    (None, None) => String::new(),
+                };
+                let p = rasad::text::printable;
                 writeln!(
                     out,
-                    "{:<40} {:<21} {:<21} {:>6} {:>5}  {}",
-                    h.name,
+                    "{:<40} {:<21} {:<32} {:>6} {:>5} {:>6}  {}",
+                    p(&h.name),
                     h.last_success.as_deref().unwrap_or("never"),
                     next,
                     h.articles,
                     h.consecutive_failures,
-                    h.last_error.as_deref().unwrap_or("")
+                    h.pages_failed,
+                    p(&error)
                 )?;
             }
             Ok(ExitCode::SUCCESS)
@@ -388,15 +399,16 @@ fn search(cli: &Cli, query: &str, limit: usize, args: &FilterArgs, json: bool) -
             }
             writeln!(out, "{v}")
         } else {
+            let p = rasad::text::printable;
             writeln!(
                 out,
                 "{n}. {}\n   {} · {} · {}\n   {}\n   {}\n",
-                row.title.as_deref().unwrap_or("(no title)"),
-                row.outlet.as_deref().unwrap_or(&row.feed),
-                row.published.as_deref().unwrap_or(&row.first_seen),
-                row.lang.as_deref().unwrap_or("?"),
-                snippet,
-                row.url.as_deref().unwrap_or("")
+                p(row.title.as_deref().unwrap_or("(no title)")),
+                p(row.outlet.as_deref().unwrap_or(&row.feed)),
+                p(row.published.as_deref().unwrap_or(&row.first_seen)),
+                p(row.lang.as_deref().unwrap_or("?")),
+                p(&snippet),
+                p(row.url.as_deref().unwrap_or(""))
             )
         }
     })?;
@@ -529,15 +541,12 @@ fn open_store_for_reading(cli: &Cli) -> Result<Store> {
 }
 
 /// Opens the store and builds the pipeline for `config`.
-fn pipeline(cli: &Cli, config: Config) -> Result<Arc<Pipeline>> {
+fn pipeline(cli: &Cli, config: Config, force: bool) -> Result<Arc<Pipeline>> {
     let db = config.db_path(cli.db.as_deref());
     let store = Store::open(&db)?;
     let fetcher = Fetcher::new(&config.fetch).map_err(anyhow::Error::msg)?;
-    Ok(Arc::new(Pipeline::new(
-        Arc::new(config),
-        Arc::new(fetcher),
-        Arc::new(store),
-    )))
+    let p = Pipeline::new(Arc::new(config), Arc::new(fetcher), Arc::new(store));
+    Ok(Arc::new(if force { p.forced() } else { p }))
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime> {
@@ -555,7 +564,7 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
 fn run_daemon(cli: &Cli) -> Result<ExitCode> {
     let config = load_config(&cli.config)?;
     let config_path = cli.config.clone();
-    let pipeline = pipeline(cli, config)?;
+    let pipeline = pipeline(cli, config, false)?;
     let rt = runtime()?;
     rt.block_on(async {
         let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
@@ -588,7 +597,7 @@ fn run_daemon(cli: &Cli) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn poll(cli: &Cli, only: &[String]) -> Result<ExitCode> {
+fn poll(cli: &Cli, only: &[String], force: bool) -> Result<ExitCode> {
     let config = load_config(&cli.config)?;
     let feeds: Vec<_> = if only.is_empty() {
         config.feeds.clone()
@@ -605,7 +614,7 @@ fn poll(cli: &Cli, only: &[String]) -> Result<ExitCode> {
             .cloned()
             .collect()
     };
-    let pipeline = pipeline(cli, config)?;
+    let pipeline = pipeline(cli, config, force)?;
     let summary = runtime()?
         .block_on(pipeline.poll_feeds(&feeds))
         .map_err(anyhow::Error::msg)?;
@@ -618,6 +627,13 @@ fn poll(cli: &Cli, only: &[String]) -> Result<ExitCode> {
         summary.pages_ok,
         summary.pages_failed
     );
+    if let Some(last) = summary.skipped.iter().max() {
+        println!(
+            "skipped: {} held back (Retry-After or an unfinished parse) until {} at the latest; poll --force fetches them",
+            summary.skipped.len(),
+            rasad::store::ts(*last)
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }
 

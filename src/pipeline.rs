@@ -24,7 +24,7 @@ use crate::extract;
 use crate::feed;
 use crate::fetch::{FetchError, FetchOutcome, Fetcher, Kind};
 use crate::scheduler;
-use crate::store::{NewItem, PageJob, PageResult, Store, StoreError};
+use crate::store::{FeedStatus, NewItem, PageJob, PageResult, Store, StoreError};
 use crate::text;
 
 /// Most pages fetched for one feed in one pass (new items first; the rest
@@ -41,6 +41,9 @@ pub enum FeedOutcome {
     },
     /// 304, or a body identical to the last one.
     NotModified,
+    /// Not fetched: held back until this time (Retry-After, or a parse the
+    /// last process did not finish).
+    Skipped { until: chrono::DateTime<Utc> },
     Failed(String),
 }
 
@@ -50,6 +53,8 @@ pub struct PollSummary {
     pub feeds_ok: usize,
     pub feeds_not_modified: usize,
     pub feeds_failed: usize,
+    /// Feeds held back, with the time they may be fetched again.
+    pub skipped: Vec<chrono::DateTime<Utc>>,
     pub new_articles: usize,
     pub pages_ok: usize,
     pub pages_failed: usize,
@@ -63,6 +68,7 @@ impl PollSummary {
                 self.new_articles += new;
             }
             FeedOutcome::NotModified => self.feeds_not_modified += 1,
+            FeedOutcome::Skipped { until } => self.skipped.push(until),
             FeedOutcome::Failed(_) => self.feeds_failed += 1,
         }
         self.pages_ok += r.pages_ok;
@@ -79,6 +85,8 @@ pub struct Pipeline {
     /// hundreds of pages in flight never mean hundreds of parsed DOMs in
     /// memory.
     cpu: Arc<tokio::sync::Semaphore>,
+    /// Fetch even feeds and pages held back (Retry-After, backoff).
+    force: bool,
 }
 
 impl Pipeline {
@@ -89,7 +97,14 @@ impl Pipeline {
             fetcher,
             store,
             cpu: Arc::new(tokio::sync::Semaphore::new(cores)),
+            force: false,
         }
+    }
+
+    /// The same pipeline, fetching feeds and pages whatever holds them back.
+    pub fn forced(mut self) -> Pipeline {
+        self.force = true;
+        self
     }
 
     /// Runs CPU-bound `f` on the blocking pool, at most one task per core.
@@ -205,14 +220,25 @@ impl Pipeline {
                     signals.schedule = scheduler::Outcome::Fresh { new: *new }
                 }
                 FeedOutcome::NotModified => signals.schedule = scheduler::Outcome::Unchanged,
+                FeedOutcome::Skipped { until } => {
+                    let wait = (*until - Utc::now()).to_std().unwrap_or_default();
+                    signals.schedule = scheduler::Outcome::RetryAfter(wait);
+                }
                 FeedOutcome::Failed(_) => {}
             }
             match &outcome {
                 FeedOutcome::Failed(reason) => {
                     warn!(reason = %reason, "feed failed");
                     let reason = reason.clone();
+                    // a Retry-After holds later polls (and processes) back too
+                    let hold = match signals.schedule {
+                        scheduler::Outcome::RetryAfter(wait) => {
+                            chrono::Duration::from_std(wait).ok().map(|w| Utc::now() + w)
+                        }
+                        _ => None,
+                    };
                     if let Err(e) = blocking(&self.store, move |s| {
-                        s.record_failure(feed_id, &reason, Utc::now())
+                        s.record_failure(feed_id, &reason, hold, Utc::now())
                     })
                     .await
                     {
@@ -221,6 +247,9 @@ impl Pipeline {
                 }
                 FeedOutcome::Fresh { items, new } => info!(items, new, "feed stored"),
                 FeedOutcome::NotModified => info!("feed not modified"),
+                FeedOutcome::Skipped { until } => {
+                    info!(until = %crate::store::ts(*until), "feed held back")
+                }
             }
             let (pages_ok, pages_failed) = if feed.scrape {
                 self.fetch_pages(feed, feed_id).await
@@ -252,18 +281,21 @@ impl Pipeline {
         feed_id: i64,
         signals: &mut Signals,
     ) -> FeedOutcome {
-        let (validators, old_hash) =
-            match blocking(&self.store, move |s| s.fetch_state(feed_id)).await {
-                Ok(v) => v,
-                Err(e) => return FeedOutcome::Failed(e),
-            };
+        let state = match blocking(&self.store, move |s| s.fetch_state(feed_id)).await {
+            Ok(v) => v,
+            Err(e) => return FeedOutcome::Failed(e),
+        };
+        if let Some(until) = state.blocked_until.filter(|u| *u > Utc::now() && !self.force) {
+            return FeedOutcome::Skipped { until };
+        }
+        let (validators, old_hash, failures) = (state.validators, state.body_hash, state.failures);
         let fetched = match self
             .fetcher
             .get(&feed.url, Kind::Feed, Some(&validators))
             .await
         {
             Ok(FetchOutcome::NotModified) => {
-                return self.success(feed_id, "not_modified", None).await;
+                return self.success(feed_id, FeedStatus::NotModified, None).await;
             }
             Ok(FetchOutcome::Fresh(f)) => f,
             Err(e) => {
@@ -299,7 +331,7 @@ impl Pipeline {
         if old_hash.as_deref() == Some(hash.as_str()) {
             // Broken validators, same bytes: nothing to parse.
             return self
-                .success(feed_id, "unchanged", Some((fetched.validators, hash)))
+                .success(feed_id, FeedStatus::Unchanged, Some((fetched.validators, hash)))
                 .await;
         }
         let http_charset = fetched
@@ -309,6 +341,16 @@ impl Pipeline {
             .map(str::to_string);
         let final_url = fetched.url.clone();
         let body = fetched.body;
+        // should this process die parsing the body, the next one finds the
+        // feed failed and held back instead of dying on it again
+        let failures = blocking(&self.store, move |s| {
+            let now = Utc::now();
+            s.mark_parsing(feed_id, now, now + scheduler::crash_backoff(failures))
+        })
+        .await;
+        if let Err(e) = failures {
+            return FeedOutcome::Failed(e);
+        }
         let parsed = self
             .cpu_bound(move || {
                 let decoded = charset::decode(&body, http_charset.as_deref());
@@ -374,7 +416,7 @@ impl Pipeline {
         };
         let new = ingested.iter().filter(|i| i.new).count();
         match self
-            .success(feed_id, "ok", Some((fetched.validators, hash)))
+            .success(feed_id, FeedStatus::Ok, Some((fetched.validators, hash)))
             .await
         {
             FeedOutcome::Failed(e) => FeedOutcome::Failed(e),
@@ -385,7 +427,7 @@ impl Pipeline {
     async fn success(
         &self,
         feed_id: i64,
-        status: &'static str,
+        status: FeedStatus,
         fresh: Option<(crate::fetch::Validators, String)>,
     ) -> FeedOutcome {
         let r = blocking(&self.store, move |s| {
@@ -406,8 +448,9 @@ impl Pipeline {
     /// Fetches and extracts the pages of this feed's pending articles, and of
     /// failed ones whose retry time has come.
     async fn fetch_pages(&self, feed: &FeedConfig, feed_id: i64) -> (usize, usize) {
+        let force = self.force;
         let jobs = match blocking(&self.store, move |s| {
-            s.page_jobs(feed_id, Utc::now(), MAX_PAGES_PER_FEED)
+            s.page_jobs(feed_id, Utc::now(), MAX_PAGES_PER_FEED, force)
         })
         .await
         {
@@ -424,6 +467,18 @@ impl Pipeline {
         futures_util::stream::iter(jobs)
             .for_each_concurrent(concurrency, |job| async move {
                 let span = tracing::info_span!("page", url = %job.url);
+                // counted before it is read: a process that dies on this page
+                // backs it off on the next run
+                let claim = job.clone();
+                match blocking(&self.store, move |s| s.mark_page_attempt(&claim, Utc::now())).await {
+                    Ok(true) => {}
+                    Ok(false) => return, // merged away meanwhile
+                    Err(e) => {
+                        span.in_scope(|| warn!(error = %e, "cannot record the page attempt"));
+                        failed_count.fetch_add(1, Ordering::Relaxed);
+                        return;
+                    }
+                }
                 let result = self.fetch_page(feed, &job).instrument(span.clone()).await;
                 let ok = matches!(result, PageResult::Ok { .. });
                 if let PageResult::Failed { error } = &result {
@@ -493,14 +548,17 @@ impl Pipeline {
             })
             .await;
         match res {
-            Ok(Ok(e)) => PageResult::Ok {
-                published: e.published.as_deref().and_then(feed::parse_date),
-                lang: e.lang.as_deref().and_then(primary_language),
-                text: e.text,
-                html: e.html,
-                title: e.title,
-                author: e.author,
-            },
+            Ok(Ok(e)) => {
+                let clean = |s: String| text::strip_controls(&s).into_owned();
+                PageResult::Ok {
+                    published: e.published.as_deref().and_then(feed::parse_date),
+                    lang: e.lang.as_deref().and_then(primary_language),
+                    text: clean(e.text),
+                    html: clean(e.html),
+                    title: e.title.map(clean),
+                    author: e.author.map(clean),
+                }
+            }
             Ok(Err(e)) => PageResult::Failed {
                 error: format!("{shown}: {e}"),
             },

@@ -131,6 +131,14 @@ pub fn jitter() -> f64 {
     (h.finish() >> 11) as f64 / (1u64 << 53) as f64
 }
 
+/// How long a feed is held back after a parse that never finished (the
+/// process died on it), by the failures before it: 15 minutes, doubling,
+/// at most the 6-hour failure backoff.
+pub fn crash_backoff(failures: i64) -> chrono::Duration {
+    let minutes = 15i64.saturating_mul(1 << failures.clamp(0, 5)).min(6 * 60);
+    chrono::Duration::minutes(minutes)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -171,9 +171,52 @@ pub fn hex(bytes: &[u8]) -> String {
     s
 }
 
+/// Whether `c` is a control character a terminal may act on: C0 (tab and
+/// newline excepted), DEL and C1.
+pub fn is_control(c: char) -> bool {
+    (c.is_control() && c != '\t' && c != '\n') || ('\u{80}'..='\u{9f}').contains(&c)
+}
+
+/// `s` with control characters (ESC, CR, BEL, C1 …) shown escaped as
+/// `\u{1b}`, for everything printed to a terminal: text from feeds and
+/// servers never drives it.
+pub fn printable(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(is_control) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if is_control(c) {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// `s` without control characters (tab and newline kept), for text that
+/// is stored.
+pub fn strip_controls(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(is_control) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    std::borrow::Cow::Owned(s.chars().filter(|&c| !is_control(c)).collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn control_characters_never_reach_a_terminal() {
+        let hostile = "عنوان\u{1b}[2J\u{1b}]0;owned\u{7}\r\u{9b}31m end";
+        let shown = printable(hostile);
+        assert!(!shown.chars().any(is_control), "{shown}");
+        assert!(shown.contains("\\u{1b}[2J"), "{shown}");
+        assert_eq!(strip_controls(hostile), "عنوان[2J]0;owned31m end");
+        assert_eq!(printable("Kobanê\tالحسكة\n"), "Kobanê\tالحسكة\n");
+    }
 
     #[test]
     fn language_guesses() {

@@ -151,7 +151,7 @@ fn text_of(content: &str, media: &impl std::fmt::Display, typed: bool) -> String
     } else {
         extract::fragment_text(content)
     };
-    c1_as_windows_1252(text)
+    crate::text::strip_controls(&c1_as_windows_1252(text)).into_owned()
 }
 
 /// U+0080–U+009F (never text; `&#146;` in a feed means ’) → windows-1252.
@@ -226,8 +226,9 @@ fn convert_entry(e: feed_rs::model::Entry, feed_url: &Url, typed: bool) -> Item 
     }
 }
 
+/// One line of text: whitespace collapsed, control characters (ESC …) out.
 fn clean_line(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
+    crate::text::strip_controls(&s.split_whitespace().collect::<Vec<_>>().join(" ")).into_owned()
 }
 
 /// `<sy:updatePeriod>` / `<sy:updateFrequency>`: how often the publisher

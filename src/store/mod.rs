@@ -283,6 +283,38 @@ pub struct IndexEntry {
     pub places: Vec<String>,
 }
 
+/// What the last fetches of a feed left behind.
+#[derive(Debug, Clone, Default)]
+pub struct FetchState {
+    pub validators: Validators,
+    pub body_hash: Option<String>,
+    /// No fetch before this time (Retry-After, or a parse that never ended).
+    pub blocked_until: Option<DateTime<Utc>>,
+    /// Failures in a row so far.
+    pub failures: i64,
+}
+
+/// How a successful fetch ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FeedStatus {
+    /// New content, parsed and stored.
+    Ok,
+    /// 304 Not Modified.
+    NotModified,
+    /// 200 with the same bytes as last time (validators broken).
+    Unchanged,
+}
+
+impl FeedStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FeedStatus::Ok => "ok",
+            FeedStatus::NotModified => "not_modified",
+            FeedStatus::Unchanged => "unchanged",
+        }
+    }
+}
+
 /// Per-feed health, for `rasad feeds` and poll summaries.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct FeedHealth {
@@ -294,6 +326,12 @@ pub struct FeedHealth {
     pub articles: i64,
     pub next_poll: Option<String>,
     pub disabled: bool,
+    /// Not fetched before this time (Retry-After, or an unfinished parse).
+    pub held_until: Option<String>,
+    /// Articles of this feed whose page failed (or was being read when
+    /// rasad stopped), and the latest such reason.
+    pub pages_failed: i64,
+    pub last_page_error: Option<String>,
 }
 
 /// The database.
@@ -415,22 +453,58 @@ impl Store {
         })
     }
 
-    /// The validators and body hash stored by the last successful fetch.
-    pub fn fetch_state(&self, feed_id: i64) -> Result<(Validators, Option<String>), StoreError> {
+    /// What the last fetches left: validators, body hash, and the time
+    /// before which the feed must not be fetched.
+    pub fn fetch_state(&self, feed_id: i64) -> Result<FetchState, StoreError> {
         self.with(|c| {
             c.query_row(
-                "SELECT etag, last_modified, body_hash FROM feeds WHERE id = ?1",
+                "SELECT etag, last_modified, body_hash, blocked_until, consecutive_failures
+                 FROM feeds WHERE id = ?1",
                 [feed_id],
                 |r| {
-                    Ok((
-                        Validators {
+                    Ok(FetchState {
+                        validators: Validators {
                             etag: r.get(0)?,
                             last_modified: r.get(1)?,
                         },
-                        r.get(2)?,
-                    ))
+                        body_hash: r.get(2)?,
+                        blocked_until: r
+                            .get::<_, Option<String>>(3)?
+                            .and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
+                            .map(|t| t.with_timezone(&Utc)),
+                        failures: r.get(4)?,
+                    })
                 },
             )
+        })
+    }
+
+    /// Records that a feed body is about to be parsed: should the process
+    /// die on it, the next run finds the feed failed and held back until
+    /// `retry_at` (and `rasad feeds` says why).
+    pub fn mark_parsing(
+        &self,
+        feed_id: i64,
+        now: DateTime<Utc>,
+        retry_at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.with(|c| {
+            c.execute(
+                "UPDATE feeds SET parsing_since = ?2, blocked_until = ?3,
+                        consecutive_failures = consecutive_failures + 1,
+                        last_error = ?4 WHERE id = ?1",
+                params![
+                    feed_id,
+                    ts(now),
+                    ts(retry_at),
+                    format!(
+                        "rasad stopped while parsing this feed (fetched {}); held back until {}",
+                        ts(now),
+                        ts(retry_at)
+                    )
+                ],
+            )?;
+            Ok(())
         })
     }
 
@@ -439,50 +513,58 @@ impl Store {
     pub fn record_success(
         &self,
         feed_id: i64,
-        status: &str,
+        status: FeedStatus,
         fresh: Option<(&Validators, &str)>,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         self.with(|c| {
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             if let Some((v, hash)) = fresh {
-                c.execute(
+                tx.execute(
                     "UPDATE feeds SET etag = ?2, last_modified = ?3, body_hash = ?4 WHERE id = ?1",
                     params![feed_id, v.etag, v.last_modified, hash],
                 )?;
             }
-            c.execute(
+            tx.execute(
                 "UPDATE feeds SET last_fetch = ?2, last_success = ?2, last_status = ?3,
-                        last_error = NULL, consecutive_failures = 0 WHERE id = ?1",
-                params![feed_id, ts(now), status],
+                        last_error = NULL, consecutive_failures = 0, parsing_since = NULL,
+                        blocked_until = NULL WHERE id = ?1",
+                params![feed_id, ts(now), status.as_str()],
             )?;
-            Ok(())
+            tx.commit()
         })
     }
 
-    /// Records a failed fetch or parse with its reason.
+    /// Records a failed fetch or parse with its reason; `blocked_until`
+    /// holds further fetches back (a Retry-After), `None` lifts any hold.
     pub fn record_failure(
         &self,
         feed_id: i64,
         error: &str,
+        blocked_until: Option<DateTime<Utc>>,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         self.with(|c| {
+            // a failure counted when its parse began is not counted twice
             c.execute(
                 "UPDATE feeds SET last_fetch = ?2, last_status = 'failed', last_error = ?3,
-                        consecutive_failures = consecutive_failures + 1 WHERE id = ?1",
-                params![feed_id, ts(now), error],
+                        consecutive_failures = consecutive_failures
+                            + CASE WHEN parsing_since IS NULL THEN 1 ELSE 0 END,
+                        parsing_since = NULL, blocked_until = ?4 WHERE id = ?1",
+                params![feed_id, ts(now), error, blocked_until.map(ts)],
             )?;
             Ok(())
         })
     }
 
     /// Pages to fetch for a feed: articles still `pending`, and `failed`
-    /// ones whose retry time has come.
+    /// ones whose retry time has come (`force`: every one of them).
     pub fn page_jobs(
         &self,
         feed_id: i64,
         now: DateTime<Utc>,
         limit: usize,
+        force: bool,
     ) -> Result<Vec<PageJob>, StoreError> {
         self.with(|c| {
             let mut st = c.prepare(
@@ -491,11 +573,11 @@ impl Store {
                          ORDER BY s.first_seen LIMIT 1), a.url)
                  FROM articles a
                  WHERE a.feed_id = ?1 AND a.url IS NOT NULL
-                   AND (a.extraction = 'pending'
-                        OR (a.extraction = 'failed' AND a.next_extraction <= ?2))
+                   AND a.extraction IN ('pending', 'failed')
+                   AND (?4 OR a.next_extraction IS NULL OR a.next_extraction <= ?2)
                  ORDER BY a.id LIMIT ?3",
             )?;
-            let rows = st.query_map(params![feed_id, ts(now), limit as i64], |r| {
+            let rows = st.query_map(params![feed_id, ts(now), limit as i64, force], |r| {
                 Ok(PageJob {
                     article_id: r.get(0)?,
                     key: r.get(1)?,
@@ -503,6 +585,38 @@ impl Store {
                 })
             })?;
             rows.collect()
+        })
+    }
+
+    /// Records that a page is about to be fetched and parsed: one attempt
+    /// more, and a retry time, so a process that dies on the page backs it
+    /// off on the next run like any failure. False when the article is no
+    /// longer the one the job named.
+    pub fn mark_page_attempt(&self, job: &PageJob, now: DateTime<Utc>) -> Result<bool, StoreError> {
+        self.with(|c| {
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let attempts: Option<i64> = tx
+                .query_row(
+                    "SELECT extraction_attempts FROM articles WHERE id = ?1 AND key = ?2",
+                    params![job.article_id, job.key],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let Some(attempts) = attempts else {
+                return Ok(false);
+            };
+            let next = now + page_retry_wait(attempts);
+            tx.execute(
+                "UPDATE articles SET extraction_attempts = extraction_attempts + 1,
+                    next_extraction = ?2, extraction_error = ?3 WHERE id = ?1",
+                params![
+                    job.article_id,
+                    ts(next),
+                    format!("rasad stopped while reading this page ({}); retried after {}", ts(now), ts(next))
+                ],
+            )?;
+            tx.commit()?;
+            Ok(true)
         })
     }
 
@@ -544,7 +658,7 @@ impl Store {
                 } => {
                     tx.execute(
                         "UPDATE articles SET text = ?2, text_source = 'page', extraction = 'ok',
-                            extraction_error = NULL, extraction_attempts = extraction_attempts + 1,
+                            extraction_error = NULL, next_extraction = NULL,
                             content_hash = ?3, page_title = ?4, updated = ?5, fts_done = 0,
                             page_author = ?6, page_published = ?7,
                             lang = COALESCE(lang, ?8), html = ?9
@@ -564,11 +678,11 @@ impl Store {
                     ingest::resolve_provenance(&tx, job.article_id, &now_s)?;
                 }
                 PageResult::Failed { error } => {
-                    let next = now + page_retry_wait(attempts);
+                    // the attempt was counted when it began
+                    let next = now + page_retry_wait(attempts - 1);
                     tx.execute(
                         "UPDATE articles SET extraction = 'failed', extraction_error = ?2,
-                            extraction_attempts = extraction_attempts + 1, next_extraction = ?3,
-                            updated = ?4
+                            next_extraction = ?3, updated = ?4
                          WHERE id = ?1",
                         params![job.article_id, error, ts(next), now_s],
                     )?;
@@ -1042,7 +1156,12 @@ impl Store {
             let mut st = c.prepare(
                 "SELECT f.name, f.url, f.last_success, f.last_error, f.consecutive_failures,
                         (SELECT count(DISTINCT s.article_id) FROM sightings s WHERE s.feed_id = f.id),
-                        f.next_poll, f.disabled
+                        f.next_poll, f.disabled, f.blocked_until,
+                        (SELECT count(*) FROM articles a WHERE a.feed_id = f.id
+                           AND a.extraction_error IS NOT NULL AND a.extraction <> 'ok'),
+                        (SELECT a.extraction_error FROM articles a WHERE a.feed_id = f.id
+                           AND a.extraction_error IS NOT NULL AND a.extraction <> 'ok'
+                         ORDER BY a.updated DESC LIMIT 1)
                  FROM feeds f ORDER BY f.name",
             )?;
             let rows = st.query_map([], |r| {
@@ -1055,6 +1174,9 @@ impl Store {
                     articles: r.get(5)?,
                     next_poll: r.get(6)?,
                     disabled: r.get(7)?,
+                    held_until: r.get(8)?,
+                    pages_failed: r.get(9)?,
+                    last_page_error: r.get(10)?,
                 })
             })?;
             rows.collect()
@@ -1322,7 +1444,7 @@ mod tests {
             .ingest(id, &[item("https://x.org/1", None, "t")], now)
             .expect("ingest")[0]
             .article_id;
-        assert_eq!(store.page_jobs(id, now, 10).expect("jobs").len(), 1);
+        assert_eq!(store.page_jobs(id, now, 10, false).expect("jobs").len(), 1);
         store
             .save_extraction(
                 &job(art, "https://x.org/1"),
@@ -1332,9 +1454,9 @@ mod tests {
                 now,
             )
             .expect("save");
-        assert!(store.page_jobs(id, now, 10).expect("jobs").is_empty());
+        assert!(store.page_jobs(id, now, 10, false).expect("jobs").is_empty());
         let later = now + chrono::Duration::hours(1);
-        assert_eq!(store.page_jobs(id, later, 10).expect("jobs").len(), 1);
+        assert_eq!(store.page_jobs(id, later, 10, false).expect("jobs").len(), 1);
         let mut rows = Vec::new();
         store
             .for_each_article(&Filter::default(), |r| {

@@ -154,6 +154,11 @@ pub(super) const MIGRATIONS: &[&str] = &[
         author = (SELECT a.author FROM articles a WHERE a.id = sightings.article_id),
         published = (SELECT a.published FROM articles a WHERE a.id = sightings.article_id)
     WHERE feed_id = (SELECT a.feed_id FROM articles a WHERE a.id = sightings.article_id);",
+    // 8: a feed's fetches are held back until `blocked_until` (Retry-After,
+    // or a parse that never finished: `parsing_since` is set while a body
+    // is parsed, so a process that dies on it backs it off on the next run)
+    "ALTER TABLE feeds ADD COLUMN blocked_until TEXT;
+    ALTER TABLE feeds ADD COLUMN parsing_since TEXT;",
 ];
 
 /// The first migration step after which sites are filled from Rust (the
