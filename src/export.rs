@@ -288,15 +288,28 @@ fn write_csv_row(out: &mut dyn Write, r: &ArticleRow) -> std::io::Result<()> {
         r.places.join("|"),
         r.content_hash.clone(),
     ];
-    write_csv_record(out, fields.iter().map(String::as_str))
+    write_csv_record(out, fields.iter().map(|f| neutralize_formula(f)))
+}
+
+/// A cell a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab,
+/// CR, or their full-width forms first) gets a leading `'` (OWASP's advice
+/// against CSV injection), so it is shown as the text it is.
+fn neutralize_formula(cell: &str) -> std::borrow::Cow<'_, str> {
+    match cell.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r' | '＝' | '＋' | '－' | '＠') => {
+            std::borrow::Cow::Owned(format!("'{cell}"))
+        }
+        _ => std::borrow::Cow::Borrowed(cell),
+    }
 }
 
 /// One RFC 4180 record: fields with `,` `"` CR or LF are quoted, quotes doubled, CRLF ends it.
-fn write_csv_record<'a>(
+fn write_csv_record<S: AsRef<str>>(
     out: &mut dyn Write,
-    fields: impl Iterator<Item = &'a str>,
+    fields: impl Iterator<Item = S>,
 ) -> std::io::Result<()> {
     for (i, f) in fields.enumerate() {
+        let f = f.as_ref();
         if i > 0 {
             out.write_all(b",")?;
         }
@@ -348,6 +361,24 @@ mod tests {
             String::from_utf8(out).expect("utf8"),
             "a,\"ب,ج\",\"say \"\"hi\"\"\",\"two\nlines\"\r\n"
         );
+    }
+
+    #[test]
+    fn formulas_are_shown_not_run() {
+        for cell in [
+            "=HYPERLINK(\"http://x\",\"y\")",
+            "=cmd|' /C calc'!A0",
+            "+1+1",
+            "-2+3",
+            "@SUM(A1)",
+            "\tx",
+            "\rx",
+            "＝1+1",
+        ] {
+            assert_eq!(neutralize_formula(cell), format!("'{cell}"));
+        }
+        assert_eq!(neutralize_formula("الحسكة = مدينة"), "الحسكة = مدينة");
+        assert_eq!(neutralize_formula("42"), "42");
     }
 
     #[test]

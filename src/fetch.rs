@@ -225,7 +225,12 @@ impl Resolve for GuardedResolver {
     }
 }
 
-/// Caps requests in flight, globally and per host.
+/// Most hosts whose limiter state is kept while idle; beyond it, idle
+/// entries go (a feed linking to endless subdomains grows nothing).
+const MAX_IDLE_HOSTS: usize = 1024;
+
+/// Caps requests in flight, globally and per site (registrable domain: the
+/// many host names of one server share one cap).
 struct Limiter {
     global: Arc<Semaphore>,
     per_host: usize,
@@ -243,6 +248,14 @@ impl Limiter {
     async fn acquire(&self, host: &str) -> (OwnedSemaphorePermit, OwnedSemaphorePermit) {
         let slot = {
             let mut hosts = self.hosts.lock().unwrap_or_else(|p| p.into_inner());
+            if hosts.len() >= MAX_IDLE_HOSTS && !hosts.contains_key(host) {
+                let now = tokio::time::Instant::now();
+                // keep slots in use, and those whose gap has not passed yet
+                hosts.retain(|_, slot| {
+                    Arc::strong_count(slot) > 1
+                        || slot.next_start.try_lock().map_or(true, |next| *next > now)
+                });
+            }
             hosts
                 .entry(host.to_ascii_lowercase())
                 .or_insert_with(|| {
@@ -283,6 +296,7 @@ pub struct Fetcher {
     limiter: Limiter,
     max_feed_bytes: u64,
     max_page_bytes: u64,
+    timeout: Duration,
 }
 
 impl Fetcher {
@@ -314,6 +328,7 @@ impl Fetcher {
             },
             max_feed_bytes: cfg.max_feed_bytes,
             max_page_bytes: cfg.max_page_bytes,
+            timeout: cfg.timeout,
         })
     }
 
@@ -332,8 +347,23 @@ impl Fetcher {
                 url: shown.clone(),
                 reason,
             })?;
-        let host = url.host_str().unwrap_or_default().to_string();
-        let _permits = self.limiter.acquire(&host).await;
+        let site = crate::dedup::site_of(url).unwrap_or_default();
+        let _permits = self.limiter.acquire(&site).await;
+        // the timeout bounds the whole request: every redirect hop and the body
+        match tokio::time::timeout(self.timeout, self.send(url, kind, validators, &shown)).await {
+            Ok(r) => r,
+            Err(_) => Err(FetchError::Timeout { url: shown }),
+        }
+    }
+
+    async fn send(
+        &self,
+        url: &Url,
+        kind: Kind,
+        validators: Option<&Validators>,
+        shown: &str,
+    ) -> Result<FetchOutcome, FetchError> {
+        let shown = shown.to_string();
 
         let mut headers = HeaderMap::new();
         let accept = match kind {

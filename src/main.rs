@@ -241,14 +241,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             if format == Format::Opml {
                 let config = load_config(&cli.config)?;
-                let mut w: Box<dyn Write> = match output {
-                    Some(path) => Box::new(std::io::BufWriter::new(
-                        std::fs::File::create(path)
-                            .with_context(|| format!("cannot create {}", path.display()))?,
-                    )),
-                    None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
-                };
-                export::write_opml(&config.feeds, &mut w)?;
+                match output {
+                    Some(path) => {
+                        rasad::atomic::write_file(path, |w| export::write_opml(&config.feeds, w))?
+                    }
+                    None => export::write_opml(
+                        &config.feeds,
+                        &mut std::io::BufWriter::new(std::io::stdout().lock()),
+                    )?,
+                }
                 return Ok(ExitCode::SUCCESS);
             }
             let filter = build_filter(filter, query.as_deref())?;
@@ -260,21 +261,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 progress: output.is_some() && std::io::IsTerminal::is_terminal(&std::io::stderr()),
             };
             let n = match output {
-                Some(path) => {
-                    let tmp = path.with_extension("partial");
-                    let file = std::fs::File::create(&tmp)
-                        .with_context(|| format!("cannot create {}", tmp.display()))?;
-                    let mut w = std::io::BufWriter::new(file);
-                    let n = if stories {
-                        export::export_stories(&store, &filter, &mut w)?
+                Some(path) => rasad::atomic::write_file(path, |w| {
+                    if stories {
+                        export::export_stories(&store, &filter, w)
                     } else {
-                        export::export(&store, &filter, &options, &mut w)?
-                    };
-                    drop(w);
-                    std::fs::rename(&tmp, path)
-                        .with_context(|| format!("cannot write {}", path.display()))?;
-                    n
-                }
+                        export::export(&store, &filter, &options, w)
+                    }
+                })?,
                 None => {
                     let stdout = std::io::stdout();
                     let mut w = std::io::BufWriter::new(stdout.lock());
@@ -312,7 +305,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let now = rasad::store::ts(chrono::Utc::now());
             for h in store.feed_health()? {
                 let next = match (&h.held_until, h.disabled) {
-                    (Some(until), _) if until.as_str() > now.as_str() => format!("held until {until}"),
+                    (Some(until), _) if until.as_str() > now.as_str() => {
+                        format!("held until {until}")
+                    }
                     (_, true) => format!("{} (disabled)", h.next_poll.as_deref().unwrap_or("-")),
                     _ => h.next_poll.clone().unwrap_or_else(|| "-".into()),
                 };
@@ -485,10 +480,7 @@ fn import_opml(config_path: &Path, opml: &Path) -> Result<ExitCode> {
     if let Err(e) = Config::parse(&new_text, config_path) {
         bail!("the result would not be a valid config, nothing written:\n{e}");
     }
-    let tmp = config_path.with_extension("toml.partial");
-    std::fs::write(&tmp, new_text).with_context(|| format!("cannot write {}", tmp.display()))?;
-    std::fs::rename(&tmp, config_path)
-        .with_context(|| format!("cannot replace {}", config_path.display()))?;
+    rasad::atomic::write_file(config_path, |w| w.write_all(new_text.as_bytes()))?;
     println!(
         "{}: {added} feeds added, {skipped} skipped",
         config_path.display()
@@ -648,14 +640,33 @@ fn extract(
         .map(url::Url::parse)
         .transpose()
         .context("--url is not a valid URL")?;
+    // one output per input, named by the input's whole stem (`a.b.html` →
+    // `a.b.txt`); two inputs that would share an output are refused first
+    let mut targets: Vec<PathBuf> = Vec::new();
     if let Some(dir) = out_dir {
+        let mut seen: std::collections::HashMap<PathBuf, &Path> = std::collections::HashMap::new();
+        for file in files {
+            let stem = file.file_stem().unwrap_or(file.as_os_str());
+            let mut name = stem.to_os_string();
+            name.push(".txt");
+            let target = dir.join(name);
+            if let Some(other) = seen.insert(target.clone(), file) {
+                bail!(
+                    "{} and {} would both be written to {}; nothing written",
+                    other.display(),
+                    file.display(),
+                    target.display()
+                );
+            }
+            targets.push(target);
+        }
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
     let rules = rasad::config::SiteRules::default();
     let mut failed = 0;
     let mut spent = std::time::Duration::ZERO;
     let mut out = std::io::stdout().lock();
-    for file in files {
+    for (i, file) in files.iter().enumerate() {
         let bytes = match std::fs::read(file) {
             Ok(b) => b,
             Err(e) => {
@@ -686,10 +697,8 @@ fn extract(
             }
         };
         let text = e.text.as_str();
-        if let Some(dir) = out_dir {
-            let stem = file.file_stem().unwrap_or(file.as_os_str());
-            let target = dir.join(stem).with_extension("txt");
-            std::fs::write(&target, text)
+        if let Some(target) = targets.get(i) {
+            std::fs::write(target, text)
                 .with_context(|| format!("cannot write {}", target.display()))?;
         } else if json {
             let obj = serde_json::json!({

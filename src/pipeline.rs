@@ -43,7 +43,9 @@ pub enum FeedOutcome {
     NotModified,
     /// Not fetched: held back until this time (Retry-After, or a parse the
     /// last process did not finish).
-    Skipped { until: chrono::DateTime<Utc> },
+    Skipped {
+        until: chrono::DateTime<Utc>,
+    },
     Failed(String),
 }
 
@@ -232,9 +234,9 @@ impl Pipeline {
                     let reason = reason.clone();
                     // a Retry-After holds later polls (and processes) back too
                     let hold = match signals.schedule {
-                        scheduler::Outcome::RetryAfter(wait) => {
-                            chrono::Duration::from_std(wait).ok().map(|w| Utc::now() + w)
-                        }
+                        scheduler::Outcome::RetryAfter(wait) => chrono::Duration::from_std(wait)
+                            .ok()
+                            .map(|w| Utc::now() + w),
                         _ => None,
                     };
                     if let Err(e) = blocking(&self.store, move |s| {
@@ -285,7 +287,10 @@ impl Pipeline {
             Ok(v) => v,
             Err(e) => return FeedOutcome::Failed(e),
         };
-        if let Some(until) = state.blocked_until.filter(|u| *u > Utc::now() && !self.force) {
+        if let Some(until) = state
+            .blocked_until
+            .filter(|u| *u > Utc::now() && !self.force)
+        {
             return FeedOutcome::Skipped { until };
         }
         let (validators, old_hash, failures) = (state.validators, state.body_hash, state.failures);
@@ -331,7 +336,11 @@ impl Pipeline {
         if old_hash.as_deref() == Some(hash.as_str()) {
             // Broken validators, same bytes: nothing to parse.
             return self
-                .success(feed_id, FeedStatus::Unchanged, Some((fetched.validators, hash)))
+                .success(
+                    feed_id,
+                    FeedStatus::Unchanged,
+                    Some((fetched.validators, hash)),
+                )
                 .await;
         }
         let http_charset = fetched
@@ -470,7 +479,11 @@ impl Pipeline {
                 // counted before it is read: a process that dies on this page
                 // backs it off on the next run
                 let claim = job.clone();
-                match blocking(&self.store, move |s| s.mark_page_attempt(&claim, Utc::now())).await {
+                match blocking(&self.store, move |s| {
+                    s.mark_page_attempt(&claim, Utc::now())
+                })
+                .await
+                {
                     Ok(true) => {}
                     Ok(false) => return, // merged away meanwhile
                     Err(e) => {

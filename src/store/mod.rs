@@ -612,7 +612,11 @@ impl Store {
                 params![
                     job.article_id,
                     ts(next),
-                    format!("rasad stopped while reading this page ({}); retried after {}", ts(now), ts(next))
+                    format!(
+                        "rasad stopped while reading this page ({}); retried after {}",
+                        ts(now),
+                        ts(next)
+                    )
                 ],
             )?;
             tx.commit()?;
@@ -1454,9 +1458,15 @@ mod tests {
                 now,
             )
             .expect("save");
-        assert!(store.page_jobs(id, now, 10, false).expect("jobs").is_empty());
+        assert!(store
+            .page_jobs(id, now, 10, false)
+            .expect("jobs")
+            .is_empty());
         let later = now + chrono::Duration::hours(1);
-        assert_eq!(store.page_jobs(id, later, 10, false).expect("jobs").len(), 1);
+        assert_eq!(
+            store.page_jobs(id, later, 10, false).expect("jobs").len(),
+            1
+        );
         let mut rows = Vec::new();
         store
             .for_each_article(&Filter::default(), |r| {
