@@ -28,6 +28,7 @@ pub struct Config {
     pub db: Option<PathBuf>,
     pub defaults: Defaults,
     pub fetch: FetchConfig,
+    pub store: StoreConfig,
     pub feeds: Vec<FeedConfig>,
     /// Problems that do not stop rasad (e.g. a very short interval).
     pub warnings: Vec<ConfigIssue>,
@@ -79,6 +80,24 @@ pub fn default_user_agent() -> String {
         "rasad/{} (news monitor; +https://github.com/rasad-monitor/rasad)",
         env!("CARGO_PKG_VERSION")
     )
+}
+
+/// `[store]`: bounds on what the database may take.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreConfig {
+    /// Largest database file; reaching it behaves like a full disk.
+    pub max_db_size: u64,
+}
+
+/// Default `[store] max_db_size`: 10 GiB.
+pub const DEFAULT_MAX_DB_SIZE: u64 = 10 * 1024 * 1024 * 1024;
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        StoreConfig {
+            max_db_size: DEFAULT_MAX_DB_SIZE,
+        }
+    }
 }
 
 /// One `[[feed]]` entry, with defaults applied.
@@ -145,7 +164,6 @@ impl fmt::Display for ConfigError {
 // ---- raw schema, as written in the file ----------------------------------
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct RawConfig {
     db: Option<Spanned<String>>,
     #[serde(default)]
@@ -153,11 +171,17 @@ struct RawConfig {
     #[serde(default)]
     fetch: Option<RawFetch>,
     #[serde(default)]
+    store: Option<RawStore>,
+    #[serde(default)]
     feed: Vec<RawFeed>,
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+struct RawStore {
+    max_db_size: Option<Spanned<SizeValue>>,
+}
+
+#[derive(Deserialize)]
 struct RawDefaults {
     interval: Option<Spanned<String>>,
     lang: Option<String>,
@@ -165,7 +189,6 @@ struct RawDefaults {
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct RawFetch {
     timeout: Option<Spanned<String>>,
     connect_timeout: Option<Spanned<String>>,
@@ -187,7 +210,6 @@ enum SizeValue {
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct RawFeed {
     name: Spanned<String>,
     url: Spanned<String>,
@@ -233,7 +255,12 @@ impl Config {
             issues: Vec::new(),
             warnings: Vec::new(),
         };
-        let raw: RawConfig = match toml::from_str(text) {
+        // Keys rasad does not know are collected, not fatal, so every
+        // problem of the file is reported at once.
+        let mut unknown: Vec<Vec<PathSeg>> = Vec::new();
+        let parsed = toml::Deserializer::parse(text)
+            .and_then(|de| serde_ignored::deserialize(de, |path| unknown.push(segments(&path))));
+        let raw: RawConfig = match parsed {
             Ok(raw) => raw,
             Err(e) => {
                 let line = e.span().map(|s| v.line_of(s.start));
@@ -249,6 +276,8 @@ impl Config {
             }
         };
         let config = v.check(raw);
+        v.unknown_keys(&unknown);
+        v.issues.sort_by_key(|i| i.line);
         if v.issues.is_empty() {
             let mut config = config;
             config.warnings = v.warnings;
@@ -355,8 +384,18 @@ impl Validator<'_> {
             .map(Path::to_path_buf)
             .unwrap_or_default();
         let db = raw.db.as_ref().and_then(|db| {
-            if db.get_ref().trim().is_empty() {
+            let value = db.get_ref().trim();
+            if value.is_empty() {
                 self.error(db.span(), "db", "must not be empty");
+                None
+            } else if let Some((scheme, _)) = value.split_once("://") {
+                self.error(
+                    db.span(),
+                    "db",
+                    format!(
+                        "{scheme}:// databases are not supported (yet): write the path of an SQLite file, e.g. db = \"/var/lib/rasad/rasad.db\""
+                    ),
+                );
                 None
             } else {
                 Some(base_dir.join(db.get_ref()))
@@ -511,13 +550,63 @@ impl Validator<'_> {
             }
         }
 
+        let mut store = StoreConfig::default();
+        if let Some(max) = raw.store.as_ref().and_then(|s| s.max_db_size.as_ref()) {
+            if let Some(n) = self.size(max, "store.max_db_size") {
+                store.max_db_size = n;
+            }
+        }
         Config {
             path: self.file.clone(),
             db,
             defaults,
             fetch,
+            store,
             feeds,
             warnings: Vec::new(),
+        }
+    }
+
+    /// One issue per key rasad does not know, at its line, with the keys
+    /// that place takes.
+    fn unknown_keys(&mut self, unknown: &[Vec<PathSeg>]) {
+        let doc = toml_edit::Document::parse(self.text).ok();
+        for path in unknown {
+            let shown = show_path(path);
+            let (place, known) = match path.first() {
+                Some(PathSeg::Key(k)) if k == "feed" && path.len() > 2 => ("[[feed]]", FEED_KEYS),
+                Some(PathSeg::Key(k)) if k == "fetch" && path.len() > 1 => ("[fetch]", FETCH_KEYS),
+                Some(PathSeg::Key(k)) if k == "defaults" && path.len() > 1 => {
+                    ("[defaults]", DEFAULTS_KEYS)
+                }
+                Some(PathSeg::Key(k)) if k == "store" && path.len() > 1 => ("[store]", STORE_KEYS),
+                _ => ("the top level", TOP_KEYS),
+            };
+            let name = match path.last() {
+                Some(PathSeg::Key(k)) => k.clone(),
+                _ => shown.clone(),
+            };
+            let hint = closest(&name, known)
+                .map(|k| format!("did you mean `{k}`? "))
+                .unwrap_or_default();
+            let message = format!(
+                "unknown key `{name}`: {hint}{place} takes {}",
+                known
+                    .iter()
+                    .map(|k| format!("`{k}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            let line = doc
+                .as_ref()
+                .and_then(|d| span_of(d, path))
+                .map(|s| self.line_of(s.start));
+            self.issues.push(ConfigIssue {
+                file: self.file.clone(),
+                line,
+                key: Some(shown),
+                message,
+            });
         }
     }
 
@@ -537,9 +626,127 @@ impl Validator<'_> {
 }
 
 fn check_selector(s: &str) -> Result<(), String> {
-    scraper::Selector::parse(s)
-        .map(|_| ())
-        .map_err(|e| format!("invalid CSS selector {s:?}: {e}"))
+    // the selector library's own messages can be unhelpful ("Unexpected
+    // error occurred. Please report this to the developer"): say it plainly
+    scraper::Selector::parse(s).map(|_| ()).map_err(|_| {
+        format!(
+            "{s:?} is not a CSS selector rasad can use; write one such as \"div.entry-content\", \"article .story-body\" or \"#content p\""
+        )
+    })
+}
+
+/// The keys each place of the file takes (for messages about unknown ones).
+const TOP_KEYS: &[&str] = &["db", "defaults", "fetch", "store", "feed"];
+const DEFAULTS_KEYS: &[&str] = &["interval", "lang", "scrape"];
+const FETCH_KEYS: &[&str] = &[
+    "timeout",
+    "connect_timeout",
+    "max_per_host",
+    "max_concurrency",
+    "host_gap",
+    "max_feed_size",
+    "max_page_size",
+    "user_agent",
+    "allow_networks",
+];
+const STORE_KEYS: &[&str] = &["max_db_size"];
+const FEED_KEYS: &[&str] = &[
+    "name",
+    "url",
+    "lang",
+    "interval",
+    "scrape",
+    "article_selector",
+    "remove",
+];
+
+/// One step of a path into the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum PathSeg {
+    Key(String),
+    Index(usize),
+}
+
+fn segments(path: &serde_ignored::Path) -> Vec<PathSeg> {
+    use serde_ignored::Path;
+    let mut out = match path {
+        Path::Root => return Vec::new(),
+        Path::Seq { parent, .. }
+        | Path::Map { parent, .. }
+        | Path::Some { parent }
+        | Path::NewtypeStruct { parent }
+        | Path::NewtypeVariant { parent } => segments(parent),
+    };
+    match path {
+        Path::Seq { index, .. } => out.push(PathSeg::Index(*index)),
+        Path::Map { key, .. } => out.push(PathSeg::Key(key.clone())),
+        _ => {}
+    }
+    out
+}
+
+/// `feed[3].langg` (1-based, as the other messages count feeds).
+fn show_path(path: &[PathSeg]) -> String {
+    let mut s = String::new();
+    for seg in path {
+        match seg {
+            PathSeg::Key(k) => {
+                if !s.is_empty() {
+                    s.push('.');
+                }
+                s.push_str(k);
+            }
+            PathSeg::Index(i) => s.push_str(&format!("[{}]", i + 1)),
+        }
+    }
+    s
+}
+
+/// Where the key at `path` is written.
+fn span_of(doc: &toml_edit::Document<&str>, path: &[PathSeg]) -> Option<Range<usize>> {
+    let mut table: &dyn toml_edit::TableLike = doc.as_table();
+    let mut item: Option<&toml_edit::Item> = None;
+    let mut span = None;
+    for seg in path {
+        match seg {
+            PathSeg::Key(k) => {
+                if let Some(it) = item.take() {
+                    table = it.as_table_like()?;
+                }
+                let (key, next) = table.get_key_value(k)?;
+                span = key.span();
+                item = Some(next);
+            }
+            PathSeg::Index(i) => {
+                let tables = item.take()?.as_array_of_tables()?;
+                table = tables.get(*i)?;
+            }
+        }
+    }
+    span
+}
+
+/// The known key nearest to `name` by edit distance, when near enough.
+fn closest<'k>(name: &str, known: &[&'k str]) -> Option<&'k str> {
+    let distance = |a: &str, b: &str| -> usize {
+        let b: Vec<char> = b.chars().collect();
+        let mut prev: Vec<usize> = (0..=b.len()).collect();
+        for (i, ca) in a.chars().enumerate() {
+            let mut cur = vec![i + 1];
+            for (j, cb) in b.iter().enumerate() {
+                let sub = prev[j] + usize::from(ca != *cb);
+                cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
+            }
+            prev = cur;
+        }
+        prev[b.len()]
+    };
+    known
+        .iter()
+        .map(|k| (distance(name, k), *k))
+        .filter(|(d, k)| *d <= 2.max(k.len() / 3))
+        .min()
+        .map(|(_, k)| k)
 }
 
 /// Parses durations such as `90s`, `15m`, `2h`, `1d`, `1h30m`.

@@ -532,10 +532,20 @@ fn open_store_for_reading(cli: &Cli) -> Result<Store> {
     Ok(Store::open(&path)?)
 }
 
+/// The database size cap: `[store] max_db_size`, unless the operator's
+/// `RASAD_DB_MAX_PAGES` (pages of 4 KiB) overrides it.
+fn db_size_cap(config: &Config) -> u64 {
+    std::env::var("RASAD_DB_MAX_PAGES")
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .filter(|&p| p > 0)
+        .map_or(config.store.max_db_size, |pages| pages.saturating_mul(4096))
+}
+
 /// Opens the store and builds the pipeline for `config`.
 fn pipeline(cli: &Cli, config: Config, force: bool) -> Result<Arc<Pipeline>> {
     let db = config.db_path(cli.db.as_deref());
-    let store = Store::open(&db)?;
+    let store = Store::open_capped(&db, Some(db_size_cap(&config)))?;
     let fetcher = Fetcher::new(&config.fetch).map_err(anyhow::Error::msg)?;
     let p = Pipeline::new(Arc::new(config), Arc::new(fetcher), Arc::new(store));
     Ok(Arc::new(if force { p.forced() } else { p }))

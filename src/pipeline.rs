@@ -27,6 +27,10 @@ use crate::scheduler;
 use crate::store::{FeedStatus, NewItem, PageJob, PageResult, Store, StoreError};
 use crate::text;
 
+/// Most bytes of text (and of HTML) kept per article: a feed or page that
+/// sends more cannot fill the disk through one item.
+pub const MAX_TEXT_BYTES: usize = 1024 * 1024;
+
 /// Most pages fetched for one feed in one pass (new items first; the rest
 /// wait for the next pass).
 const MAX_PAGES_PER_FEED: usize = 500;
@@ -562,7 +566,9 @@ impl Pipeline {
             .await;
         match res {
             Ok(Ok(e)) => {
-                let clean = |s: String| text::strip_controls(&s).into_owned();
+                let clean = |s: String| {
+                    text::truncate_bytes(text::strip_controls(&s).into_owned(), MAX_TEXT_BYTES)
+                };
                 PageResult::Ok {
                     published: e.published.as_deref().and_then(feed::parse_date),
                     lang: e.lang.as_deref().and_then(primary_language),
@@ -688,7 +694,7 @@ fn new_item(
         author: it.author,
         published: it.published,
         lang: lang.map(str::to_string),
-        summary: it.text,
+        summary: text::truncate_bytes(it.text, MAX_TEXT_BYTES),
         scrape,
         site,
     }

@@ -171,6 +171,18 @@ pub fn hex(bytes: &[u8]) -> String {
     s
 }
 
+/// `s` cut to at most `max` bytes, at a character boundary.
+pub fn truncate_bytes(mut s: String, max: usize) -> String {
+    if s.len() > max {
+        let mut end = max;
+        while !s.is_char_boundary(end) {
+            end -= 1;
+        }
+        s.truncate(end);
+    }
+    s
+}
+
 /// Whether `c` is a control character a terminal may act on: C0 (tab and
 /// newline excepted), DEL and C1.
 pub fn is_control(c: char) -> bool {

@@ -344,6 +344,9 @@ pub struct Store {
 /// teasers and template briefs that may repeat across different stories).
 pub const MIN_BODY_MERGE_CHARS: usize = 200;
 
+/// How long a write waits for another process's write lock.
+pub const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// RFC 3339 UTC with seconds, the one time format in the database.
 pub fn ts(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
@@ -353,6 +356,12 @@ impl Store {
     /// Opens (creating if needed) and migrates the database at `path`.
     /// A file that is not a rasad database is refused without being modified.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
+        Store::open_capped(path, None)
+    }
+
+    /// As [`Store::open`], with the database file bounded to `max_bytes`:
+    /// reaching it behaves like a full disk (`StoreError::Full`).
+    pub fn open_capped(path: &Path, max_bytes: Option<u64>) -> Result<Store, StoreError> {
         schema::check_header(path)?;
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
@@ -366,20 +375,19 @@ impl Store {
             source,
         };
         let conn = Connection::open(path).map_err(sql)?;
-        conn.busy_timeout(std::time::Duration::from_secs(10))
-            .map_err(sql)?;
+        // Another process (a manual poll beside the daemon, an export) may
+        // hold the write lock: wait for it rather than fail.
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(sql)?;
         schema::check_identity(&conn, path)?;
         conn.pragma_update(None, "journal_mode", "WAL")
             .map_err(sql)?;
         conn.pragma_update(None, "synchronous", "NORMAL")
             .map_err(sql)?;
-        // An operator's (and the tests') cap on the database size, in pages
-        // of 4 KiB: reaching it behaves like a full disk.
-        if let Some(pages) = std::env::var("RASAD_DB_MAX_PAGES")
-            .ok()
-            .and_then(|v| v.trim().parse::<i64>().ok())
-            .filter(|&p| p > 0)
-        {
+        if let Some(max) = max_bytes {
+            let page: i64 = conn
+                .query_row("PRAGMA page_size", [], |r| r.get(0))
+                .map_err(sql)?;
+            let pages = (max / page.max(512) as u64).clamp(1, i64::MAX as u64) as i64;
             conn.pragma_update(None, "max_page_count", pages)
                 .map_err(sql)?;
         }
@@ -951,7 +959,7 @@ impl Store {
         same: impl Fn(&str) -> bool,
     ) -> Result<i64, StoreError> {
         self.with(|c| {
-            let tx = c.transaction()?;
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             let exists: Option<i64> = tx
                 .query_row("SELECT id FROM articles WHERE id = ?1", [article_id], |r| r.get(0))
                 .optional()?;
@@ -1069,7 +1077,7 @@ impl Store {
         }
         let entries: Vec<IndexEntry> = pending.iter().map(|(_, t, x, _)| index(t, x)).collect();
         self.with(|c| {
-            let tx = c.transaction()?;
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             for ((id, title, _, hash), e) in pending.iter().zip(&entries) {
                 let places = if e.places.is_empty() {
                     String::new()
