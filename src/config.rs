@@ -487,6 +487,18 @@ impl Validator<'_> {
             let name = f.name.get_ref().trim().to_string();
             if name.is_empty() {
                 self.error(f.name.span(), &key("name"), "must not be empty");
+            } else if name.chars().any(crate::text::is_control) {
+                self.error(
+                    f.name.span(),
+                    &key("name"),
+                    "holds control characters (such as ESC); write the name in plain text",
+                );
+            } else if name.chars().count() > 200 {
+                self.error(
+                    f.name.span(),
+                    &key("name"),
+                    "is longer than 200 characters; write a shorter name",
+                );
             } else if let Some(first_line) = names.get(&name.to_lowercase()) {
                 let first_line = *first_line;
                 self.error(

@@ -234,7 +234,7 @@ impl Pipeline {
             }
             match &outcome {
                 FeedOutcome::Failed(reason) => {
-                    warn!(reason = %reason, "feed failed");
+                    warn!(reason = %text::printable(reason), "feed failed");
                     let reason = reason.clone();
                     // a Retry-After holds later polls (and processes) back too
                     let hold = match signals.schedule {
@@ -499,7 +499,9 @@ impl Pipeline {
                 let result = self.fetch_page(feed, &job).instrument(span.clone()).await;
                 let ok = matches!(result, PageResult::Ok { .. });
                 if let PageResult::Failed { error } = &result {
-                    span.in_scope(|| warn!(error = %error, "page failed; feed text kept"));
+                    span.in_scope(
+                        || warn!(error = %text::printable(error), "page failed; feed text kept"),
+                    );
                 }
                 let id = job.article_id;
                 let job = job.clone();

@@ -62,37 +62,7 @@ fn serve_raw(mut conn: TcpStream, kind: Raw) {
 
 /// Runs `rasad poll` in `dir`, sampling the child's peak resident memory.
 fn poll_measured(dir: &std::path::Path) -> (std::process::Output, Duration, u64) {
-    let start = Instant::now();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_rasad"))
-        .current_dir(dir)
-        .args(["poll", "-q"])
-        .env_remove("RASAD_CONFIG")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    let pid = child.id();
-    let mut peak_kib = 0;
-    loop {
-        if let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) {
-            for line in status.lines() {
-                if let Some(v) = line.strip_prefix("VmHWM:") {
-                    let kib: u64 = v.trim().trim_end_matches("kB").trim().parse().unwrap_or(0);
-                    peak_kib = peak_kib.max(kib);
-                }
-            }
-        }
-        if child.try_wait().expect("wait").is_some() {
-            break;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(120),
-            "poll did not finish"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let out = child.wait_with_output().expect("output");
-    (out, start.elapsed(), peak_kib)
+    crate::measured(dir, &["poll", "-q"])
 }
 
 fn healthy_feed(s: &TestServer, name: &str) -> String {

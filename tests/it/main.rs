@@ -6,6 +6,7 @@ mod dedup_set;
 mod hostile;
 mod props;
 mod provenance;
+mod security;
 mod server;
 
 use std::collections::HashMap;
@@ -16,16 +17,56 @@ use encoding_rs::WINDOWS_1256;
 use serde_json::Value;
 use server::{Route, TestServer, Tripwire};
 
-/// Runs the real binary in `dir` with `args`.
-fn rasad(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_rasad"))
-        .current_dir(dir)
+/// The real binary, to run in `dir` with `args`, with the environment every
+/// test gives it (no config or log level from outside, no colours).
+fn rasad_command(dir: &Path, args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_rasad"));
+    c.current_dir(dir)
         .args(args)
         .env_remove("RASAD_CONFIG")
         .env_remove("RUST_LOG")
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run rasad")
+        .env_remove("NOTIFY_SOCKET")
+        .env_remove("RASAD_DB_MAX_PAGES")
+        .env("NO_COLOR", "1");
+    c
+}
+
+/// Runs the real binary in `dir` with `args`.
+fn rasad(dir: &Path, args: &[&str]) -> Output {
+    rasad_command(dir, args).output().expect("run rasad")
+}
+
+/// Runs the real binary, sampling its peak resident memory (KiB) from /proc.
+fn measured(dir: &Path, args: &[&str]) -> (Output, std::time::Duration, u64) {
+    use std::time::{Duration, Instant};
+    let start = Instant::now();
+    let mut child = rasad_command(dir, args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let pid = child.id();
+    let mut peak_kib = 0;
+    loop {
+        if let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) {
+            for line in status.lines() {
+                if let Some(v) = line.strip_prefix("VmHWM:") {
+                    let kib: u64 = v.trim().trim_end_matches("kB").trim().parse().unwrap_or(0);
+                    peak_kib = peak_kib.max(kib);
+                }
+            }
+        }
+        if child.try_wait().expect("wait").is_some() {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "rasad did not finish"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let out = child.wait_with_output().expect("output");
+    (out, start.elapsed(), peak_kib)
 }
 
 fn text(o: &Output) -> (String, String) {

@@ -1,5 +1,6 @@
 //! A real HTTP/1.1 server on a loopback address for the tests: serves
-//! fixed routes, answers conditional GETs with 304, and logs every request.
+//! fixed routes (optionally after a delay), answers conditional GETs with
+//! 304, logs every request, and counts connections and requests in flight.
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -18,6 +19,8 @@ pub struct Route {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+    /// Wait this long before answering.
+    pub delay: Option<std::time::Duration>,
 }
 
 impl Route {
@@ -26,6 +29,7 @@ impl Route {
             status: 200,
             headers: vec![("content-type".into(), content_type.into())],
             body: body.into(),
+            delay: None,
         }
     }
 
@@ -34,11 +38,17 @@ impl Route {
             status,
             headers: vec![("content-type".into(), "text/plain".into())],
             body: format!("status {status}").into_bytes(),
+            delay: None,
         }
     }
 
     pub fn header(mut self, name: &str, value: &str) -> Route {
         self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    pub fn delay(mut self, d: std::time::Duration) -> Route {
+        self.delay = Some(d);
         self
     }
 }
@@ -56,6 +66,17 @@ pub struct TestServer {
     pub addr: SocketAddr,
     routes: Arc<Mutex<HashMap<String, Route>>>,
     log: Arc<Mutex<Vec<Logged>>>,
+    counts: Arc<Mutex<Counts>>,
+}
+
+/// Connections and requests the server saw at once, and in all.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Counts {
+    pub open: usize,
+    pub max_open: usize,
+    pub connections: usize,
+    pub in_flight: usize,
+    pub max_in_flight: usize,
 }
 
 impl TestServer {
@@ -68,6 +89,8 @@ impl TestServer {
         listener.set_nonblocking(true).expect("nonblocking");
         let addr = listener.local_addr().expect("addr");
         let (r, l) = (routes.clone(), log.clone());
+        let counts: Arc<Mutex<Counts>> = Arc::default();
+        let c = counts.clone();
         std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
@@ -79,20 +102,49 @@ impl TestServer {
                     let Ok((stream, _)) = listener.accept().await else {
                         continue;
                     };
-                    let (r, l) = (r.clone(), l.clone());
+                    let (r, l, c) = (r.clone(), l.clone(), c.clone());
+                    {
+                        let mut n = c.lock().expect("counts");
+                        n.open += 1;
+                        n.connections += 1;
+                        n.max_open = n.max_open.max(n.open);
+                    }
                     tokio::spawn(async move {
+                        let c2 = c.clone();
                         let svc = hyper::service::service_fn(move |req| {
-                            let (r, l) = (r.clone(), l.clone());
-                            async move { Ok::<_, Infallible>(answer(req, &r, &l)) }
+                            let (r, l, c) = (r.clone(), l.clone(), c2.clone());
+                            async move {
+                                {
+                                    let mut n = c.lock().expect("counts");
+                                    n.in_flight += 1;
+                                    n.max_in_flight = n.max_in_flight.max(n.in_flight);
+                                }
+                                let (resp, delay) = answer(req, &r, &l);
+                                if let Some(d) = delay {
+                                    tokio::time::sleep(d).await;
+                                }
+                                c.lock().expect("counts").in_flight -= 1;
+                                Ok::<_, Infallible>(resp)
+                            }
                         });
                         let _ = hyper::server::conn::http1::Builder::new()
                             .serve_connection(TokioIo::new(stream), svc)
                             .await;
+                        c.lock().expect("counts").open -= 1;
                     });
                 }
             });
         });
-        TestServer { addr, routes, log }
+        TestServer {
+            addr,
+            routes,
+            log,
+            counts,
+        }
+    }
+
+    pub fn counts(&self) -> Counts {
+        *self.counts.lock().expect("counts")
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -122,7 +174,7 @@ fn answer(
     req: Request<Incoming>,
     routes: &Mutex<HashMap<String, Route>>,
     log: &Mutex<Vec<Logged>>,
-) -> Response<Full<Bytes>> {
+) -> (Response<Full<Bytes>>, Option<std::time::Duration>) {
     let path = req
         .uri()
         .path_and_query()
@@ -174,7 +226,7 @@ fn answer(
     } else {
         Bytes::from(route.body)
     };
-    resp.body(Full::new(body)).expect("response")
+    (resp.body(Full::new(body)).expect("response"), route.delay)
 }
 
 /// A bare TCP listener that only counts connections, for addresses that
