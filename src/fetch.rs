@@ -316,7 +316,17 @@ impl Fetcher {
                 guard: guard.clone(),
             }))
             .build()
-            .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+            .map_err(|e| {
+                // reqwest's own text is only "builder error": say why
+                let mut msg = format!("cannot build the HTTP client: {e}");
+                let mut source = std::error::Error::source(&e);
+                while let Some(s) = source {
+                    msg.push_str(&format!(": {s}"));
+                    source = s.source();
+                }
+                msg.push_str(" (are the CA certificates installed? apt-get install ca-certificates)");
+                msg
+            })?;
         Ok(Fetcher {
             client,
             guard,
