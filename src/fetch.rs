@@ -324,7 +324,9 @@ impl Fetcher {
                     msg.push_str(&format!(": {s}"));
                     source = s.source();
                 }
-                msg.push_str(" (are the CA certificates installed? apt-get install ca-certificates)");
+                msg.push_str(
+                    " (are the CA certificates installed? apt-get install ca-certificates)",
+                );
                 msg
             })?;
         Ok(Fetcher {
