@@ -89,7 +89,14 @@ fn prepare_xml(text: &str, max_items: usize) -> (Cow<'_, str>, Prepared) {
                     atom = name == "feed";
                     atom03 = atom && e.attributes().flatten().any(|a| a.value.trim() == ATOM_03);
                 }
-                if atom {
+                if end - start > MAX_TAG_BYTES {
+                    // a tag of a million attributes: keep the first few
+                    edits.push(Edit {
+                        start,
+                        end,
+                        with: slim_tag(&e, &qname, empty),
+                    });
+                } else if atom {
                     if let Some(edit) =
                         atom_start_tag(&e, &qname, &name, atom03, empty, (start, end))
                     {
@@ -179,6 +186,28 @@ fn prepare_xml(text: &str, max_items: usize) -> (Cow<'_, str>, Prepared) {
         }
     }
     (Cow::Owned(out), info)
+}
+
+/// Longest start tag passed on whole; feed elements carry a few short
+/// attributes.
+const MAX_TAG_BYTES: usize = 8 * 1024;
+/// Attributes kept of a longer one.
+const MAX_ATTRIBUTES: usize = 32;
+
+fn slim_tag(e: &BytesStart, qname: &str, empty: bool) -> String {
+    let mut tag = format!("<{qname}");
+    for a in e
+        .attributes()
+        .with_checks(false)
+        .flatten()
+        .take(MAX_ATTRIBUTES)
+    {
+        let v = a.value.chars().take(2048).collect::<String>();
+        let q = if v.contains('"') { '\'' } else { '"' };
+        tag.push_str(&format!(" {}={q}{v}{q}", a.key.as_ref()));
+    }
+    tag.push_str(if empty { "/>" } else { ">" });
+    tag
 }
 
 fn renamed_03(local: &str) -> Option<&'static str> {
@@ -334,16 +363,23 @@ fn escape_xml(s: &str) -> String {
     out
 }
 
+/// Most elements kept of any array or object inside a JSON Feed item
+/// (tags, attachments, authors …): a real item has a handful.
+const MAX_JSON_CHILDREN: usize = 1000;
+/// Deepest nesting the scan keeps track of.
+const MAX_JSON_DEPTH: usize = 256;
+
 /// Cuts the top-level `items` array of a JSON Feed after `max` elements,
-/// by a byte scan that builds nothing.
+/// and any other array or object after [`MAX_JSON_CHILDREN`], by a byte
+/// scan that builds nothing. The result is still JSON.
 fn cap_json_items(text: &str, max: usize) -> (Cow<'_, str>, Prepared) {
     let b = text.as_bytes();
-    let mut depth = 0usize;
-    let mut i = 0usize;
+    // per open container: (is the top-level items array, children seen, cut from)
+    let mut stack: Vec<(bool, usize, Option<usize>)> = Vec::new();
     let mut last_key: Option<(usize, usize)> = None;
-    // (depth of the items array, elements seen, where the cut starts)
-    let mut items: Option<(usize, usize)> = None;
-    let mut cut: Option<usize> = None;
+    let mut skips: Vec<(usize, usize)> = Vec::new();
+    let mut too_deep = 0usize;
+    let mut i = 0usize;
     while i < b.len() {
         match b[i] {
             b'"' => {
@@ -352,49 +388,37 @@ fn cap_json_items(text: &str, max: usize) -> (Cow<'_, str>, Prepared) {
                 while i < b.len() && b[i] != b'"' {
                     i += if b[i] == b'\\' { 2 } else { 1 };
                 }
-                if depth == 1 {
+                if stack.len() == 1 {
                     last_key = Some((s, i.min(b.len())));
                 }
             }
-            b'[' | b'{' => {
-                if b[i] == b'[' && depth == 1 && items.is_none() {
-                    if let Some((s, e)) = last_key {
-                        if &b[s..e] == b"items" {
-                            items = Some((depth + 1, 0));
-                        }
-                    }
+            c @ (b'[' | b'{') => {
+                if stack.len() >= MAX_JSON_DEPTH {
+                    // deeper than any parser goes (serde_json stops at 128):
+                    // counted, not stored
+                    too_deep += 1;
+                } else {
+                    let items = c == b'['
+                        && stack.len() == 1
+                        && last_key.is_some_and(|(s, e)| &b[s..e] == b"items");
+                    stack.push((items, 0, None));
                 }
-                depth += 1;
             }
             b']' | b'}' => {
-                if let (Some((d, _)), Some(start)) = (items, cut) {
-                    if b[i] == b']' && depth == d {
-                        let mut out = String::with_capacity(start + (b.len() - i));
-                        out.push_str(&text[..start]);
-                        out.push_str(&text[i..]);
-                        return (
-                            Cow::Owned(out),
-                            Prepared {
-                                cut: true,
-                                repaired: false,
-                            },
-                        );
-                    }
+                if too_deep > 0 {
+                    too_deep -= 1;
+                } else if let Some((_, _, Some(from))) = stack.pop() {
+                    skips.push((from, i));
                 }
-                if let Some((d, _)) = items {
-                    if depth == d && b[i] == b']' {
-                        items = Some((usize::MAX, 0)); // the array ended under the cap
-                    }
-                }
-                depth = depth.saturating_sub(1);
             }
+            b',' if too_deep > 0 => {}
             b',' => {
-                if let Some((d, n)) = items {
-                    if depth == d && cut.is_none() {
-                        if n + 1 >= max {
-                            cut = Some(i);
-                        }
-                        items = Some((d, n + 1));
+                let depth = stack.len();
+                if let Some(top) = stack.last_mut() {
+                    let limit = if top.0 { max } else { MAX_JSON_CHILDREN };
+                    top.1 += 1;
+                    if top.2.is_none() && top.1 >= limit && depth > 1 {
+                        top.2 = Some(i);
                     }
                 }
             }
@@ -402,7 +426,28 @@ fn cap_json_items(text: &str, max: usize) -> (Cow<'_, str>, Prepared) {
         }
         i += 1;
     }
-    (Cow::Borrowed(text), Prepared::default())
+    if skips.is_empty() {
+        return (Cow::Borrowed(text), Prepared::default());
+    }
+    // skips nest when an outer container was cut too: keep the outermost
+    skips.sort_unstable();
+    let mut out = String::with_capacity(text.len().min(1 << 20));
+    let mut at = 0;
+    for (from, to) in skips {
+        if from < at {
+            continue;
+        }
+        out.push_str(&text[at..from]);
+        at = to;
+    }
+    out.push_str(&text[at..]);
+    (
+        Cow::Owned(out),
+        Prepared {
+            cut: true,
+            repaired: false,
+        },
+    )
 }
 
 #[cfg(test)]
@@ -437,6 +482,35 @@ mod tests {
         assert_eq!(v["x"][1], 2);
         let (_, info) = prepare(&doc, 10);
         assert!(!info.cut);
+    }
+
+    #[test]
+    fn huge_tags_and_json_arrays_are_bounded() {
+        let attrs: String = (0..5000).map(|i| format!(" a{i}=\"1\"")).collect();
+        let doc = format!("<rss version=\"2.0\"><channel><title{attrs}>t</title></channel></rss>");
+        let (out, _) = prepare(&doc, 10);
+        assert!(out.len() < 1000, "{}", out.len());
+        assert!(out.contains(">t</title>"));
+        let doc = format!(
+            "{{\"version\":\"1\",\"items\":[{{\"id\":\"1\",\"tags\":[{}],\"o\":{{{}}}}}]}}",
+            vec!["\"a\""; 50_000].join(","),
+            (0..5000)
+                .map(|i| format!("\"k{i}\":1"))
+                .collect::<Vec<_>>()
+                .join(",")
+        );
+        let (out, info) = prepare(&doc, 10);
+        assert!(info.cut);
+        let v: serde_json::Value = serde_json::from_str(&out).expect("still JSON");
+        assert_eq!(
+            v["items"][0]["tags"].as_array().map(Vec::len),
+            Some(MAX_JSON_CHILDREN)
+        );
+        assert_eq!(
+            v["items"][0]["o"].as_object().map(|o| o.len()),
+            Some(MAX_JSON_CHILDREN)
+        );
+        assert_eq!(v["items"][0]["id"], "1");
     }
 
     #[test]
