@@ -270,7 +270,7 @@ impl Config {
                         file: path.to_path_buf(),
                         line,
                         key,
-                        message: e.message().trim().to_string(),
+                        message: friendly(e.message().trim()),
                     }],
                 });
             }
@@ -297,7 +297,14 @@ impl Config {
 
 /// The key name written at a span, for errors that only give a span.
 fn key_at(text: &str, span: Range<usize>) -> Option<String> {
-    let s = text.get(span)?.trim();
+    // a value's span: the key is before the `=` on its line
+    let line_start = text.get(..span.start)?.rfind('\n').map_or(0, |p| p + 1);
+    let before = text.get(line_start..span.start)?;
+    let s = match before.split_once('=') {
+        Some((k, _)) => k,
+        None => text.get(span)?,
+    }
+    .trim();
     let key = s.split(['=', '\n']).next()?.trim().trim_matches('"');
     let ok = !key.is_empty()
         && key.len() <= 64
@@ -645,6 +652,28 @@ fn check_selector(s: &str) -> Result<(), String> {
             "{s:?} is not a CSS selector rasad can use; write one such as \"div.entry-content\", \"article .story-body\" or \"#content p\""
         )
     })
+}
+
+/// The TOML reader's message, with what to write instead where its words
+/// are a type mismatch.
+fn friendly(message: &str) -> String {
+    let hint = if message.contains("expected i64") || message.contains("expected u64") {
+        Some("write a whole number, e.g. 4")
+    } else if message.contains("expected a boolean") {
+        Some("write true or false")
+    } else if message.contains("expected a string") {
+        Some("write a quoted string, e.g. \"15m\"")
+    } else if message.contains("expected a sequence") {
+        Some("write a list, e.g. [\"a\", \"b\"]")
+    } else if message.contains("missing field") {
+        Some("every [[feed]] needs a name and a url")
+    } else {
+        None
+    };
+    match hint {
+        Some(h) => format!("{message}: {h}"),
+        None => message.to_string(),
+    }
 }
 
 /// The keys each place of the file takes (for messages about unknown ones).

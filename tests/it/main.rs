@@ -489,6 +489,24 @@ fn check_config_reports_bad_key_with_line() {
     let (_, err) = text(&o);
     assert!(err.contains("feeds.toml:7"), "{err}");
     assert!(err.contains("lnag"), "{err}");
+    assert!(err.contains("did you mean `lang`"), "{err}");
+
+    // an unknown key is one problem among the others, all listed at once
+    std::fs::write(
+        &path,
+        "[defaults]\nlangg = \"ar\"\n[fetch]\ntimeout = \"soon\"\n[[feed]]\nname = \"a\"\nurl = \"https://a.org/\"\narticle_selector = \"div[[[\"\n",
+    )
+    .expect("write");
+    let o = rasad(dir.path(), &["check-config"]);
+    assert!(!o.status.success());
+    let (_, err) = text(&o);
+    assert!(err.contains("feeds.toml:2: key `defaults.langg`"), "{err}");
+    assert!(err.contains("feeds.toml:4: key `fetch.timeout`"), "{err}");
+    assert!(
+        err.contains("feeds.toml:8: key `feed[1].article_selector`"),
+        "{err}"
+    );
+    assert!(!err.contains("report this to the developer"), "{err}");
 
     std::fs::write(
         &path,
