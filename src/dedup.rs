@@ -64,6 +64,12 @@ pub fn canonical_url(url: &Url) -> Url {
     u
 }
 
+/// The outlet of a URL as shown to people: its host without `www.`.
+pub fn outlet_of(url: &str) -> Option<String> {
+    let host = Url::parse(url).ok()?.host_str()?.to_string();
+    Some(host.strip_prefix("www.").unwrap_or(&host).to_string())
+}
+
 /// The site a URL belongs to: its registrable domain (`news.bbc.co.uk` →
 /// `bbc.co.uk`, by the public suffix list), or the address itself for an
 /// IP literal or a name the list does not know. Exact-repeat merges happen

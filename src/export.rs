@@ -283,8 +283,8 @@ fn write_csv_row(out: &mut dyn Write, r: &ArticleRow) -> std::io::Result<()> {
         opt(&r.lang),
         r.summary.clone(),
         r.text.clone(),
-        r.text_source.clone(),
-        r.extraction.clone(),
+        r.text_source.as_str().to_string(),
+        r.extraction.as_str().to_string(),
         r.places.join("|"),
         r.content_hash.clone(),
     ];

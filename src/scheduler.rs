@@ -131,6 +131,13 @@ pub fn jitter() -> f64 {
     (h.finish() >> 11) as f64 / (1u64 << 53) as f64
 }
 
+/// How long a failed page waits before it is tried again, by the attempts
+/// before it: 15 min, 30 min, 1 h, … capped at one day.
+pub fn page_retry_wait(attempts: i64) -> chrono::Duration {
+    let minutes = 15i64.saturating_mul(1 << attempts.clamp(0, 7)).min(24 * 60);
+    chrono::Duration::minutes(minutes)
+}
+
 /// How long a feed is held back after a parse that never finished (the
 /// process died on it), by the failures before it: 15 minutes, doubling,
 /// at most the 6-hour failure backoff.

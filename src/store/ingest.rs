@@ -12,28 +12,9 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::{ts, Extraction, Ingested, NewItem, Store, StoreError, MIN_BODY_MERGE_CHARS};
-
-/// Where an article's title (and author and date) came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TitleSource {
-    /// The article's own page.
-    Page,
-    /// A feed on the article's own site.
-    SiteFeed,
-    /// The first feed that listed it (no feed of its own site did).
-    FirstSighting,
-}
-
-impl TitleSource {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TitleSource::Page => "page",
-            TitleSource::SiteFeed => "site_feed",
-            TitleSource::FirstSighting => "first_sighting",
-        }
-    }
-}
+use super::{
+    ts, Extraction, Ingested, NewItem, Store, StoreError, TitleSource, MIN_BODY_MERGE_CHARS,
+};
 
 impl Store {
     /// Stores a feed's items in one transaction. An item already known gets

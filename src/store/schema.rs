@@ -408,7 +408,7 @@ mod tests {
         assert_eq!(a.text, "نص");
         assert_eq!(a.html.as_deref(), Some("<p>نص</p>"));
         assert_eq!(a.places, vec!["Al-Hasakah".to_string()]);
-        assert_eq!(a.extraction, "ok");
+        assert_eq!(a.extraction, super::super::Extraction::Ok);
         assert_eq!(a.site.as_deref(), Some("npasyria.com"));
         assert_eq!(b.site.as_deref(), Some("npasyria.com"));
         assert_eq!(

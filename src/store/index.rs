@@ -1,0 +1,61 @@
+//! The search index and place tags, brought up to date for articles whose
+//! text changed.
+
+use rusqlite::params;
+
+use super::*;
+
+impl Store {
+    /// Brings the search index and place tags up to date for articles whose
+    /// text changed (of one feed, or all), at most `limit` of them; returns
+    /// how many were done.
+    pub fn refresh_index(
+        &self,
+        feed_id: Option<i64>,
+        limit: usize,
+        index: impl Fn(&str, &str) -> IndexEntry,
+    ) -> Result<usize, StoreError> {
+        // Read, compute without holding the connection (normalizing and
+        // tagging is CPU work other tasks should not wait for), then write
+        // what is still current.
+        let pending: Vec<(i64, String, String, String)> = self.with(|c| {
+            let mut st = c.prepare(
+                "SELECT id, COALESCE(title, ''), text, content_hash FROM articles
+                 WHERE fts_done = 0 AND (?2 IS NULL OR feed_id = ?2) LIMIT ?1",
+            )?;
+            let rows = st.query_map(params![limit as i64, feed_id], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })?;
+            rows.collect()
+        })?;
+        if pending.is_empty() {
+            return Ok(0);
+        }
+        let entries: Vec<IndexEntry> = pending.iter().map(|(_, t, x, _)| index(t, x)).collect();
+        self.with(|c| {
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            for ((id, title, _, hash), e) in pending.iter().zip(&entries) {
+                let places = if e.places.is_empty() {
+                    String::new()
+                } else {
+                    format!("|{}|", e.places.join("|"))
+                };
+                // only if the article did not change meanwhile
+                let done = tx.execute(
+                    "UPDATE articles SET places = ?2, fts_done = 1
+                     WHERE id = ?1 AND content_hash = ?3 AND COALESCE(title, '') = ?4",
+                    params![id, places, hash, title],
+                )?;
+                if done == 1 {
+                    tx.execute("DELETE FROM articles_fts WHERE rowid = ?1", [id])?;
+                    tx.execute(
+                        "INSERT INTO articles_fts (rowid, title, body) VALUES (?1, ?2, ?3)",
+                        params![id, e.title, e.body],
+                    )?;
+                }
+            }
+            tx.commit()?;
+            Ok(pending.len())
+        })
+    }
+}

@@ -1,0 +1,150 @@
+//! The page queue: which articles' pages to fetch, each attempt recorded
+//! before it is made, and the outcome saved (page text, or the feed text
+//! kept with a retry time).
+
+use chrono::{DateTime, Utc};
+use rusqlite::{params, OptionalExtension};
+
+use super::*;
+
+impl Store {
+    /// Pages to fetch for a feed: articles still `pending`, and `failed`
+    /// ones whose retry time has come (`force`: every one of them).
+    pub fn page_jobs(
+        &self,
+        feed_id: i64,
+        now: DateTime<Utc>,
+        limit: usize,
+        force: bool,
+    ) -> Result<Vec<PageJob>, StoreError> {
+        self.with(|c| {
+            let mut st = c.prepare(
+                "SELECT a.id, a.key, COALESCE(
+                        (SELECT s.url FROM sightings s WHERE s.article_id = a.id AND s.feed_id = ?1
+                         ORDER BY s.first_seen LIMIT 1), a.url)
+                 FROM articles a
+                 WHERE a.feed_id = ?1 AND a.url IS NOT NULL
+                   AND a.extraction IN ('pending', 'failed')
+                   AND (?4 OR a.next_extraction IS NULL OR a.next_extraction <= ?2)
+                 ORDER BY a.id LIMIT ?3",
+            )?;
+            let rows = st.query_map(params![feed_id, ts(now), limit as i64, force], |r| {
+                Ok(PageJob {
+                    article_id: r.get(0)?,
+                    key: r.get(1)?,
+                    url: r.get(2)?,
+                })
+            })?;
+            rows.collect()
+        })
+    }
+
+    /// Records that a page is about to be fetched and parsed: one attempt
+    /// more, and a retry time, so a process that dies on the page backs it
+    /// off on the next run like any failure. False when the article is no
+    /// longer the one the job named.
+    pub fn mark_page_attempt(&self, job: &PageJob, now: DateTime<Utc>) -> Result<bool, StoreError> {
+        self.with(|c| {
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let attempts: Option<i64> = tx
+                .query_row(
+                    "SELECT extraction_attempts FROM articles WHERE id = ?1 AND key = ?2",
+                    params![job.article_id, job.key],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let Some(attempts) = attempts else {
+                return Ok(false);
+            };
+            let next = now + crate::scheduler::page_retry_wait(attempts);
+            tx.execute(
+                "UPDATE articles SET extraction_attempts = extraction_attempts + 1,
+                    next_extraction = ?2, extraction_error = ?3 WHERE id = ?1",
+                params![
+                    job.article_id,
+                    ts(next),
+                    format!(
+                        "rasad stopped while reading this page ({}); retried after {}",
+                        ts(now),
+                        ts(next)
+                    )
+                ],
+            )?;
+            tx.commit()?;
+            Ok(true)
+        })
+    }
+
+    /// Saves the outcome of fetching and extracting an article's page. A
+    /// failure keeps the feed text and schedules a retry with backoff.
+    /// Returns false (and writes nothing) when the article is no longer the
+    /// one the job named (merged away meanwhile).
+    pub fn save_extraction(
+        &self,
+        job: &PageJob,
+        result: &PageResult,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let page_hash = match result {
+            PageResult::Ok { text, .. } => crate::text::content_hash(text),
+            PageResult::Failed { .. } => String::new(),
+        };
+        let now_s = ts(now);
+        self.with(|c| {
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let attempts: Option<i64> = tx
+                .query_row(
+                    "SELECT extraction_attempts FROM articles WHERE id = ?1 AND key = ?2",
+                    params![job.article_id, job.key],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let Some(attempts) = attempts else {
+                return Ok(false);
+            };
+            match result {
+                PageResult::Ok {
+                    text,
+                    html,
+                    title,
+                    author,
+                    published,
+                    lang,
+                } => {
+                    tx.execute(
+                        "UPDATE articles SET text = ?2, text_source = 'page', extraction = 'ok',
+                            extraction_error = NULL, next_extraction = NULL,
+                            content_hash = ?3, page_title = ?4, updated = ?5, fts_done = 0,
+                            page_author = ?6, page_published = ?7,
+                            lang = COALESCE(lang, ?8), html = ?9
+                         WHERE id = ?1",
+                        params![
+                            job.article_id,
+                            text,
+                            page_hash,
+                            title,
+                            now_s,
+                            author,
+                            published.map(ts),
+                            lang,
+                            html,
+                        ],
+                    )?;
+                    ingest::resolve_provenance(&tx, job.article_id, &now_s)?;
+                }
+                PageResult::Failed { error } => {
+                    // the attempt was counted when it began
+                    let next = now + crate::scheduler::page_retry_wait(attempts - 1);
+                    tx.execute(
+                        "UPDATE articles SET extraction = 'failed', extraction_error = ?2,
+                            next_extraction = ?3, updated = ?4
+                         WHERE id = ?1",
+                        params![job.article_id, error, ts(next), now_s],
+                    )?;
+                }
+            }
+            tx.commit()?;
+            Ok(true)
+        })
+    }
+}

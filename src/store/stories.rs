@@ -1,0 +1,145 @@
+//! Exact repeats and stories: merging an article into an older one of the
+//! same site with the same text (sightings moved, never deleted), and
+//! linking near-duplicates into one story through their LSH band keys.
+
+use chrono::Utc;
+use rusqlite::{params, OptionalExtension};
+
+use super::*;
+
+impl Store {
+    /// Merges `article_id` with another article of the same page-text hash
+    /// (an exact repeat under another URL): the older one (smaller id)
+    /// survives, the other's sightings move to it, its key becomes an alias,
+    /// then its row goes. Returns the article that remains, or `None` when
+    /// `article_id` no longer exists (another task merged it away). Only
+    /// bodies of at least `min_len` characters are merged.
+    pub fn merge_exact_repeat(
+        &self,
+        article_id: i64,
+        min_len: usize,
+    ) -> Result<Option<i64>, StoreError> {
+        self.with(|c| {
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            type Row = (String, i64, String, Option<String>, i64);
+            let row: Option<Row> = tx
+                .query_row(
+                    "SELECT content_hash, length(text), text_source, site, feed_id
+                     FROM articles WHERE id = ?1",
+                    [article_id],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+                )
+                .optional()?;
+            let Some((hash, len, source, site, feed_id)) = row else {
+                return Ok(None);
+            };
+            if (len as usize) < min_len || source != TextSource::Page.as_str() {
+                return Ok(Some(article_id));
+            }
+            // Only within one site (or one feed): the same text on another
+            // site is a syndicated copy and stays that outlet's own article.
+            let other: Option<i64> = tx
+                .query_row(
+                    "SELECT id FROM articles WHERE content_hash = ?1 AND id <> ?2
+                       AND text_source = 'page' AND (site = ?3 OR feed_id = ?4)
+                     ORDER BY id LIMIT 1",
+                    params![hash, article_id, site, feed_id],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let Some(other) = other else {
+                return Ok(Some(article_id));
+            };
+            // The older article (smaller id) survives, whichever page was read first.
+            let (keep, gone) = (article_id.min(other), article_id.max(other));
+            tx.execute(
+                "INSERT INTO sightings (article_id, feed_id, url, guid, first_seen, last_seen)
+                 SELECT ?2, feed_id, url, guid, first_seen, last_seen FROM sightings WHERE article_id = ?1
+                 ON CONFLICT(article_id, feed_id, url) DO UPDATE SET last_seen = max(last_seen, excluded.last_seen)",
+                params![gone, keep],
+            )?;
+            tx.execute("DELETE FROM sightings WHERE article_id = ?1", [gone])?;
+            tx.execute("DELETE FROM story_bands WHERE article_id = ?1", [gone])?;
+            tx.execute("DELETE FROM articles_fts WHERE rowid = ?1", [gone])?;
+            tx.execute(
+                "UPDATE article_aliases SET article_id = ?2 WHERE article_id = ?1",
+                params![gone, keep],
+            )?;
+            tx.execute(
+                "UPDATE articles SET story_id = (SELECT story_id FROM articles WHERE id = ?2)
+                 WHERE story_id = ?1 AND id <> ?1",
+                params![gone, keep],
+            )?;
+            tx.execute(
+                "UPDATE articles SET first_seen = min(first_seen, (SELECT first_seen FROM articles WHERE id = ?1))
+                 WHERE id = ?2",
+                params![gone, keep],
+            )?;
+            // keep the merged article's key so the next poll finds it again
+            let key: String =
+                tx.query_row("SELECT key FROM articles WHERE id = ?1", [gone], |r| r.get(0))?;
+            tx.execute("DELETE FROM articles WHERE id = ?1", [gone])?;
+            tx.execute(
+                "INSERT OR IGNORE INTO article_aliases (key, article_id) VALUES (?1, ?2)",
+                params![key, keep],
+            )?;
+            ingest::resolve_provenance(&tx, keep, &ts(Utc::now()))?;
+            tx.commit()?;
+            Ok(Some(keep))
+        })
+    }
+
+    /// Links `article_id` into the story of the earliest article sharing an
+    /// LSH band key whose text `same` confirms, and records its own keys.
+    /// Returns the story id.
+    pub fn link_story(
+        &self,
+        article_id: i64,
+        keys: &[i64],
+        same: impl Fn(&str) -> bool,
+    ) -> Result<i64, StoreError> {
+        self.with(|c| {
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let exists: Option<i64> = tx
+                .query_row("SELECT id FROM articles WHERE id = ?1", [article_id], |r| r.get(0))
+                .optional()?;
+            if exists.is_none() {
+                return Ok(article_id); // merged away meanwhile
+            }
+            let mut story = article_id;
+            if !keys.is_empty() {
+                let marks = vec!["?"; keys.len()].join(",");
+                let sql = format!(
+                    "SELECT a.id, a.story_id, a.text FROM articles a
+                     WHERE a.id IN (SELECT DISTINCT article_id FROM story_bands WHERE key IN ({marks}))
+                       AND a.id <> ? ORDER BY a.first_seen, a.id LIMIT 64"
+                );
+                let mut st = tx.prepare(&sql)?;
+                let mut args: Vec<i64> = keys.to_vec();
+                args.push(article_id);
+                let rows = st.query_map(rusqlite::params_from_iter(args.iter()), |r| {
+                    Ok((r.get::<_, i64>(0)?, r.get::<_, Option<i64>>(1)?, r.get::<_, String>(2)?))
+                })?;
+                for row in rows {
+                    let (id, story_id, text) = row?;
+                    if same(&text) {
+                        story = story_id.unwrap_or(id);
+                        break;
+                    }
+                }
+                drop(st);
+                tx.execute("DELETE FROM story_bands WHERE article_id = ?1", [article_id])?;
+                let mut ins = tx.prepare("INSERT INTO story_bands (key, article_id) VALUES (?1, ?2)")?;
+                for k in keys {
+                    ins.execute(params![k, article_id])?;
+                }
+            }
+            tx.execute(
+                "UPDATE articles SET story_id = ?2 WHERE id = ?1",
+                params![article_id, story],
+            )?;
+            tx.commit()?;
+            Ok(story)
+        })
+    }
+}

@@ -1,0 +1,272 @@
+//! Unit tests of the store on real SQLite files.
+
+use super::*;
+
+fn feed(name: &str) -> FeedConfig {
+    FeedConfig {
+        name: name.into(),
+        url: url::Url::parse("https://example.org/feed").expect("url"),
+        lang: Some("ar".into()),
+        interval: std::time::Duration::from_secs(60),
+        scrape: true,
+        rules: Default::default(),
+    }
+}
+
+fn item(key: &str, guid: Option<&str>, title: &str) -> NewItem {
+    NewItem {
+        key: key.into(),
+        url: Some(key.into()),
+        original_url: Some(format!("{key}?utm_source=x")),
+        guid: guid.map(str::to_string),
+        title: Some(title.into()),
+        author: None,
+        published: None,
+        lang: Some("ar".into()),
+        summary: "ملخص الخبر".into(),
+        scrape: true,
+        site: url::Url::parse(key)
+            .ok()
+            .as_ref()
+            .and_then(crate::dedup::site_of),
+    }
+}
+
+fn job(id: i64, key: &str) -> PageJob {
+    PageJob {
+        article_id: id,
+        key: key.into(),
+        url: key.into(),
+    }
+}
+
+#[test]
+fn items_are_stored_once_with_sightings() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let store = Store::open(&dir.path().join("r.db")).expect("open");
+    let now = Utc::now();
+    let ids = store
+        .sync_feeds(&[feed("a"), feed("b")], now)
+        .expect("sync");
+    let a = ids["a"];
+    let b = ids["b"];
+    let first = store
+        .ingest(a, &[item("https://x.org/1", Some("g1"), "الحسكة")], now)
+        .expect("ingest");
+    assert!(first[0].new);
+    // same GUID, different URL in the same feed: same article
+    let again = store
+        .ingest(
+            a,
+            &[item("https://x.org/1-changed", Some("g1"), "الحسكة")],
+            now,
+        )
+        .expect("ingest");
+    assert_eq!(again[0].article_id, first[0].article_id);
+    assert!(!again[0].new);
+    // same URL from another feed: same article, second feed recorded
+    let other = store
+        .ingest(b, &[item("https://x.org/1", None, "الحسكة — نسخة")], now)
+        .expect("ingest");
+    assert_eq!(other[0].article_id, first[0].article_id);
+    let mut rows = Vec::new();
+    store
+        .for_each_article(&Filter::default(), |r| {
+            rows.push(r);
+            Ok(())
+        })
+        .expect("export");
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].feeds, vec!["a".to_string(), "b".to_string()]);
+    // another feed's title is not an edit by the outlet
+    assert_eq!(rows[0].title.as_deref(), Some("الحسكة"));
+    // the outlet's own edit is
+    store
+        .ingest(
+            a,
+            &[item("https://x.org/1", Some("g1"), "الحسكة — تحديث")],
+            now,
+        )
+        .expect("ingest");
+    let mut titles = Vec::new();
+    store
+        .for_each_article(&Filter::default(), |r| {
+            titles.push(r.title);
+            Ok(())
+        })
+        .expect("export");
+    assert_eq!(titles, vec![Some("الحسكة — تحديث".to_string())]);
+    assert_eq!(rows[0].extraction, Extraction::Pending);
+    assert_eq!(rows[0].urls.len(), 3, "{:?}", rows[0].urls);
+}
+
+#[test]
+fn exact_repeat_merge_keeps_every_sighting() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let store = Store::open(&dir.path().join("r.db")).expect("open");
+    let now = Utc::now();
+    let ids = store
+        .sync_feeds(&[feed("a"), feed("b")], now)
+        .expect("sync");
+    let first = store
+        .ingest(ids["a"], &[item("https://x.org/1", None, "الحسكة")], now)
+        .expect("ingest")[0]
+        .article_id;
+    let second = store
+        .ingest(ids["b"], &[item("https://x.org/copy", None, "الحسكة")], now)
+        .expect("ingest")[0]
+        .article_id;
+    // the same text on another site: a copy, never merged
+    let third = store
+        .ingest(ids["b"], &[item("https://y.org/copy", None, "الحسكة")], now)
+        .expect("ingest")[0]
+        .article_id;
+    let body = "نص كامل للخبر ".repeat(30);
+    let ok = |text: &str| PageResult::Ok {
+        text: text.into(),
+        html: String::new(),
+        title: None,
+        author: None,
+        published: None,
+        lang: None,
+    };
+    for (id, key) in [
+        (first, "https://x.org/1"),
+        (second, "https://x.org/copy"),
+        (third, "https://y.org/copy"),
+    ] {
+        assert!(store
+            .save_extraction(&job(id, key), &ok(&body), now)
+            .expect("save"));
+    }
+    // the older article survives whichever page was saved last
+    assert_eq!(
+        store
+            .merge_exact_repeat(first, MIN_BODY_MERGE_CHARS)
+            .expect("merge"),
+        Some(first)
+    );
+    assert_eq!(
+        store
+            .merge_exact_repeat(second, MIN_BODY_MERGE_CHARS)
+            .expect("merge"),
+        None,
+        "merged away"
+    );
+    assert_eq!(
+        store
+            .merge_exact_repeat(third, MIN_BODY_MERGE_CHARS)
+            .expect("merge"),
+        Some(third),
+        "another site's copy stays its own"
+    );
+    // a job handed out before the merge finds its article gone
+    assert!(!store
+        .save_extraction(&job(second, "https://x.org/copy"), &ok(&body), now)
+        .expect("save"));
+    let mut rows = Vec::new();
+    store
+        .for_each_article(&Filter::default(), |r| {
+            rows.push(r);
+            Ok(())
+        })
+        .expect("export");
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0].feeds, vec!["a".to_string(), "b".to_string()]);
+    assert_eq!(rows[0].urls.len(), 3, "{:?}", rows[0].urls);
+    assert_eq!(rows[1].id, third);
+    // the merged URL is found again on the next poll
+    let again = store
+        .ingest(ids["b"], &[item("https://x.org/copy", None, "الحسكة")], now)
+        .expect("ingest");
+    assert_eq!(again[0].article_id, first);
+    assert!(!again[0].new);
+}
+
+#[test]
+fn article_ids_are_never_reused() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let store = Store::open(&dir.path().join("r.db")).expect("open");
+    let now = Utc::now();
+    let id = store.sync_feeds(&[feed("a")], now).expect("sync")["a"];
+    let body = "نص كامل للخبر ".repeat(30);
+    let ok = PageResult::Ok {
+        text: body.clone(),
+        html: String::new(),
+        title: None,
+        author: None,
+        published: None,
+        lang: None,
+    };
+    let first = store
+        .ingest(id, &[item("https://x.org/1", None, "t")], now)
+        .expect("ingest")[0]
+        .article_id;
+    let newest = store
+        .ingest(id, &[item("https://x.org/2", None, "t")], now)
+        .expect("ingest")[0]
+        .article_id;
+    // the newest article (the highest id) is merged away and deleted
+    for (a, key) in [(first, "https://x.org/1"), (newest, "https://x.org/2")] {
+        store.save_extraction(&job(a, key), &ok, now).expect("save");
+    }
+    assert_eq!(
+        store
+            .merge_exact_repeat(newest, MIN_BODY_MERGE_CHARS)
+            .expect("merge"),
+        Some(first)
+    );
+    let next = store
+        .ingest(id, &[item("https://x.org/3", None, "t")], now)
+        .expect("ingest")[0]
+        .article_id;
+    assert!(
+        next > newest,
+        "id {next} reused (the deleted one was {newest})"
+    );
+    // a job for the deleted article writes nothing, and names no other
+    assert!(!store
+        .save_extraction(&job(newest, "https://x.org/2"), &ok, now)
+        .expect("save"));
+}
+
+#[test]
+fn failed_extraction_keeps_feed_text_and_is_retried_later() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let store = Store::open(&dir.path().join("r.db")).expect("open");
+    let now = Utc::now();
+    let id = store.sync_feeds(&[feed("a")], now).expect("sync")["a"];
+    let art = store
+        .ingest(id, &[item("https://x.org/1", None, "t")], now)
+        .expect("ingest")[0]
+        .article_id;
+    assert_eq!(store.page_jobs(id, now, 10, false).expect("jobs").len(), 1);
+    store
+        .save_extraction(
+            &job(art, "https://x.org/1"),
+            &PageResult::Failed {
+                error: "HTTP 500".into(),
+            },
+            now,
+        )
+        .expect("save");
+    assert!(store
+        .page_jobs(id, now, 10, false)
+        .expect("jobs")
+        .is_empty());
+    let later = now + chrono::Duration::hours(1);
+    assert_eq!(
+        store.page_jobs(id, later, 10, false).expect("jobs").len(),
+        1
+    );
+    let mut rows = Vec::new();
+    store
+        .for_each_article(&Filter::default(), |r| {
+            rows.push(r);
+            Ok(())
+        })
+        .expect("export");
+    assert_eq!(rows[0].text, "ملخص الخبر");
+    assert_eq!(rows[0].text_source, TextSource::Feed);
+    assert_eq!(rows[0].extraction, Extraction::Failed);
+}
