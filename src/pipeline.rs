@@ -462,8 +462,11 @@ impl Pipeline {
     /// failed ones whose retry time has come.
     async fn fetch_pages(&self, feed: &FeedConfig, feed_id: i64) -> (usize, usize) {
         let force = self.force;
+        // listed and claimed at once: each counted before it is read, so a
+        // process that dies on a page backs it off on the next run
         let jobs = match blocking(&self.store, move |s| {
-            s.page_jobs(feed_id, Utc::now(), MAX_PAGES_PER_FEED, force)
+            let now = Utc::now();
+            s.claim_pages(s.page_jobs(feed_id, now, MAX_PAGES_PER_FEED, force)?, now)
         })
         .await
         {
@@ -480,22 +483,6 @@ impl Pipeline {
         futures_util::stream::iter(jobs)
             .for_each_concurrent(concurrency, |job| async move {
                 let span = tracing::info_span!("page", url = %job.url);
-                // counted before it is read: a process that dies on this page
-                // backs it off on the next run
-                let claim = job.clone();
-                match blocking(&self.store, move |s| {
-                    s.mark_page_attempt(&claim, Utc::now())
-                })
-                .await
-                {
-                    Ok(true) => {}
-                    Ok(false) => return, // merged away meanwhile
-                    Err(e) => {
-                        span.in_scope(|| warn!(error = %e, "cannot record the page attempt"));
-                        failed_count.fetch_add(1, Ordering::Relaxed);
-                        return;
-                    }
-                }
                 let result = self.fetch_page(feed, &job).instrument(span.clone()).await;
                 let ok = matches!(result, PageResult::Ok { .. });
                 if let PageResult::Failed { error } = &result {

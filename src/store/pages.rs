@@ -39,39 +39,46 @@ impl Store {
         })
     }
 
-    /// Records that a page is about to be fetched and parsed: one attempt
-    /// more, and a retry time, so a process that dies on the page backs it
-    /// off on the next run like any failure. False when the article is no
-    /// longer the one the job named.
-    pub fn mark_page_attempt(&self, job: &PageJob, now: DateTime<Utc>) -> Result<bool, StoreError> {
+    /// Records that these pages are about to be fetched and parsed (one
+    /// transaction for all): one attempt more each, and a retry time, so a
+    /// process that dies on a page backs it off on the next run like any
+    /// failure. Returns the jobs whose article is still the one they name.
+    pub fn claim_pages(
+        &self,
+        jobs: Vec<PageJob>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<PageJob>, StoreError> {
         self.with(|c| {
             let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            let attempts: Option<i64> = tx
-                .query_row(
+            let mut claimed = Vec::with_capacity(jobs.len());
+            {
+                let mut get = tx.prepare(
                     "SELECT extraction_attempts FROM articles WHERE id = ?1 AND key = ?2",
-                    params![job.article_id, job.key],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            let Some(attempts) = attempts else {
-                return Ok(false);
-            };
-            let next = now + crate::scheduler::page_retry_wait(attempts);
-            tx.execute(
-                "UPDATE articles SET extraction_attempts = extraction_attempts + 1,
-                    next_extraction = ?2, extraction_error = ?3 WHERE id = ?1",
-                params![
-                    job.article_id,
-                    ts(next),
-                    format!(
-                        "rasad stopped while reading this page ({}); retried after {}",
-                        ts(now),
-                        ts(next)
-                    )
-                ],
-            )?;
+                )?;
+                let mut set = tx.prepare(
+                    "UPDATE articles SET extraction_attempts = extraction_attempts + 1,
+                        next_extraction = ?2, extraction_error = ?3 WHERE id = ?1",
+                )?;
+                for job in jobs {
+                    let attempts: Option<i64> = get
+                        .query_row(params![job.article_id, job.key], |r| r.get(0))
+                        .optional()?;
+                    let Some(attempts) = attempts else { continue };
+                    let next = now + crate::scheduler::page_retry_wait(attempts);
+                    set.execute(params![
+                        job.article_id,
+                        ts(next),
+                        format!(
+                            "rasad stopped while reading this page ({}); retried after {}",
+                            ts(now),
+                            ts(next)
+                        )
+                    ])?;
+                    claimed.push(job);
+                }
+            }
             tx.commit()?;
-            Ok(true)
+            Ok(claimed)
         })
     }
 
