@@ -358,7 +358,7 @@ impl Validator<'_> {
     fn size(&mut self, value: &Spanned<SizeValue>, key: &str) -> Option<u64> {
         let parsed = match value.get_ref() {
             SizeValue::Bytes(n) if *n > 0 => Ok(*n as u64),
-            SizeValue::Bytes(n) => Err(format!("size must be positive, got {n}")),
+            SizeValue::Bytes(n) => Err(BadValue(format!("size must be positive, got {n}"))),
             SizeValue::Text(s) => parse_size(s),
         };
         match parsed {
@@ -644,13 +644,13 @@ impl Validator<'_> {
     }
 }
 
-fn check_selector(s: &str) -> Result<(), String> {
+fn check_selector(s: &str) -> Result<(), BadValue> {
     // the selector library's own messages can be unhelpful ("Unexpected
     // error occurred. Please report this to the developer"): say it plainly
     scraper::Selector::parse(s).map(|_| ()).map_err(|_| {
-        format!(
+        BadValue(format!(
             "{s:?} is not a CSS selector rasad can use; write one such as \"div.entry-content\", \"article .story-body\" or \"#content p\""
-        )
+        ))
     })
 }
 
@@ -673,6 +673,30 @@ fn friendly(message: &str) -> String {
     match hint {
         Some(h) => format!("{message}: {h}"),
         None => message.to_string(),
+    }
+}
+
+/// Why a value in the file cannot be used: rasad's own words, saying what
+/// to write instead.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct BadValue(pub String);
+
+impl From<String> for BadValue {
+    fn from(s: String) -> BadValue {
+        BadValue(s)
+    }
+}
+
+impl From<&str> for BadValue {
+    fn from(s: &str) -> BadValue {
+        BadValue(s.to_string())
+    }
+}
+
+impl From<BadValue> for String {
+    fn from(b: BadValue) -> String {
+        b.0
     }
 }
 
@@ -791,7 +815,7 @@ fn closest<'k>(name: &str, known: &[&'k str]) -> Option<&'k str> {
 }
 
 /// Parses durations such as `90s`, `15m`, `2h`, `1d`, `1h30m`.
-pub fn parse_duration(s: &str) -> Result<Duration, String> {
+pub fn parse_duration(s: &str) -> Result<Duration, BadValue> {
     let text = s.trim();
     if text.is_empty() {
         return Err("empty duration; write e.g. \"30s\", \"15m\", \"2h\"".into());
@@ -824,9 +848,9 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
             "h" | "hr" | "hrs" => 3_600_000,
             "d" | "day" | "days" => 86_400_000,
             _ => {
-                return Err(format!(
+                return Err(BadValue::from(format!(
                     "bad duration {s:?}: unknown unit {unit:?} (use ms, s, m, h or d)"
-                ))
+                )))
             }
         };
         let n: u64 = num
@@ -840,21 +864,25 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
         saw_unit = true;
     }
     if !num.is_empty() || !saw_unit {
-        return Err(format!(
+        return Err(BadValue::from(format!(
             "bad duration {s:?}: every number needs a unit, e.g. \"30s\", \"15m\", \"2h\""
-        ));
+        )));
     }
     if total == 0 {
-        return Err(format!("bad duration {s:?}: must be more than zero"));
+        return Err(BadValue::from(format!(
+            "bad duration {s:?}: must be more than zero"
+        )));
     }
     if total > 366 * 86_400_000 {
-        return Err(format!("bad duration {s:?}: longer than a year"));
+        return Err(BadValue::from(format!(
+            "bad duration {s:?}: longer than a year"
+        )));
     }
     Ok(Duration::from_millis(total))
 }
 
 /// Parses sizes such as `5MiB`, `512 KB`, `20M`, `1000`.
-pub fn parse_size(s: &str) -> Result<u64, String> {
+pub fn parse_size(s: &str) -> Result<u64, BadValue> {
     let t = s.trim();
     let split = t
         .find(|c: char| !c.is_ascii_digit() && c != '.')
@@ -868,24 +896,32 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
         "k" | "kb" | "kib" => 1024.0,
         "m" | "mb" | "mib" => 1024.0 * 1024.0,
         "g" | "gb" | "gib" => 1024.0 * 1024.0 * 1024.0,
-        other => return Err(format!("bad size {s:?}: unknown unit {other:?}")),
+        other => {
+            return Err(BadValue::from(format!(
+                "bad size {s:?}: unknown unit {other:?}"
+            )))
+        }
     };
     let bytes = n * mult;
     if !(1.0..=(16.0 * 1024.0 * 1024.0 * 1024.0)).contains(&bytes) {
-        return Err(format!("bad size {s:?}: must be between 1 byte and 16 GiB"));
+        return Err(BadValue::from(format!(
+            "bad size {s:?}: must be between 1 byte and 16 GiB"
+        )));
     }
     Ok(bytes as u64)
 }
 
 /// Parses a CIDR (`127.0.0.0/24`, `fd00::/8`) or a single address.
-pub fn parse_network(s: &str) -> Result<IpNet, String> {
+pub fn parse_network(s: &str) -> Result<IpNet, BadValue> {
     let t = s.trim();
     if let Ok(n) = t.parse::<IpNet>() {
         return Ok(n.trunc());
     }
-    t.parse::<std::net::IpAddr>()
-        .map(IpNet::from)
-        .map_err(|_| format!("bad network {s:?}: write a CIDR such as \"127.0.0.0/24\""))
+    t.parse::<std::net::IpAddr>().map(IpNet::from).map_err(|_| {
+        BadValue(format!(
+            "bad network {s:?}: write a CIDR such as \"127.0.0.0/24\""
+        ))
+    })
 }
 
 #[cfg(test)]

@@ -54,14 +54,23 @@ pub struct Control {
     pub reload: mpsc::Receiver<()>,
 }
 
+/// Why the daemon could not start or apply a new configuration.
+#[derive(Debug, thiserror::Error)]
+pub enum DaemonError {
+    #[error(transparent)]
+    Pipeline(#[from] crate::pipeline::PipelineError),
+    #[error(transparent)]
+    Fetch(#[from] crate::fetch::FetchError),
+}
+
 /// Runs until `shutdown` completes.
 pub async fn run(
     config_path: PathBuf,
     pipeline: Arc<Pipeline>,
     shutdown: impl Future<Output = ()>,
     mut control: Control,
-) -> Result<(), String> {
-    let notifier = Notifier::from_env();
+    notifier: Notifier,
+) -> Result<(), DaemonError> {
     let mut pipeline = pipeline;
     let mut feeds: HashMap<String, FeedState> = HashMap::new();
     add_feeds(&pipeline, &mut feeds, &pipeline.config.feeds.clone()).await?;
@@ -214,7 +223,7 @@ async fn add_feeds(
     pipeline: &Arc<Pipeline>,
     feeds: &mut HashMap<String, FeedState>,
     list: &[FeedConfig],
-) -> Result<(), String> {
+) -> Result<(), DaemonError> {
     let ids = pipeline.sync_feeds(list).await?;
     let now = Instant::now();
     for f in list {
@@ -242,7 +251,7 @@ async fn reload(
     pipeline: &mut Arc<Pipeline>,
     feeds: &mut HashMap<String, FeedState>,
     new: Config,
-) -> Result<String, String> {
+) -> Result<String, DaemonError> {
     if new.db.is_some() && new.db != pipeline.config.db {
         warn!("a changed `db` takes effect only after a restart");
     }

@@ -10,7 +10,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use crate::store::{ArticleRow, Filter, Store, StoreError};
 
 /// Output formats of `rasad export`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Jsonl,
     Csv,
@@ -131,8 +131,21 @@ pub fn write_opml(feeds: &[crate::config::FeedConfig], out: &mut dyn Write) -> s
     out.flush()
 }
 
+/// Why an OPML document could not be read.
+#[derive(Debug, thiserror::Error)]
+#[error("not valid OPML at byte {at}: {detail}")]
+pub struct OpmlError {
+    pub at: u64,
+    pub detail: String,
+}
+
+/// A `--since`/`--until` value rasad cannot read.
+#[derive(Debug, thiserror::Error)]
+#[error("bad time {0:?}: write 2025-11-03, 2025-11-03T10:00:00Z or an age such as 24h or 7d")]
+pub struct TimeArgError(pub String);
+
 /// Feeds listed in an OPML document: (title, xmlUrl, language).
-pub fn read_opml(xml: &str) -> Result<Vec<(String, String, Option<String>)>, String> {
+pub fn read_opml(xml: &str) -> Result<Vec<(String, String, Option<String>)>, OpmlError> {
     use quick_xml::events::Event;
     let mut reader = quick_xml::Reader::from_str(xml);
     let mut feeds = Vec::new();
@@ -146,7 +159,10 @@ pub fn read_opml(xml: &str) -> Result<Vec<(String, String, Option<String>)>, Str
                 for a in e.attributes().flatten() {
                     let v = a
                         .normalized_value(quick_xml::XmlVersion::Implicit1_0)
-                        .map_err(|err| format!("bad attribute: {err}"))?
+                        .map_err(|err| OpmlError {
+                            at: reader.buffer_position(),
+                            detail: format!("bad attribute: {err}"),
+                        })?
                         .trim()
                         .to_string();
                     match a.key.as_ref() {
@@ -167,10 +183,10 @@ pub fn read_opml(xml: &str) -> Result<Vec<(String, String, Option<String>)>, Str
             }
             Ok(Event::Eof) => break,
             Err(e) => {
-                return Err(format!(
-                    "not valid OPML at byte {}: {e}",
-                    reader.buffer_position()
-                ))
+                return Err(OpmlError {
+                    at: reader.buffer_position(),
+                    detail: e.to_string(),
+                })
             }
             _ => {}
         }
@@ -326,7 +342,7 @@ fn write_csv_record<S: AsRef<str>>(
 
 /// Reads a time for `--since`/`--until`: RFC 3339, a date (`2025-11-03`,
 /// midnight UTC), or an age before `now` (`24h`, `7d`).
-pub fn parse_time_arg(s: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
+pub fn parse_time_arg(s: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, TimeArgError> {
     let t = s.trim();
     if let Ok(d) = DateTime::parse_from_rfc3339(t) {
         return Ok(d.with_timezone(&Utc));
@@ -337,12 +353,14 @@ pub fn parse_time_arg(s: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, Stri
         }
     }
     if let Ok(age) = crate::config::parse_duration(t) {
-        let age = chrono::Duration::from_std(age).map_err(|e| e.to_string())?;
-        return Ok(now - age);
+        if let Some(t) = chrono::Duration::from_std(age)
+            .ok()
+            .and_then(|age| now.checked_sub_signed(age))
+        {
+            return Ok(t);
+        }
     }
-    Err(format!(
-        "bad time {s:?}: write 2025-11-03, 2025-11-03T10:00:00Z or an age such as 24h or 7d"
-    ))
+    Err(TimeArgError(s.to_string()))
 }
 
 #[cfg(test)]

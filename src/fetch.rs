@@ -78,6 +78,9 @@ pub enum FetchError {
     TooManyRedirects { url: String },
     #[error("{url}: cannot connect: {detail}")]
     Connect { url: String, detail: String },
+    /// The HTTP client itself could not be set up.
+    #[error("{detail}")]
+    Client { detail: String },
     #[error("{url}: {detail}")]
     Other { url: String, detail: String },
 }
@@ -113,12 +116,12 @@ impl AddressGuard {
 
     /// Checks a URL before it is requested: scheme, and the host when it is
     /// an IP literal (names are checked after resolution).
-    pub fn check_url(&self, url: &Url) -> Result<(), String> {
+    pub fn check_url(&self, url: &Url) -> Result<(), GuardRefusal> {
         if !matches!(url.scheme(), "http" | "https") {
-            return Err(format!("scheme {:?} is not http or https", url.scheme()));
+            return Err(GuardRefusal::Scheme(url.scheme().to_string()));
         }
         match url.host() {
-            None => Err("URL has no host".into()),
+            None => Err(GuardRefusal::NoHost),
             Some(url::Host::Ipv4(ip)) => self.check_ip(IpAddr::V4(ip)),
             Some(url::Host::Ipv6(ip)) => self.check_ip(IpAddr::V6(ip)),
             // names are judged on the addresses they resolve to
@@ -126,15 +129,24 @@ impl AddressGuard {
         }
     }
 
-    fn check_ip(&self, ip: IpAddr) -> Result<(), String> {
+    fn check_ip(&self, ip: IpAddr) -> Result<(), GuardRefusal> {
         if self.permits(ip) {
             Ok(())
         } else {
-            Err(format!(
-                "address {ip} is not public and not in fetch.allow_networks"
-            ))
+            Err(GuardRefusal::NotPublic(ip))
         }
     }
+}
+
+/// Why the address guard refused a URL.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GuardRefusal {
+    #[error("scheme {0:?} is not http or https")]
+    Scheme(String),
+    #[error("URL has no host")]
+    NoHost,
+    #[error("address {0} is not public and not in fetch.allow_networks")]
+    NotPublic(IpAddr),
 }
 
 /// IPv4-mapped IPv6 addresses are judged as the IPv4 address they carry.
@@ -301,7 +313,7 @@ pub struct Fetcher {
 }
 
 impl Fetcher {
-    pub fn new(cfg: &FetchConfig) -> Result<Fetcher, String> {
+    pub fn new(cfg: &FetchConfig) -> Result<Fetcher, FetchError> {
         let guard = AddressGuard::new(cfg.allow_networks.clone());
         let client = reqwest::Client::builder()
             .user_agent(cfg.user_agent.clone())
@@ -328,7 +340,7 @@ impl Fetcher {
                 msg.push_str(
                     " (are the CA certificates installed? apt-get install ca-certificates)",
                 );
-                msg
+                FetchError::Client { detail: msg }
             })?;
         Ok(Fetcher {
             client,
@@ -358,7 +370,7 @@ impl Fetcher {
             .check_url(url)
             .map_err(|reason| FetchError::Blocked {
                 url: shown.clone(),
-                reason,
+                reason: reason.to_string(),
             })?;
         let site = crate::dedup::site_of(url).unwrap_or_default();
         let _permits = self.limiter.acquire(&site).await;

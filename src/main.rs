@@ -13,6 +13,28 @@ use tracing_subscriber::prelude::*;
 
 use rasad::config::Config;
 use rasad::export::{self, Format};
+
+/// `--format` as the command line spells it (the library knows no clap).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum FormatArg {
+    Jsonl,
+    Csv,
+    /// Atom 1.0: any feed reader can subscribe to a filtered view.
+    Atom,
+    /// OPML 2.0 of the configured feeds.
+    Opml,
+}
+
+impl From<FormatArg> for Format {
+    fn from(f: FormatArg) -> Format {
+        match f {
+            FormatArg::Jsonl => Format::Jsonl,
+            FormatArg::Csv => Format::Csv,
+            FormatArg::Atom => Format::Atom,
+            FormatArg::Opml => Format::Opml,
+        }
+    }
+}
 use rasad::fetch::Fetcher;
 use rasad::pipeline::Pipeline;
 use rasad::store::{Filter, Store};
@@ -92,7 +114,7 @@ enum Command {
     /// Write stored articles as JSON Lines or CSV.
     Export {
         #[arg(long, value_enum, default_value = "jsonl")]
-        format: Format,
+        format: FormatArg,
         #[command(flatten)]
         filter: FilterArgs,
         /// Only articles matching this search (same syntax as `rasad search`).
@@ -233,6 +255,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             excel,
             ref output,
         } => {
+            let format = Format::from(format);
             if stories && format != Format::Jsonl {
                 bail!("--stories writes JSON Lines; drop --format or use --format jsonl");
             }
@@ -546,7 +569,7 @@ fn db_size_cap(config: &Config) -> u64 {
 fn pipeline(cli: &Cli, config: Config, force: bool) -> Result<Arc<Pipeline>> {
     let db = config.db_path(cli.db.as_deref());
     let store = Store::open_capped(&db, Some(db_size_cap(&config)))?;
-    let fetcher = Fetcher::new(&config.fetch).map_err(anyhow::Error::msg)?;
+    let fetcher = Fetcher::new(&config.fetch)?;
     let p = Pipeline::new(Arc::new(config), Arc::new(fetcher), Arc::new(store));
     Ok(Arc::new(if force { p.forced() } else { p }))
 }
@@ -592,9 +615,14 @@ fn run_daemon(cli: &Cli) -> Result<ExitCode> {
             pipeline,
             shutdown,
             rasad::daemon::Control { reload: reload_rx },
+            rasad::notify::Notifier::new(
+                std::env::var_os("NOTIFY_SOCKET"),
+                std::env::var("WATCHDOG_USEC").ok(),
+                std::env::var("WATCHDOG_PID").ok(),
+            ),
         )
         .await
-        .map_err(anyhow::Error::msg)
+        .map_err(anyhow::Error::from)
     })?;
     Ok(ExitCode::SUCCESS)
 }
@@ -617,9 +645,7 @@ fn poll(cli: &Cli, only: &[String], force: bool) -> Result<ExitCode> {
             .collect()
     };
     let pipeline = pipeline(cli, config, force)?;
-    let summary = runtime()?
-        .block_on(pipeline.poll_feeds(&feeds))
-        .map_err(anyhow::Error::msg)?;
+    let summary = runtime()?.block_on(pipeline.poll_feeds(&feeds))?;
     println!(
         "feeds: {} ok, {} not modified, {} failed; new articles: {}; pages: {} extracted, {} failed",
         summary.feeds_ok,

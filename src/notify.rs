@@ -15,9 +15,14 @@ pub struct Notifier {
 }
 
 impl Notifier {
-    /// Reads `$NOTIFY_SOCKET` and `$WATCHDOG_USEC` (checking `$WATCHDOG_PID`).
-    pub fn from_env() -> Notifier {
-        let socket = std::env::var_os("NOTIFY_SOCKET").and_then(|path| {
+    /// From the values of `$NOTIFY_SOCKET`, `$WATCHDOG_USEC` and
+    /// `$WATCHDOG_PID` (read by main: the library reads no environment).
+    pub fn new(
+        notify_socket: Option<std::ffi::OsString>,
+        watchdog_usec: Option<String>,
+        watchdog_pid: Option<String>,
+    ) -> Notifier {
+        let socket = notify_socket.and_then(|path| {
             let path = path.to_string_lossy().into_owned();
             let addr = if let Some(name) = path.strip_prefix('@') {
                 abstract_addr(name)?
@@ -27,11 +32,8 @@ impl Notifier {
             let sock = UnixDatagram::unbound().ok()?;
             Some((sock, addr))
         });
-        let pid_ok = std::env::var("WATCHDOG_PID")
-            .ok()
-            .is_none_or(|p| p.trim() == std::process::id().to_string());
-        let watchdog = std::env::var("WATCHDOG_USEC")
-            .ok()
+        let pid_ok = watchdog_pid.is_none_or(|p| p.trim() == std::process::id().to_string());
+        let watchdog = watchdog_usec
             .and_then(|u| u.trim().parse::<u64>().ok())
             .filter(|&u| u > 0 && pid_ok)
             .map(|u| Duration::from_micros(u) / 2);

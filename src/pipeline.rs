@@ -157,28 +157,49 @@ impl Default for Signals {
     }
 }
 
+/// Why a pass could not go on (one feed's failures are recorded on that
+/// feed instead and never become this).
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    /// The database refused (a full disk is `StoreError::Full`).
+    #[error("database: {0}")]
+    Store(#[from] StoreError),
+    #[error("a database task failed: {0}")]
+    Task(#[from] tokio::task::JoinError),
+}
+
+impl PipelineError {
+    /// True when the disk (or the database's size cap) is full.
+    pub fn is_disk_full(&self) -> bool {
+        matches!(self, PipelineError::Store(StoreError::Full { .. }))
+    }
+}
+
 /// Runs `f` on the store off the async threads.
 async fn blocking<T: Send + 'static>(
     store: &Arc<Store>,
     f: impl FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
-) -> Result<T, String> {
+) -> Result<T, PipelineError> {
     let store = store.clone();
-    match tokio::task::spawn_blocking(move || f(&store)).await {
-        Ok(r) => r.map_err(|e| format!("database: {e}")),
-        Err(e) => Err(format!("database task failed: {e}")),
-    }
+    Ok(tokio::task::spawn_blocking(move || f(&store)).await??)
 }
 
 impl Pipeline {
     /// Makes sure every feed has its row; returns the ids by name.
-    pub async fn sync_feeds(&self, feeds: &[FeedConfig]) -> Result<HashMap<String, i64>, String> {
+    pub async fn sync_feeds(
+        &self,
+        feeds: &[FeedConfig],
+    ) -> Result<HashMap<String, i64>, PipelineError> {
         let list = feeds.to_vec();
         blocking(&self.store, move |s| s.sync_feeds(&list, Utc::now())).await
     }
 
     /// One pass over `feeds`, all at once; concurrency is bounded by the
     /// fetcher's global and per-host limits.
-    pub async fn poll_feeds(self: &Arc<Self>, feeds: &[FeedConfig]) -> Result<PollSummary, String> {
+    pub async fn poll_feeds(
+        self: &Arc<Self>,
+        feeds: &[FeedConfig],
+    ) -> Result<PollSummary, PipelineError> {
         let ids = self.sync_feeds(feeds).await?;
         let total = feeds.len();
         let show_progress = std::io::stderr().is_terminal() && total > 0;
@@ -289,7 +310,7 @@ impl Pipeline {
     ) -> FeedOutcome {
         let state = match blocking(&self.store, move |s| s.fetch_state(feed_id)).await {
             Ok(v) => v,
-            Err(e) => return FeedOutcome::Failed(e),
+            Err(e) => return FeedOutcome::Failed(e.to_string()),
         };
         if let Some(until) = state
             .blocked_until
@@ -362,7 +383,7 @@ impl Pipeline {
         })
         .await;
         if let Err(e) = failures {
-            return FeedOutcome::Failed(e);
+            return FeedOutcome::Failed(e.to_string());
         }
         let parsed = self
             .cpu_bound(move || {
@@ -425,7 +446,7 @@ impl Pipeline {
         .await;
         let ingested = match ingested {
             Ok(i) => i,
-            Err(e) => return FeedOutcome::Failed(e),
+            Err(e) => return FeedOutcome::Failed(e.to_string()),
         };
         let new = ingested.iter().filter(|i| i.new).count();
         match self
@@ -454,7 +475,7 @@ impl Pipeline {
         .await;
         match r {
             Ok(()) => FeedOutcome::NotModified,
-            Err(e) => FeedOutcome::Failed(e),
+            Err(e) => FeedOutcome::Failed(e.to_string()),
         }
     }
 
