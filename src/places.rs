@@ -171,6 +171,13 @@ pub fn name_of(id: &str) -> Option<&'static str> {
         .map(|p| p.name.as_str())
 }
 
+/// Display names of place ids (unknown ids shown as they are).
+pub fn names_of<'a>(ids: impl Iterator<Item = &'a str>) -> Vec<String> {
+    ids.filter(|p| !p.is_empty())
+        .map(|p| name_of(p).unwrap_or(p).to_string())
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -35,19 +35,22 @@ impl Store {
         self.with(|c| {
             let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             for ((id, title, _, hash), e) in pending.iter().zip(&entries) {
-                let places = if e.places.is_empty() {
-                    String::new()
-                } else {
-                    format!("|{}|", e.places.join("|"))
-                };
+
                 // only if the article did not change meanwhile
                 let done = tx.execute(
-                    "UPDATE articles SET places = ?2, fts_done = 1
-                     WHERE id = ?1 AND content_hash = ?3 AND COALESCE(title, '') = ?4",
-                    params![id, places, hash, title],
+                    "UPDATE articles SET fts_done = 1
+                     WHERE id = ?1 AND content_hash = ?2 AND COALESCE(title, '') = ?3",
+                    params![id, hash, title],
                 )?;
                 if done == 1 {
                     tx.execute("DELETE FROM articles_fts WHERE rowid = ?1", [id])?;
+                    tx.execute("DELETE FROM article_places WHERE article_id = ?1", [id])?;
+                    for p in &e.places {
+                        tx.execute(
+                            "INSERT OR IGNORE INTO article_places (article_id, place) VALUES (?1, ?2)",
+                            params![id, p],
+                        )?;
+                    }
                     tx.execute(
                         "INSERT INTO articles_fts (rowid, title, body) VALUES (?1, ?2, ?3)",
                         params![id, e.title, e.body],

@@ -77,8 +77,10 @@ impl Store {
         // hold the write lock: wait for it rather than fail.
         conn.busy_timeout(BUSY_TIMEOUT).map_err(sql)?;
         schema::check_identity(&conn, path)?;
-        conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(sql)?;
+        // Switching a new file to WAL needs an exclusive lock, and SQLite
+        // does not wait for it (another process opening the same new file
+        // holds a shared one): retry within the busy timeout.
+        retry_busy(|| conn.pragma_update(None, "journal_mode", "WAL")).map_err(sql)?;
         conn.pragma_update(None, "synchronous", "NORMAL")
             .map_err(sql)?;
         if let Some(max) = max_bytes {
@@ -123,6 +125,23 @@ impl Store {
                 source,
             },
         })
+    }
+}
+
+/// Runs `f` again while SQLite answers "busy" without having waited (a
+/// lock upgrade it refuses to wait for), up to [`BUSY_TIMEOUT`].
+fn retry_busy<T>(mut f: impl FnMut() -> rusqlite::Result<T>) -> rusqlite::Result<T> {
+    let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
+    loop {
+        match f() {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::DatabaseBusy
+                    && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            other => return other,
+        }
     }
 }
 

@@ -14,144 +14,13 @@ impl Store {
         mut f: impl FnMut(ArticleRow) -> std::io::Result<()>,
     ) -> Result<usize, StoreError> {
         let mut io_err = None;
+        let (sql, args) = article_query(filter);
         let n = self.with(|c| {
-            let mut sql = String::from(
-                "SELECT a.id, a.story_id, a.url, fd.name, a.title, a.author, a.published,
-                        a.first_seen, a.lang, a.summary, a.text, a.text_source, a.extraction,
-                        a.content_hash,
-                        (SELECT json_group_array(json_object('feed', f2.name, 'feed_url', f2.url,
-                                  'url', s.url, 'title', s.title, 'first_seen', s.first_seen,
-                                  'last_seen', s.last_seen))
-                           FROM (SELECT * FROM sightings WHERE article_id = a.id
-                                 ORDER BY first_seen, rowid) s
-                           JOIN feeds f2 ON f2.id = s.feed_id),
-                        a.site, a.title_source, a.places, a.html, ",
-            );
-            // conditions on `a` (and the FTS match), shared by both shapes
-            let mut conds = String::new();
-            let mut args: Vec<String> = Vec::new();
-            if let Some(q) = &filter.query {
-                args.push(q.clone());
-                conds.push_str(&format!(" AND articles_fts MATCH ?{}", args.len()));
-            }
-            if let Some(l) = &filter.lang {
-                args.push(l.clone());
-                conds.push_str(&format!(" AND a.lang = ?{}", args.len()));
-            }
-            if let Some(p) = &filter.place {
-                args.push(format!("%|{p}|%"));
-                conds.push_str(&format!(" AND a.places LIKE ?{}", args.len()));
-            }
-            if let Some(s) = filter.since {
-                args.push(ts(s));
-                conds.push_str(&format!(" AND COALESCE(a.published, a.first_seen) >= ?{}", args.len()));
-            }
-            if let Some(u) = filter.until {
-                args.push(ts(u));
-                conds.push_str(&format!(" AND COALESCE(a.published, a.first_seen) < ?{}", args.len()));
-            }
-            if !filter.feeds.is_empty() {
-                let mut marks = Vec::new();
-                for name in &filter.feeds {
-                    args.push(name.clone());
-                    marks.push(format!("?{}", args.len()));
-                }
-                conds.push_str(&format!(
-                    " AND EXISTS (SELECT 1 FROM sightings s JOIN feeds f3 ON f3.id = s.feed_id
-                       WHERE s.article_id = a.id AND f3.name IN ({}))",
-                    marks.join(",")
-                ));
-            }
-            let limit = filter
-                .limit
-                .map(|n| format!(" LIMIT {}", n.min(1_000_000)))
-                .unwrap_or_default();
-            if filter.rank && filter.query.is_some() {
-                // rank and cut inside, then compute the costly columns for
-                // the few rows kept
-                sql.push_str(&format!(
-                    "r.score FROM (SELECT a.id AS id, -bm25(articles_fts, 3.0, 1.0) AS score
-                       FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid
-                      WHERE 1=1{conds} ORDER BY bm25(articles_fts, 3.0, 1.0){limit}) r
-                     JOIN articles a ON a.id = r.id JOIN feeds fd ON fd.id = a.feed_id
-                     ORDER BY r.score DESC, a.first_seen DESC"
-                ));
-            } else {
-                if filter.query.is_some() {
-                    sql.push_str(
-                        "-bm25(articles_fts, 3.0, 1.0) FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid",
-                    );
-                } else {
-                    sql.push_str("NULL FROM articles a");
-                }
-                sql.push_str(" JOIN feeds fd ON fd.id = a.feed_id WHERE 1=1");
-                sql.push_str(&conds);
-                if filter.by_story {
-                    sql.push_str(
-                        " ORDER BY (SELECT min(b.first_seen) FROM articles b WHERE b.story_id = a.story_id),
-                           a.story_id, a.first_seen, a.id",
-                    );
-                } else {
-                    sql.push_str(" ORDER BY a.first_seen, a.id");
-                }
-                sql.push_str(&limit);
-            }
             let mut st = c.prepare(&sql)?;
             let mut rows = st.query(rusqlite::params_from_iter(args.iter()))?;
             let mut n = 0;
             while let Some(r) = rows.next()? {
-                let url: Option<String> = r.get(2)?;
-                let raw: String = r.get(14)?;
-                let mut sightings: Vec<SightingRow> = serde_json::from_str(&raw).map_err(|e| {
-                    rusqlite::Error::FromSqlConversionFailure(14, rusqlite::types::Type::Text, Box::new(e))
-                })?;
-                let mut urls: Vec<String> = Vec::new();
-                let mut feeds: Vec<String> = Vec::new();
-                for s in &mut sightings {
-                    s.outlet = crate::dedup::outlet_of(&s.feed_url);
-                    if !urls.contains(&s.url) {
-                        urls.push(s.url.clone());
-                    }
-                    if !feeds.contains(&s.feed) {
-                        feeds.push(s.feed.clone());
-                    }
-                }
-                if let Some(u) = &url {
-                    if !urls.contains(u) {
-                        urls.insert(0, u.clone());
-                    }
-                }
-                let row = ArticleRow {
-                    id: r.get(0)?,
-                    story_id: r.get::<_, Option<i64>>(1)?.unwrap_or(r.get(0)?),
-                    outlet: url.as_deref().and_then(crate::dedup::outlet_of),
-                    url,
-                    urls,
-                    feed: r.get(3)?,
-                    feeds,
-                    site: r.get(15)?,
-                    title: r.get(4)?,
-                    title_source: r.get(16)?,
-                    author: r.get(5)?,
-                    published: r.get(6)?,
-                    first_seen: r.get(7)?,
-                    lang: r.get(8)?,
-                    summary: r.get(9)?,
-                    text: r.get(10)?,
-                    text_source: r.get(11)?,
-                    extraction: r.get(12)?,
-                    places: r
-                        .get::<_, String>(17)?
-                        .split('|')
-                        .filter(|p| !p.is_empty())
-                        .map(|p| crate::places::name_of(p).unwrap_or(p).to_string())
-                        .collect(),
-                    html: r.get(18)?,
-                    score: r.get(19)?,
-                    content_hash: r.get(13)?,
-                    sightings,
-                };
-                if let Err(e) = f(row) {
+                if let Err(e) = f(article_row(r)?) {
                     io_err = Some(e);
                     break;
                 }
@@ -226,4 +95,145 @@ impl Store {
             )
         })
     }
+}
+
+/// The columns of an exported article, in the order [`article_row`] reads.
+const ARTICLE_COLUMNS: &str =
+    "SELECT a.id, a.story_id, a.url, fd.name, a.title, a.author, a.published,
+        a.first_seen, a.lang, a.summary, a.text, a.text_source, a.extraction, a.content_hash,
+        (SELECT json_group_array(json_object('feed', f2.name, 'feed_url', f2.url,
+                  'url', s.url, 'title', s.title, 'first_seen', s.first_seen,
+                  'last_seen', s.last_seen))
+           FROM (SELECT * FROM sightings WHERE article_id = a.id ORDER BY first_seen, rowid) s
+           JOIN feeds f2 ON f2.id = s.feed_id),
+        a.site, a.title_source,
+        (SELECT group_concat(place, '|') FROM article_places WHERE article_id = a.id),
+        a.html, ";
+
+/// The SQL and its bound values for `filter`: conditions on the article
+/// (and the FTS match), then the order (relevance, story or first seen).
+fn article_query(filter: &Filter) -> (String, Vec<String>) {
+    let mut conds = String::new();
+    let mut args: Vec<String> = Vec::new();
+    let mut cond = |sql: &str, value: String, args: &mut Vec<String>| {
+        args.push(value);
+        conds.push_str(&sql.replace("?", &format!("?{}", args.len())));
+    };
+    if let Some(q) = &filter.query {
+        cond(" AND articles_fts MATCH ?", q.clone(), &mut args);
+    }
+    if let Some(l) = &filter.lang {
+        cond(" AND a.lang = ?", l.clone(), &mut args);
+    }
+    if let Some(p) = &filter.place {
+        cond(
+            " AND a.id IN (SELECT article_id FROM article_places WHERE place = ?)",
+            p.clone(),
+            &mut args,
+        );
+    }
+    if let Some(s) = filter.since {
+        cond(
+            " AND COALESCE(a.published, a.first_seen) >= ?",
+            ts(s),
+            &mut args,
+        );
+    }
+    if let Some(u) = filter.until {
+        cond(
+            " AND COALESCE(a.published, a.first_seen) < ?",
+            ts(u),
+            &mut args,
+        );
+    }
+    if !filter.feeds.is_empty() {
+        let mut marks = Vec::new();
+        for name in &filter.feeds {
+            args.push(name.clone());
+            marks.push(format!("?{}", args.len()));
+        }
+        conds.push_str(&format!(
+            " AND EXISTS (SELECT 1 FROM sightings s JOIN feeds f3 ON f3.id = s.feed_id
+               WHERE s.article_id = a.id AND f3.name IN ({}))",
+            marks.join(",")
+        ));
+    }
+    let limit = filter
+        .limit
+        .map(|n| format!(" LIMIT {}", n.min(1_000_000)))
+        .unwrap_or_default();
+    let mut sql = String::from(ARTICLE_COLUMNS);
+    if filter.rank && filter.query.is_some() {
+        // rank and cut inside, then compute the costly columns for the few
+        // rows kept
+        sql.push_str(&format!(
+            "r.score FROM (SELECT a.id AS id, -bm25(articles_fts, 3.0, 1.0) AS score
+               FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid
+              WHERE 1=1{conds} ORDER BY bm25(articles_fts, 3.0, 1.0){limit}) r
+             JOIN articles a ON a.id = r.id JOIN feeds fd ON fd.id = a.feed_id
+             ORDER BY r.score DESC, a.first_seen DESC"
+        ));
+        return (sql, args);
+    }
+    sql.push_str(if filter.query.is_some() {
+        "-bm25(articles_fts, 3.0, 1.0) FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid"
+    } else {
+        "NULL FROM articles a"
+    });
+    sql.push_str(" JOIN feeds fd ON fd.id = a.feed_id WHERE 1=1");
+    sql.push_str(&conds);
+    sql.push_str(if filter.by_story {
+        " ORDER BY (SELECT min(b.first_seen) FROM articles b WHERE b.story_id = a.story_id),
+           a.story_id, a.first_seen, a.id"
+    } else {
+        " ORDER BY a.first_seen, a.id"
+    });
+    sql.push_str(&limit);
+    (sql, args)
+}
+
+/// One exported article from a row of [`article_query`].
+fn article_row(r: &rusqlite::Row) -> rusqlite::Result<ArticleRow> {
+    let url: Option<String> = r.get(2)?;
+    let raw: String = r.get(14)?;
+    let mut sightings: Vec<SightingRow> = serde_json::from_str(&raw).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(14, rusqlite::types::Type::Text, Box::new(e))
+    })?;
+    let mut urls: Vec<String> = url.iter().cloned().collect();
+    let mut feeds: Vec<String> = Vec::new();
+    for s in &mut sightings {
+        s.outlet = crate::dedup::outlet_of(&s.feed_url);
+        if !urls.contains(&s.url) {
+            urls.push(s.url.clone());
+        }
+        if !feeds.contains(&s.feed) {
+            feeds.push(s.feed.clone());
+        }
+    }
+    let places: Option<String> = r.get(17)?;
+    Ok(ArticleRow {
+        id: r.get(0)?,
+        story_id: r.get::<_, Option<i64>>(1)?.unwrap_or(r.get(0)?),
+        outlet: url.as_deref().and_then(crate::dedup::outlet_of),
+        url,
+        urls,
+        feed: r.get(3)?,
+        feeds,
+        site: r.get(15)?,
+        title: r.get(4)?,
+        title_source: r.get(16)?,
+        author: r.get(5)?,
+        published: r.get(6)?,
+        first_seen: r.get(7)?,
+        lang: r.get(8)?,
+        summary: r.get(9)?,
+        text: r.get(10)?,
+        text_source: r.get(11)?,
+        extraction: r.get(12)?,
+        places: crate::places::names_of(places.as_deref().unwrap_or("").split('|')),
+        html: r.get(18)?,
+        score: r.get(19)?,
+        content_hash: r.get(13)?,
+        sightings,
+    })
 }

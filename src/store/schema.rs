@@ -159,6 +159,19 @@ pub(super) const MIGRATIONS: &[&str] = &[
     // is parsed, so a process that dies on it backs it off on the next run)
     "ALTER TABLE feeds ADD COLUMN blocked_until TEXT;
     ALTER TABLE feeds ADD COLUMN parsing_since TEXT;",
+    // 9: places in a table of their own, indexed by place (was `|id|id|`
+    // in articles.places, filtered with LIKE: a scan)
+    "CREATE TABLE article_places (
+        article_id INTEGER NOT NULL REFERENCES articles(id),
+        place TEXT NOT NULL,
+        PRIMARY KEY (article_id, place)
+    ) WITHOUT ROWID;
+    CREATE INDEX article_places_place ON article_places(place, article_id);
+    INSERT OR IGNORE INTO article_places (article_id, place)
+        SELECT a.id, j.value FROM articles a,
+               json_each('[\"' || replace(trim(a.places, '|'), '|', '\",\"') || '\"]') j
+        WHERE a.places <> '' AND j.value <> '';
+    ALTER TABLE articles DROP COLUMN places;",
 ];
 
 /// The first migration step after which sites are filled from Rust (the
@@ -205,6 +218,19 @@ pub(super) fn check_header(path: &Path) -> Result<(), StoreError> {
 
 /// Refuses an SQLite database that belongs to another program.
 pub(super) fn check_identity(conn: &Connection, path: &Path) -> Result<(), StoreError> {
+    // one read transaction: another process migrating a new file is seen
+    // either before it began or after it committed, never half-way
+    let sql = |source| StoreError::Sqlite {
+        path: path.to_path_buf(),
+        source,
+    };
+    let tx = conn.unchecked_transaction().map_err(sql)?;
+    let checked = identity_of(&tx, path);
+    tx.commit().map_err(sql)?;
+    checked
+}
+
+fn identity_of(conn: &Connection, path: &Path) -> Result<(), StoreError> {
     let sql = |source| StoreError::Sqlite {
         path: path.to_path_buf(),
         source,

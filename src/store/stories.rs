@@ -61,6 +61,7 @@ impl Store {
             tx.execute("DELETE FROM sightings WHERE article_id = ?1", [gone])?;
             tx.execute("DELETE FROM story_bands WHERE article_id = ?1", [gone])?;
             tx.execute("DELETE FROM articles_fts WHERE rowid = ?1", [gone])?;
+            tx.execute("DELETE FROM article_places WHERE article_id = ?1", [gone])?;
             tx.execute(
                 "UPDATE article_aliases SET article_id = ?2 WHERE article_id = ?1",
                 params![gone, keep],
