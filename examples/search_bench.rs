@@ -226,7 +226,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         store.ingest(feed_id, &batch, now)?;
         i += 1000;
     }
-    while store.refresh_index(None, 10_000, rasad::pipeline::index_entry)? > 0 {}
+    while store.refresh_index(None, 10_000, rasad::search::index_entry)? > 0 {}
     println!(
         "built and indexed {n} articles in {:.1} s",
         started.elapsed().as_secs_f64()
@@ -247,7 +247,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut times = Vec::new();
     for q in queries {
         let filter = Filter {
-            query: rasad::text::fts_query(q),
+            query: rasad::search::fts_query(q),
             rank: true,
             limit: Some(20),
             ..Filter::default()
@@ -256,7 +256,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let mut hits = 0;
         store.for_each_article(&filter, |row| {
             hits += 1;
-            let _ = rasad::text::snippet(&row.text, q, 30);
+            let _ = rasad::search::snippet(&row.text, q, 30);
             Ok(())
         })?;
         let ms = t.elapsed().as_secs_f64() * 1000.0;

@@ -17,5 +17,6 @@ pub mod notify;
 pub mod pipeline;
 pub mod places;
 pub mod scheduler;
+pub mod search;
 pub mod store;
 pub mod text;

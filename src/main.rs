@@ -376,7 +376,8 @@ fn build_filter(args: &FilterArgs, query: Option<&str>) -> Result<Filter> {
     };
     let query = match query {
         Some(q) => Some(
-            rasad::text::fts_query(q).with_context(|| format!("nothing to search for in {q:?}"))?,
+            rasad::search::fts_query(q)
+                .with_context(|| format!("nothing to search for in {q:?}"))?,
         ),
         None => None,
     };
@@ -395,7 +396,7 @@ fn build_filter(args: &FilterArgs, query: Option<&str>) -> Result<Filter> {
 
 /// Indexes articles whose text changed since the last pass.
 fn refresh_index(store: &Store) -> Result<()> {
-    while store.refresh_index(None, 10_000, rasad::pipeline::index_entry)? > 0 {}
+    while store.refresh_index(None, 10_000, rasad::search::index_entry)? > 0 {}
     Ok(())
 }
 
@@ -409,7 +410,7 @@ fn search(cli: &Cli, query: &str, limit: usize, args: &FilterArgs, json: bool) -
     let mut n = 0;
     store.for_each_article(&filter, |row| {
         n += 1;
-        let snippet = rasad::text::snippet(&row.text, query, 30);
+        let snippet = rasad::search::snippet(&row.text, query, 30);
         if json {
             let mut v = serde_json::to_value(&row).map_err(std::io::Error::other)?;
             if let Some(o) = v.as_object_mut() {

@@ -285,7 +285,7 @@ impl Pipeline {
             };
             // search index and place tags for what changed
             if let Err(e) = blocking(&self.store, move |s| {
-                s.refresh_index(Some(feed_id), 5_000, index_entry)
+                s.refresh_index(Some(feed_id), 5_000, crate::search::index_entry)
             })
             .await
             {
@@ -609,26 +609,6 @@ fn settle_article(s: &Store, id: i64, text: &str) -> Result<(), StoreError> {
         s.link_story(id, &keys, |other| fp.same_story(&Fingerprint::new(other)))?;
     }
     Ok(())
-}
-
-/// The search-index entry of an article: search forms and places.
-pub fn index_entry(title: &str, text: &str) -> crate::store::IndexEntry {
-    // one normalization per field serves both the index and the places
-    let title = text::search_form(title);
-    let body = text::search_form(text);
-    let title_words: Vec<&str> = title.split(' ').filter(|w| !w.is_empty()).collect();
-    let body_words: Vec<&str> = body.split(' ').filter(|w| !w.is_empty()).collect();
-    let mut places = crate::places::tag_words(&title_words);
-    for p in crate::places::tag_words(&body_words) {
-        if !places.contains(&p) {
-            places.push(p);
-        }
-    }
-    crate::store::IndexEntry {
-        title,
-        body,
-        places,
-    }
 }
 
 /// `ar-SY` → `ar`; `None` for values that are not language tags.

@@ -64,7 +64,7 @@ struct Gazetteer {
 fn key_words(s: &str) -> Vec<String> {
     let norm = text::normalize(s);
     text::words(&norm)
-        .map(|w| text::stem(w).to_string())
+        .map(|w| crate::search::stem(w).to_string())
         .collect()
 }
 
@@ -115,7 +115,7 @@ fn gazetteer() -> &'static Gazetteer {
 /// Ids of the places `text` mentions, in order of first mention.
 pub fn tag(text: &str) -> Vec<String> {
     let norm = text::normalize(text);
-    let words: Vec<&str> = text::words(&norm).map(text::stem).collect();
+    let words: Vec<&str> = text::words(&norm).map(crate::search::stem).collect();
     tag_words(&words)
 }
 

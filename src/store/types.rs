@@ -274,7 +274,7 @@ pub struct Filter {
     pub lang: Option<String>,
     /// Place id from the gazetteer.
     pub place: Option<String>,
-    /// An FTS5 query over the search form (see `text::fts_query`).
+    /// An FTS5 query over the search form (see `search::fts_query`).
     pub query: Option<String>,
     /// Order by relevance (bm25) instead of first seen.
     pub rank: bool,
