@@ -3,6 +3,8 @@
 //! Owns: deciding which URL an article is known by. Everything that hashes
 //! or compares URLs canonicalizes them here first.
 
+use std::collections::HashMap;
+
 use url::Url;
 
 /// Query parameters that only track where a click came from.
@@ -84,6 +86,61 @@ pub fn site_of(url: &Url) -> Option<String> {
         }
         url::Host::Ipv4(ip) => Some(ip.to_string()),
         url::Host::Ipv6(ip) => Some(ip.to_string()),
+    }
+}
+
+/// Identity keys of one feed pass's items. An item with a link is known by
+/// its canonical URL, else by its GUID within the feed; an item with
+/// neither is known by its feed and its content (title, date, text), and
+/// identical such items of one document by their order among themselves.
+/// No key is shared by accident across feeds.
+pub struct KeyMaker {
+    feed_id: i64,
+    seen: HashMap<String, usize>,
+}
+
+impl KeyMaker {
+    pub fn new(feed_id: i64) -> KeyMaker {
+        KeyMaker {
+            feed_id,
+            seen: HashMap::new(),
+        }
+    }
+
+    /// The key of an item with this canonical URL, GUID, title, date and
+    /// text.
+    pub fn key(
+        &mut self,
+        canonical: Option<&Url>,
+        guid: Option<&str>,
+        title: Option<&str>,
+        published: Option<chrono::DateTime<chrono::Utc>>,
+        text: &str,
+    ) -> String {
+        if let Some(u) = canonical {
+            return u.to_string();
+        }
+        if let Some(g) = guid {
+            return format!("guid:{}:{g}", self.feed_id);
+        }
+        let content = format!(
+            "{}\n{}\n{}",
+            title.unwrap_or(""),
+            published.map(crate::store::ts).unwrap_or_default(),
+            text
+        );
+        let base = format!(
+            "item:{}:{}",
+            self.feed_id,
+            crate::text::content_hash(&content)
+        );
+        let n = self.seen.entry(base.clone()).or_insert(0);
+        *n += 1;
+        if *n == 1 {
+            base
+        } else {
+            format!("{base}:{n}")
+        }
     }
 }
 

@@ -646,7 +646,7 @@ fn poll(cli: &Cli, only: &[String], force: bool) -> Result<ExitCode> {
             .collect()
     };
     let pipeline = pipeline(cli, config, force)?;
-    let summary = runtime()?.block_on(pipeline.poll_feeds(&feeds))?;
+    let summary = runtime()?.block_on(pipeline.poll_feeds(&feeds, progress_line()))?;
     println!(
         "feeds: {} ok, {} not modified, {} failed; new articles: {}; pages: {} extracted, {} failed",
         summary.feeds_ok,
@@ -664,6 +664,23 @@ fn poll(cli: &Cli, only: &[String], force: bool) -> Result<ExitCode> {
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A running count of feeds done on stderr, when it is a terminal; the
+/// line is cleared at the end.
+fn progress_line() -> impl FnMut(usize, usize) {
+    let shown = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    move |done, total| {
+        if shown {
+            let mut err = std::io::stderr().lock();
+            let _ = if done == total {
+                write!(err, "\r\x1b[2K")
+            } else {
+                write!(err, "\r\x1b[2Kpolling feeds: {done}/{total}")
+            };
+            let _ = err.flush();
+        }
+    }
 }
 
 fn extract(

@@ -131,6 +131,30 @@ pub fn jitter() -> f64 {
     (h.finish() >> 11) as f64 / (1u64 << 53) as f64
 }
 
+/// What a failed fetch means for the schedule, and whether it was a
+/// network failure (connect, DNS, timeout: many at once mean the local
+/// network is down).
+pub fn outcome_of(
+    e: &crate::fetch::FetchError,
+    now: chrono::DateTime<chrono::Utc>,
+) -> (Outcome, bool) {
+    use crate::fetch::FetchError;
+    match e {
+        FetchError::Status {
+            status: 429 | 503,
+            retry_after: Some(r),
+            ..
+        } => (
+            crate::fetch::parse_retry_after(r, now).map_or(Outcome::Failed, Outcome::RetryAfter),
+            false,
+        ),
+        FetchError::Status { status: 410, .. } => (Outcome::Gone, false),
+        FetchError::Status { status: 404, .. } => (Outcome::NotFound, false),
+        FetchError::Connect { .. } | FetchError::Timeout { .. } => (Outcome::Failed, true),
+        _ => (Outcome::Failed, false),
+    }
+}
+
 /// How long a failed page waits before it is tried again, by the attempts
 /// before it: 15 min, 30 min, 1 h, … capped at one day.
 pub fn page_retry_wait(attempts: i64) -> chrono::Duration {

@@ -171,6 +171,13 @@ pub fn hex(bytes: &[u8]) -> String {
     s
 }
 
+/// `ar-SY` → `ar`; `None` for values that are not language tags.
+pub fn primary_language(tag: &str) -> Option<String> {
+    let primary = tag.split(['-', '_']).next()?.trim().to_ascii_lowercase();
+    ((2..=3).contains(&primary.len()) && primary.chars().all(|c| c.is_ascii_alphabetic()))
+        .then_some(primary)
+}
+
 /// `s` cut to at most `max` bytes, at a character boundary.
 pub fn truncate_bytes(mut s: String, max: usize) -> String {
     if s.len() > max {

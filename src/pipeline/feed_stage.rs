@@ -1,0 +1,259 @@
+//! The feed stage: fetch a feed (unless it is held back), parse it (marked
+//! first, so a process that dies on it backs it off), turn its items into
+//! what the store takes (identity key, site, language, text cap) and store
+//! them; the outcome and what the scheduler should know.
+
+use chrono::Utc;
+use sha2::{Digest, Sha256};
+use tracing::warn;
+
+use super::{blocking, FeedOutcome, Pipeline, Signals, MAX_TEXT_BYTES};
+use crate::charset;
+use crate::config::FeedConfig;
+use crate::dedup::{self, Fingerprint, KeyMaker};
+use crate::feed;
+use crate::fetch::{FetchOutcome, Fetched, Validators};
+use crate::scheduler;
+use crate::store::{FeedStatus, NewItem};
+use crate::text;
+
+/// What fetching left to do.
+enum Fetch {
+    /// Nothing more: not modified, held back, or failed.
+    Done(FeedOutcome),
+    /// A new body to parse, with its hash.
+    Body(Box<Fetched>, String),
+}
+
+impl Pipeline {
+    /// Fetches, parses and stores one feed's items.
+    pub(super) async fn fetch_and_store(
+        &self,
+        feed: &FeedConfig,
+        feed_id: i64,
+        signals: &mut Signals,
+    ) -> FeedOutcome {
+        let (fetched, hash, failures) = match self.fetch_feed(feed, feed_id, signals).await {
+            Ok((Fetch::Done(outcome), _)) => return outcome,
+            Ok((Fetch::Body(f, hash), failures)) => (f, hash, failures),
+            Err(outcome) => return outcome,
+        };
+        let validators = fetched.validators.clone();
+        let parsed = match self.parse_feed(feed, feed_id, *fetched, failures).await {
+            Ok(p) => p,
+            Err(outcome) => return outcome,
+        };
+        if let Some(ttl) = parsed.ttl {
+            signals.hint = Some(signals.hint.map_or(ttl, |h| h.max(ttl)));
+        }
+        if let Some(what) = parsed.repaired {
+            warn!(repaired = what, "feed is malformed; repaired and parsed");
+        }
+        let items = new_items(feed, feed_id, parsed);
+        let count = items.len();
+        let new = match self.store_items(feed_id, items).await {
+            Ok(new) => new,
+            Err(outcome) => return outcome,
+        };
+        match self
+            .success(feed_id, FeedStatus::Ok, Some((validators, hash)))
+            .await
+        {
+            FeedOutcome::Failed(e) => FeedOutcome::Failed(e),
+            _ => FeedOutcome::Fresh { items: count, new },
+        }
+    }
+
+    /// The feed's body when there is a new one to parse (and the failures
+    /// in a row so far); otherwise how the pass ended.
+    async fn fetch_feed(
+        &self,
+        feed: &FeedConfig,
+        feed_id: i64,
+        signals: &mut Signals,
+    ) -> Result<(Fetch, i64), FeedOutcome> {
+        let state = blocking(&self.store, move |s| s.fetch_state(feed_id))
+            .await
+            .map_err(|e| FeedOutcome::Failed(e.to_string()))?;
+        if let Some(until) = state
+            .blocked_until
+            .filter(|u| *u > Utc::now() && !self.force)
+        {
+            return Ok((Fetch::Done(FeedOutcome::Skipped { until }), state.failures));
+        }
+        let fetched = match self
+            .fetcher
+            .get(&feed.url, crate::fetch::Kind::Feed, Some(&state.validators))
+            .await
+        {
+            Ok(FetchOutcome::NotModified) => {
+                let done = self.success(feed_id, FeedStatus::NotModified, None).await;
+                return Ok((Fetch::Done(done), state.failures));
+            }
+            Ok(FetchOutcome::Fresh(f)) => f,
+            Err(e) => {
+                (signals.schedule, signals.network_error) = scheduler::outcome_of(&e, Utc::now());
+                return Err(FeedOutcome::Failed(e.to_string()));
+            }
+        };
+        signals.hint = fetched.max_age;
+        if let Some(to) = &fetched.permanent_redirect {
+            if to != &feed.url {
+                signals.moved_to = Some(to.clone());
+            }
+        }
+        let hash = text::hex(&Sha256::digest(&fetched.body));
+        if state.body_hash.as_deref() == Some(hash.as_str()) {
+            // Broken validators, same bytes: nothing to parse.
+            let fresh = Some((fetched.validators, hash));
+            let done = self.success(feed_id, FeedStatus::Unchanged, fresh).await;
+            return Ok((Fetch::Done(done), state.failures));
+        }
+        Ok((Fetch::Body(fetched, hash), state.failures))
+    }
+
+    /// Decodes and parses a body on a CPU slot, marked in the store first:
+    /// should this process die parsing it, the next one finds the feed
+    /// failed and held back instead of dying on it again.
+    async fn parse_feed(
+        &self,
+        feed: &FeedConfig,
+        feed_id: i64,
+        fetched: Fetched,
+        failures: i64,
+    ) -> Result<feed::ParsedFeed, FeedOutcome> {
+        blocking(&self.store, move |s| {
+            let now = Utc::now();
+            s.mark_parsing(feed_id, now, now + scheduler::crash_backoff(failures))
+        })
+        .await
+        .map_err(|e| FeedOutcome::Failed(e.to_string()))?;
+        let http_charset = fetched
+            .content_type
+            .as_deref()
+            .and_then(charset::charset_from_content_type)
+            .map(str::to_string);
+        let (body, final_url) = (fetched.body, fetched.url);
+        let parsed = self
+            .cpu_bound(move || {
+                let decoded = charset::decode(&body, http_charset.as_deref());
+                feed::parse(&decoded.text, &final_url)
+            })
+            .await;
+        match parsed {
+            Ok(Ok(p)) => Ok(p),
+            Ok(Err(e)) => Err(FeedOutcome::Failed(format!("{}: {e}", feed.url))),
+            Err(e) => Err(FeedOutcome::Failed(format!(
+                "{}: parser task failed: {e}",
+                feed.url
+            ))),
+        }
+    }
+
+    /// Stores the items; articles that keep the feed's text are final now
+    /// and linked into their stories. Returns how many were new.
+    async fn store_items(&self, feed_id: i64, items: Vec<NewItem>) -> Result<usize, FeedOutcome> {
+        let ingested = blocking(&self.store, move |s| {
+            let ingested = s.ingest(feed_id, &items, Utc::now())?;
+            for (item, done) in items.iter().zip(&ingested) {
+                if done.new && !item.scrape {
+                    let fp = Fingerprint::new(&item.summary);
+                    let keys = fp.band_keys();
+                    s.link_story(done.article_id, &keys, |other| {
+                        fp.same_story(&Fingerprint::new(other))
+                    })?;
+                }
+            }
+            Ok(ingested)
+        })
+        .await
+        .map_err(|e| FeedOutcome::Failed(e.to_string()))?;
+        Ok(ingested.iter().filter(|i| i.new).count())
+    }
+
+    async fn success(
+        &self,
+        feed_id: i64,
+        status: FeedStatus,
+        fresh: Option<(Validators, String)>,
+    ) -> FeedOutcome {
+        let r = blocking(&self.store, move |s| {
+            s.record_success(
+                feed_id,
+                status,
+                fresh.as_ref().map(|(v, h)| (v, h.as_str())),
+                Utc::now(),
+            )
+        })
+        .await;
+        match r {
+            Ok(()) => FeedOutcome::NotModified,
+            Err(e) => FeedOutcome::Failed(e.to_string()),
+        }
+    }
+}
+
+/// The parsed items as the store takes them: identity key, site, language
+/// (the feed's, else guessed from the item's own text), text capped.
+fn new_items(feed: &FeedConfig, feed_id: i64, parsed: feed::ParsedFeed) -> Vec<NewItem> {
+    let lang = feed.lang.clone().or(parsed.language.clone());
+    let feed_site = dedup::site_of(&feed.url);
+    let mut keys = KeyMaker::new(feed_id);
+    parsed
+        .items
+        .into_iter()
+        .map(|it| {
+            let lang = match lang.as_deref() {
+                Some(l) => text::primary_language(l),
+                None => text::guess_language(&format!(
+                    "{} {}",
+                    it.title.as_deref().unwrap_or(""),
+                    it.text
+                ))
+                .map(str::to_string),
+            };
+            new_item(
+                it,
+                &mut keys,
+                feed_site.as_deref(),
+                lang.as_deref(),
+                feed.scrape,
+            )
+        })
+        .collect()
+}
+
+/// One parsed item as the store takes it.
+fn new_item(
+    it: feed::Item,
+    keys: &mut KeyMaker,
+    feed_site: Option<&str>,
+    lang: Option<&str>,
+    scrape: bool,
+) -> NewItem {
+    let canonical = it.url.as_ref().map(dedup::canonical_url);
+    let key = keys.key(
+        canonical.as_ref(),
+        it.guid.as_deref(),
+        it.title.as_deref(),
+        it.published,
+        &it.text,
+    );
+    let site = canonical
+        .as_ref()
+        .and_then(dedup::site_of)
+        .or_else(|| feed_site.map(str::to_string));
+    NewItem {
+        key,
+        url: canonical.map(|u| u.to_string()),
+        original_url: it.url.map(|u| u.to_string()),
+        guid: it.guid,
+        title: it.title,
+        author: it.author,
+        published: it.published,
+        lang: lang.map(str::to_string),
+        summary: text::truncate_bytes(it.text, MAX_TEXT_BYTES),
+        scrape,
+        site,
+    }
+}

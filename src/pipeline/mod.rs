@@ -1,0 +1,296 @@
+//! The pipeline for one pass over feeds: the feed stage (fetch → decode →
+//! parse → store, in `feed_stage`), then the page stage (claim → fetch →
+//! extract → store → settle, in `page_stage`).
+//!
+//! Owns: the order of the stages, the CPU slots and the rule that a failure
+//! is recorded on its feed or article and never stops the others. Stage
+//! logic lives in the modules it names: status meanings in `scheduler`,
+//! identity keys in `dedup`, languages in `text`, index entries in
+//! `search`. `poll` calls [`Pipeline::poll_feeds`], the daemon
+//! [`Pipeline::poll_feed`].
+
+mod feed_stage;
+mod page_stage;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use chrono::Utc;
+use tracing::{info, warn, Instrument};
+use url::Url;
+
+use crate::config::{Config, FeedConfig};
+use crate::fetch::Fetcher;
+use crate::scheduler;
+use crate::store::{Store, StoreError};
+use crate::text;
+
+/// Most bytes of text (and of HTML) kept per article: a feed or page that
+/// sends more cannot fill the disk through one item.
+pub const MAX_TEXT_BYTES: usize = 1024 * 1024;
+
+/// Most pages fetched for one feed in one pass (new items first; the rest
+/// wait for the next pass).
+const MAX_PAGES_PER_FEED: usize = 500;
+
+/// How one feed's pass ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FeedOutcome {
+    /// Fetched and parsed; `new` articles among `items`.
+    Fresh {
+        items: usize,
+        new: usize,
+    },
+    /// 304, or a body identical to the last one.
+    NotModified,
+    /// Not fetched: held back until this time (Retry-After, or a parse the
+    /// last process did not finish).
+    Skipped {
+        until: chrono::DateTime<Utc>,
+    },
+    Failed(String),
+}
+
+/// Counts for a whole pass.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PollSummary {
+    pub feeds_ok: usize,
+    pub feeds_not_modified: usize,
+    pub feeds_failed: usize,
+    /// Feeds held back, with the time they may be fetched again.
+    pub skipped: Vec<chrono::DateTime<Utc>>,
+    pub new_articles: usize,
+    pub pages_ok: usize,
+    pub pages_failed: usize,
+}
+
+impl PollSummary {
+    pub fn add(&mut self, r: &FeedReport) {
+        match r.outcome {
+            FeedOutcome::Fresh { new, .. } => {
+                self.feeds_ok += 1;
+                self.new_articles += new;
+            }
+            FeedOutcome::NotModified => self.feeds_not_modified += 1,
+            FeedOutcome::Skipped { until } => self.skipped.push(until),
+            FeedOutcome::Failed(_) => self.feeds_failed += 1,
+        }
+        self.pages_ok += r.pages_ok;
+        self.pages_failed += r.pages_failed;
+    }
+}
+
+/// Everything a pass needs, shared by all its tasks.
+pub struct Pipeline {
+    pub config: Arc<Config>,
+    pub fetcher: Arc<Fetcher>,
+    pub store: Arc<Store>,
+    /// Parsing and extraction are CPU work: one at a time per core, so
+    /// hundreds of pages in flight never mean hundreds of parsed DOMs in
+    /// memory.
+    cpu: Arc<tokio::sync::Semaphore>,
+    /// Fetch even feeds and pages held back (Retry-After, backoff).
+    force: bool,
+}
+
+impl Pipeline {
+    pub fn new(config: Arc<Config>, fetcher: Arc<Fetcher>, store: Arc<Store>) -> Pipeline {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        Pipeline {
+            config,
+            fetcher,
+            store,
+            cpu: Arc::new(tokio::sync::Semaphore::new(cores)),
+            force: false,
+        }
+    }
+
+    /// The same pipeline, fetching feeds and pages whatever holds them back.
+    pub fn forced(mut self) -> Pipeline {
+        self.force = true;
+        self
+    }
+
+    /// Runs CPU-bound `f` on the blocking pool, at most one task per core.
+    async fn cpu_bound<T: Send + 'static>(
+        &self,
+        f: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, tokio::task::JoinError> {
+        let _permit = self.cpu.clone().acquire_owned().await;
+        tokio::task::spawn_blocking(f).await
+    }
+}
+
+/// The result of one feed's pass, pages included.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedReport {
+    pub outcome: FeedOutcome,
+    pub pages_ok: usize,
+    pub pages_failed: usize,
+    /// What the scheduler needs to know.
+    pub signals: Signals,
+}
+
+/// Facts of a feed's pass for the scheduler.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Signals {
+    pub schedule: scheduler::Outcome,
+    /// The feed's own lower bound for the next poll (`<ttl>`, max-age).
+    pub hint: Option<std::time::Duration>,
+    /// The feed moved permanently (301/308 on every hop) to this URL.
+    pub moved_to: Option<Url>,
+    /// The failure was a network one (connect, DNS, timeout): many of
+    /// those at once mean the local network is down.
+    pub network_error: bool,
+}
+
+impl Default for Signals {
+    fn default() -> Self {
+        Signals {
+            schedule: scheduler::Outcome::Failed,
+            hint: None,
+            moved_to: None,
+            network_error: false,
+        }
+    }
+}
+
+/// Why a pass could not go on (one feed's failures are recorded on that
+/// feed instead and never become this).
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    /// The database refused (a full disk is `StoreError::Full`).
+    #[error("database: {0}")]
+    Store(#[from] StoreError),
+    #[error("a database task failed: {0}")]
+    Task(#[from] tokio::task::JoinError),
+}
+
+impl PipelineError {
+    /// True when the disk (or the database's size cap) is full.
+    pub fn is_disk_full(&self) -> bool {
+        matches!(self, PipelineError::Store(StoreError::Full { .. }))
+    }
+}
+
+/// Runs `f` on the store off the async threads.
+async fn blocking<T: Send + 'static>(
+    store: &Arc<Store>,
+    f: impl FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, PipelineError> {
+    let store = store.clone();
+    Ok(tokio::task::spawn_blocking(move || f(&store)).await??)
+}
+
+impl Pipeline {
+    /// Makes sure every feed has its row; returns the ids by name.
+    pub async fn sync_feeds(
+        &self,
+        feeds: &[FeedConfig],
+    ) -> Result<HashMap<String, i64>, PipelineError> {
+        let list = feeds.to_vec();
+        blocking(&self.store, move |s| s.sync_feeds(&list, Utc::now())).await
+    }
+
+    /// One pass over `feeds`, all at once; concurrency is bounded by the
+    /// fetcher's global and per-host limits.
+    /// `progress` is told (done, total) as each feed finishes.
+    pub async fn poll_feeds(
+        self: &Arc<Self>,
+        feeds: &[FeedConfig],
+        mut progress: impl FnMut(usize, usize),
+    ) -> Result<PollSummary, PipelineError> {
+        let ids = self.sync_feeds(feeds).await?;
+        let total = feeds.len();
+        let mut tasks = tokio::task::JoinSet::new();
+        for f in feeds {
+            let Some(&id) = ids.get(&f.name) else {
+                continue;
+            };
+            let me = self.clone();
+            let f = f.clone();
+            tasks.spawn(async move { me.poll_feed(&f, id).await });
+        }
+        let mut summary = PollSummary::default();
+        let mut done = 0;
+        while let Some(res) = tasks.join_next().await {
+            done += 1;
+            match res {
+                Ok(report) => summary.add(&report),
+                Err(e) => {
+                    warn!(error = %e, "a feed task crashed");
+                    summary.feeds_failed += 1;
+                }
+            }
+            progress(done, total);
+        }
+        Ok(summary)
+    }
+
+    /// Fetches, parses and stores one feed, then fetches its pending pages.
+    /// Every failure is recorded on the feed's row or the article's.
+    pub async fn poll_feed(&self, feed: &FeedConfig, feed_id: i64) -> FeedReport {
+        let span = tracing::info_span!("feed", feed = %feed.name, url = %feed.url);
+        async {
+            let mut signals = Signals::default();
+            let outcome = self.fetch_and_store(feed, feed_id, &mut signals).await;
+            match &outcome {
+                FeedOutcome::Fresh { new, .. } => {
+                    signals.schedule = scheduler::Outcome::Fresh { new: *new }
+                }
+                FeedOutcome::NotModified => signals.schedule = scheduler::Outcome::Unchanged,
+                FeedOutcome::Skipped { until } => {
+                    let wait = (*until - Utc::now()).to_std().unwrap_or_default();
+                    signals.schedule = scheduler::Outcome::RetryAfter(wait);
+                }
+                FeedOutcome::Failed(_) => {}
+            }
+            match &outcome {
+                FeedOutcome::Failed(reason) => {
+                    warn!(reason = %text::printable(reason), "feed failed");
+                    let reason = reason.clone();
+                    // a Retry-After holds later polls (and processes) back too
+                    let hold = match signals.schedule {
+                        scheduler::Outcome::RetryAfter(wait) => chrono::Duration::from_std(wait)
+                            .ok()
+                            .map(|w| Utc::now() + w),
+                        _ => None,
+                    };
+                    if let Err(e) = blocking(&self.store, move |s| {
+                        s.record_failure(feed_id, &reason, hold, Utc::now())
+                    })
+                    .await
+                    {
+                        warn!(error = %e, "cannot record the failure");
+                    }
+                }
+                FeedOutcome::Fresh { items, new } => info!(items, new, "feed stored"),
+                FeedOutcome::NotModified => info!("feed not modified"),
+                FeedOutcome::Skipped { until } => {
+                    info!(until = %crate::store::ts(*until), "feed held back")
+                }
+            }
+            let (pages_ok, pages_failed) = if feed.scrape {
+                self.fetch_pages(feed, feed_id).await
+            } else {
+                (0, 0)
+            };
+            // search index and place tags for what changed
+            if let Err(e) = blocking(&self.store, move |s| {
+                s.refresh_index(Some(feed_id), 5_000, crate::search::index_entry)
+            })
+            .await
+            {
+                warn!(error = %e, "cannot update the search index");
+            }
+            FeedReport {
+                outcome,
+                pages_ok,
+                pages_failed,
+                signals,
+            }
+        }
+        .instrument(span)
+        .await
+    }
+}

@@ -1,0 +1,153 @@
+//! The page stage: fetch each claimed page, extract its article, save it,
+//! then settle it (merged into an older exact repeat of its site, else
+//! linked into the story of a near-duplicate).
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use chrono::Utc;
+use futures_util::StreamExt;
+use tracing::{warn, Instrument};
+use url::Url;
+
+use super::{blocking, Pipeline, MAX_PAGES_PER_FEED, MAX_TEXT_BYTES};
+use crate::charset;
+use crate::config::FeedConfig;
+use crate::dedup::Fingerprint;
+use crate::extract;
+use crate::feed;
+use crate::fetch::{FetchOutcome, Kind};
+use crate::store::{PageJob, PageResult, Store, StoreError};
+use crate::text;
+
+impl Pipeline {
+    /// Fetches and extracts the pages of this feed's pending articles, and of
+    /// failed ones whose retry time has come.
+    pub(super) async fn fetch_pages(&self, feed: &FeedConfig, feed_id: i64) -> (usize, usize) {
+        let force = self.force;
+        // listed and claimed at once: each counted before it is read, so a
+        // process that dies on a page backs it off on the next run
+        let jobs = match blocking(&self.store, move |s| {
+            let now = Utc::now();
+            s.claim_pages(s.page_jobs(feed_id, now, MAX_PAGES_PER_FEED, force)?, now)
+        })
+        .await
+        {
+            Ok(j) => j,
+            Err(e) => {
+                warn!(error = %e, "cannot list pages to fetch");
+                return (0, 0);
+            }
+        };
+        let ok_count = AtomicUsize::new(0);
+        let failed_count = AtomicUsize::new(0);
+        let (ok_count, failed_count) = (&ok_count, &failed_count);
+        let concurrency = self.config.fetch.max_per_host.max(1) * 2;
+        futures_util::stream::iter(jobs)
+            .for_each_concurrent(concurrency, |job| async move {
+                let span = tracing::info_span!("page", url = %job.url);
+                let result = self.fetch_page(feed, &job).instrument(span.clone()).await;
+                let ok = matches!(result, PageResult::Ok { .. });
+                if let PageResult::Failed { error } = &result {
+                    span.in_scope(
+                        || warn!(error = %text::printable(error), "page failed; feed text kept"),
+                    );
+                }
+                let id = job.article_id;
+                let job = job.clone();
+                match blocking(&self.store, move |s| {
+                    let still_there = s.save_extraction(&job, &result, Utc::now())?;
+                    if let (true, PageResult::Ok { text, .. }) = (still_there, &result) {
+                        settle_article(s, id, text)?;
+                    }
+                    Ok(())
+                })
+                .await
+                {
+                    Ok(()) if ok => ok_count.fetch_add(1, Ordering::Relaxed),
+                    Ok(()) => failed_count.fetch_add(1, Ordering::Relaxed),
+                    Err(e) => {
+                        warn!(error = %e, "cannot save the extraction");
+                        failed_count.fetch_add(1, Ordering::Relaxed)
+                    }
+                };
+            })
+            .await;
+        (
+            ok_count.load(Ordering::Relaxed),
+            failed_count.load(Ordering::Relaxed),
+        )
+    }
+
+    async fn fetch_page(&self, feed: &FeedConfig, job: &PageJob) -> PageResult {
+        let url = match Url::parse(&job.url) {
+            Ok(u) => u,
+            Err(e) => {
+                return PageResult::Failed {
+                    error: format!("{}: invalid URL: {e}", job.url),
+                }
+            }
+        };
+        let fetched = match self.fetcher.get(&url, Kind::Page, None).await {
+            Ok(FetchOutcome::Fresh(f)) => f,
+            Ok(FetchOutcome::NotModified) => {
+                return PageResult::Failed {
+                    error: format!("{url}: unexpected 304"),
+                }
+            }
+            Err(e) => {
+                return PageResult::Failed {
+                    error: e.to_string(),
+                }
+            }
+        };
+        let rules = feed.rules.clone();
+        let http_charset = fetched
+            .content_type
+            .as_deref()
+            .and_then(charset::charset_from_content_type)
+            .map(str::to_string);
+        let page_url = fetched.url;
+        let body = fetched.body;
+        let shown = page_url.to_string();
+        let res = self
+            .cpu_bound(move || {
+                let decoded = charset::decode(&body, http_charset.as_deref());
+                extract::extract(&decoded.text, Some(&page_url), &rules)
+            })
+            .await;
+        match res {
+            Ok(Ok(e)) => {
+                let clean = |s: String| {
+                    text::truncate_bytes(text::strip_controls(&s).into_owned(), MAX_TEXT_BYTES)
+                };
+                PageResult::Ok {
+                    published: e.published.as_deref().and_then(feed::parse_date),
+                    lang: e.lang.as_deref().and_then(text::primary_language),
+                    text: clean(e.text),
+                    html: clean(e.html),
+                    title: e.title.map(clean),
+                    author: e.author.map(clean),
+                }
+            }
+            Ok(Err(e)) => PageResult::Failed {
+                error: format!("{shown}: {e}"),
+            },
+            Err(e) => PageResult::Failed {
+                error: format!("{shown}: extractor crashed: {e}"),
+            },
+        }
+    }
+}
+
+/// After an article's page text is saved: merge it into an older article
+/// with the same text (an exact repeat under another URL), else link it
+/// into the story of a near-duplicate.
+fn settle_article(s: &Store, id: i64, text: &str) -> Result<(), StoreError> {
+    let kept = s.merge_exact_repeat(id, crate::store::MIN_BODY_MERGE_CHARS)?;
+    if kept == Some(id) {
+        let fp = Fingerprint::new(text);
+        let keys = fp.band_keys();
+        s.link_story(id, &keys, |other| fp.same_story(&Fingerprint::new(other)))?;
+    }
+    Ok(())
+}
