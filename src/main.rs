@@ -441,73 +441,20 @@ fn search(cli: &Cli, query: &str, limit: usize, args: &FilterArgs, json: bool) -
 fn import_opml(config_path: &Path, opml: &Path) -> Result<ExitCode> {
     let xml =
         std::fs::read_to_string(opml).with_context(|| format!("cannot read {}", opml.display()))?;
-    let feeds = export::read_opml(&xml).map_err(|e| anyhow::anyhow!("{}: {e}", opml.display()))?;
-    let text = std::fs::read_to_string(config_path)
-        .with_context(|| format!("cannot read {}", config_path.display()))?;
-    let mut doc: toml_edit::DocumentMut = text
-        .parse()
-        .with_context(|| format!("{} is not valid TOML", config_path.display()))?;
-    let existing: Vec<(String, String)> = doc
-        .get("feed")
-        .and_then(|f| f.as_array_of_tables())
-        .map(|a| {
-            a.iter()
-                .map(|t| {
-                    let get = |k: &str| t.get(k).and_then(|v| v.as_str()).unwrap_or("").to_string();
-                    (get("name").to_lowercase(), get("url"))
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    if doc.get("feed").is_none() {
-        doc.insert(
-            "feed",
-            toml_edit::Item::ArrayOfTables(toml_edit::ArrayOfTables::new()),
+    let feeds = export::read_opml(&xml).with_context(|| opml.display().to_string())?;
+    let done = rasad::config::add_opml_feeds(config_path, feeds)?;
+    for (name, url) in &done.not_http {
+        eprintln!(
+            "skipping {:?}: not an http(s) URL: {}",
+            rasad::text::printable(name),
+            rasad::text::printable(url)
         );
     }
-    let Some(list) = doc.get_mut("feed").and_then(|f| f.as_array_of_tables_mut()) else {
-        bail!(
-            "{}: `feed` is not an array of tables",
-            config_path.display()
-        );
-    };
-    let (mut added, mut skipped) = (0, 0);
-    let mut seen = existing;
-    for (name, url, lang) in feeds {
-        if url::Url::parse(&url)
-            .map(|u| !matches!(u.scheme(), "http" | "https"))
-            .unwrap_or(true)
-        {
-            eprintln!("skipping {name:?}: not an http(s) URL: {url}");
-            skipped += 1;
-            continue;
-        }
-        if seen
-            .iter()
-            .any(|(n, u)| *u == url || *n == name.to_lowercase())
-        {
-            skipped += 1;
-            continue;
-        }
-        let mut t = toml_edit::Table::new();
-        t.insert("name", toml_edit::value(name.clone()));
-        t.insert("url", toml_edit::value(url.clone()));
-        if let Some(l) = lang {
-            t.insert("lang", toml_edit::value(l));
-        }
-        list.push(t);
-        seen.push((name.to_lowercase(), url));
-        added += 1;
-    }
-    let new_text = doc.to_string();
-    // refuse to write a file rasad itself would reject
-    if let Err(e) = Config::parse(&new_text, config_path) {
-        bail!("the result would not be a valid config, nothing written:\n{e}");
-    }
-    rasad::atomic::write_file(config_path, |w| w.write_all(new_text.as_bytes()))?;
     println!(
-        "{}: {added} feeds added, {skipped} skipped",
-        config_path.display()
+        "{}: {} feeds added, {} skipped",
+        config_path.display(),
+        done.added,
+        done.skipped
     );
     Ok(ExitCode::SUCCESS)
 }

@@ -1,0 +1,116 @@
+//! Unit tests of the config: schema, values and messages.
+
+use super::*;
+
+fn parse(text: &str) -> Result<Config, ConfigError> {
+    Config::parse(text, Path::new("/etc/rasad/feeds.toml"))
+}
+
+#[test]
+fn durations() {
+    assert_eq!(parse_duration("15m"), Ok(Duration::from_secs(900)));
+    assert_eq!(parse_duration("1h30m"), Ok(Duration::from_secs(5400)));
+    assert_eq!(parse_duration("2 h"), Ok(Duration::from_secs(7200)));
+    assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+    assert!(parse_duration("15").is_err());
+    assert!(parse_duration("0s").is_err());
+    assert!(parse_duration("5x").is_err());
+    assert!(parse_duration("m").is_err());
+    assert!(parse_duration("99999999999999999999d").is_err());
+}
+
+#[test]
+fn sizes() {
+    assert_eq!(parse_size("5MiB"), Ok(5 * 1024 * 1024));
+    assert_eq!(parse_size("512 KB"), Ok(512 * 1024));
+    assert!(parse_size("lots").is_err());
+}
+
+#[test]
+fn full_config_with_arabic_names() {
+    let c = parse(
+        r#"
+db = "data/rasad.db"
+[defaults]
+interval = "20m"
+[fetch]
+timeout = "10s"
+max_per_host = 3
+max_page_size = "2MiB"
+allow_networks = ["127.0.0.0/24"]
+[[feed]]
+name = "نورث برس"
+url = "https://npasyria.com/feed/"
+lang = "ar"
+article_selector = ".entry-content"
+remove = [".sharedaddy"]
+[[feed]]
+name = "Rudaw (سۆرانی)"
+url = "https://www.rudaw.net/sorani/rss"
+interval = "1h"
+scrape = false
+"#,
+    )
+    .expect("valid");
+    assert_eq!(c.db, Some(PathBuf::from("/etc/rasad/data/rasad.db")));
+    assert_eq!(c.feeds.len(), 2);
+    assert_eq!(c.feeds[0].interval, Duration::from_secs(1200));
+    assert_eq!(c.feeds[1].interval, Duration::from_secs(3600));
+    assert!(!c.feeds[1].scrape);
+    assert_eq!(c.fetch.max_per_host, 3);
+    assert_eq!(c.fetch.max_page_bytes, 2 * 1024 * 1024);
+    assert_eq!(c.fetch.allow_networks.len(), 1);
+}
+
+#[test]
+fn unknown_key_names_line_and_key() {
+    let err = parse("[fetch]\ntimeout = \"5s\"\ntimeuot = \"5s\"\n").unwrap_err();
+    let issue = &err.issues[0];
+    assert_eq!(issue.line, Some(3), "{err}");
+    assert!(err.to_string().contains("timeuot"), "{err}");
+    assert!(
+        err.to_string().starts_with("/etc/rasad/feeds.toml:3"),
+        "{err}"
+    );
+}
+
+#[test]
+fn all_semantic_errors_are_reported_with_lines() {
+    let text = "[[feed]]\nname = \"A\"\nurl = \"not a url\"\n\n[[feed]]\nname = \"a\"\nurl = \"ftp://x.org/f\"\ninterval = \"10 parsecs\"\n\n[[feed]]\nname = \"B\"\nurl = \"https://b.org/\"\narticle_selector = \"div[\"\n";
+    let err = parse(text).unwrap_err();
+    let lines: Vec<_> = err.issues.iter().map(|i| (i.line, i.key.clone())).collect();
+    assert!(
+        lines.contains(&(Some(3), Some("feed[1].url".into()))),
+        "{err}"
+    );
+    assert!(
+        lines.contains(&(Some(6), Some("feed[2].name".into()))),
+        "{err}"
+    );
+    assert!(
+        lines.contains(&(Some(7), Some("feed[2].url".into()))),
+        "{err}"
+    );
+    assert!(
+        lines.contains(&(Some(8), Some("feed[2].interval".into()))),
+        "{err}"
+    );
+    assert!(
+        lines.contains(&(Some(13), Some("feed[3].article_selector".into()))),
+        "{err}"
+    );
+}
+
+#[test]
+fn short_interval_is_a_warning() {
+    let c = parse("[[feed]]\nname = \"t\"\nurl = \"http://127.0.0.1/\"\ninterval = \"5s\"\n")
+        .expect("valid");
+    assert_eq!(c.warnings.len(), 1);
+    assert_eq!(c.warnings[0].line, Some(4));
+}
+
+#[test]
+fn bad_network() {
+    let err = parse("[fetch]\nallow_networks = [\"10.0.0.0/33\"]\n").unwrap_err();
+    assert_eq!(err.issues[0].line, Some(2));
+}
