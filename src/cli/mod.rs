@@ -1,0 +1,6 @@
+//! The command implementations behind `main`: one module per kind of
+//! command; printing and files here, logic in the library.
+
+pub(crate) mod collect;
+pub(crate) mod files;
+pub(crate) mod read;
