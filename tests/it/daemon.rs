@@ -74,10 +74,7 @@ fn daemon_schedules_backs_off_reloads_and_notifies() {
         }
     });
 
-    let mut child = Command::new(env!("CARGO_BIN_EXE_rasad"))
-        .current_dir(dir.path())
-        .args(["run", "--log-format", "json"])
-        .env_remove("RASAD_CONFIG")
+    let mut child = crate::rasad_command(dir.path(), &["run", "--log-format", "json"])
         .env("NOTIFY_SOCKET", &sock_path)
         .env("WATCHDOG_USEC", "400000")
         .stdout(Stdio::null())
@@ -212,11 +209,7 @@ fn local_outage_is_reported_once_and_punishes_no_feed() {
         ));
     }
     std::fs::write(dir.path().join("feeds.toml"), cfg).expect("config");
-    let child = Command::new(env!("CARGO_BIN_EXE_rasad"))
-        .current_dir(dir.path())
-        .args(["run"])
-        .env_remove("RASAD_CONFIG")
-        .env("NO_COLOR", "1")
+    let child = crate::rasad_command(dir.path(), &["run"])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()

@@ -7,7 +7,7 @@
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use crate::server::{Route, TestServer, Tripwire};
@@ -298,7 +298,10 @@ fn hostile_servers_cost_nothing_but_their_own_feed() {
         assert!(words.iter().any(|w| r.contains(w)), "{name}: {r}");
     }
     for h in &healthy {
-        assert!(row(h).contains(" 5 "), "{}", row(h));
+        // the ITEMS column: every healthy feed stored its five articles
+        let r = row(h);
+        let cols: Vec<&str> = r.split_whitespace().collect();
+        assert_eq!(cols.get(3), Some(&"5"), "{r}");
     }
 }
 
@@ -392,11 +395,8 @@ fn a_full_disk_loses_nothing_and_polling_resumes() {
     let dir = tempfile::tempdir().expect("tmp");
     std::fs::write(dir.path().join("feeds.toml"), cfg).expect("config");
     // a database capped at ~1 MiB fills up part way through the poll
-    let full = Command::new(env!("CARGO_BIN_EXE_rasad"))
-        .current_dir(dir.path())
-        .args(["poll"])
+    let full = crate::rasad_command(dir.path(), &["poll"])
         .env("RASAD_DB_MAX_PAGES", "260")
-        .env("NO_COLOR", "1")
         .output()
         .expect("poll");
     let err = String::from_utf8_lossy(&full.stderr);
@@ -482,9 +482,7 @@ fn kill_9_at_random_moments_never_corrupts_or_loses_committed_articles() {
             committed = articles(&db);
             continue;
         }
-        let mut child = Command::new(env!("CARGO_BIN_EXE_rasad"))
-            .current_dir(dir.path())
-            .args(["poll", "-q"])
+        let mut child = crate::rasad_command(dir.path(), &["poll", "-q"])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()

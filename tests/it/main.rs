@@ -561,10 +561,7 @@ fn foreign_database_is_refused_untouched() {
 #[test]
 fn daemon_polls_and_stops_cleanly_on_sigterm() {
     let w = world();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_rasad"))
-        .current_dir(w.dir.path())
-        .args(["run", "-q"])
-        .env_remove("RASAD_CONFIG")
+    let mut child = rasad_command(w.dir.path(), &["run", "-q"])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
         .spawn()
