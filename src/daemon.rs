@@ -155,14 +155,16 @@ pub async fn run(
                     warn!(feed = %name, from = %st.config.url, to = %to, "feed moved permanently; polling the new address (update feeds.toml)");
                     st.config.url = to.clone();
                     let (id, url) = (st.id, to.to_string());
-                    let store = pipeline.store.clone();
-                    let _ = tokio::task::spawn_blocking(move || store.update_feed_url(id, &url)).await;
+                    if let Err(e) = pipeline.with_store(move |s| s.update_feed_url(id, &url)).await {
+                        error!(feed = %name, error = %e, "cannot store the feed's new address");
+                    }
                 }
                 st.due = Instant::now() + delay;
                 let (id, disabled) = (st.id, st.schedule.disabled);
                 let next = Utc::now() + chrono::Duration::from_std(delay).unwrap_or_default();
-                let store = pipeline.store.clone();
-                let _ = tokio::task::spawn_blocking(move || store.set_schedule(id, next, disabled)).await;
+                if let Err(e) = pipeline.with_store(move |s| s.set_schedule(id, next, disabled)).await {
+                    error!(feed = %name, error = %e, "cannot store the feed's schedule");
+                }
                 if failed {
                     health.ok.remove(&name);
                     health.failing.insert(name.clone());
@@ -180,11 +182,7 @@ pub async fn run(
                 }
             } => {
                 // Only a loop that gets here and a database that answers are healthy.
-                let store = pipeline.store.clone();
-                let db_ok = tokio::task::spawn_blocking(move || store.ping())
-                    .await
-                    .map(|r| r.is_ok())
-                    .unwrap_or(false);
+                let db_ok = pipeline.with_store(|s| s.ping()).await.is_ok();
                 if db_ok {
                     notifier.watchdog();
                 } else {
@@ -208,11 +206,8 @@ pub async fn run(
         tasks.abort_all();
         while tasks.join_next().await.is_some() {}
     }
-    let store = pipeline.store.clone();
-    match tokio::task::spawn_blocking(move || store.checkpoint()).await {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) => warn!(error = %e, "WAL checkpoint failed (the WAL stays valid)"),
-        Err(e) => warn!(error = %e, "WAL checkpoint task failed"),
+    if let Err(e) = pipeline.with_store(|s| s.checkpoint()).await {
+        warn!(error = %e, "WAL checkpoint failed (the WAL stays valid)");
     }
     info!("stopped");
     Ok(())
@@ -308,11 +303,9 @@ async fn status_line(
         .and_hms_opt(0, 0, 0)
         .map(|d| d.and_utc())
         .unwrap_or_else(Utc::now);
-    let store = pipeline.store.clone();
-    let today = tokio::task::spawn_blocking(move || store.count_articles_since(midnight))
+    let today = pipeline
+        .with_store(move |s| s.count_articles_since(midnight))
         .await
-        .ok()
-        .and_then(Result::ok)
         .unwrap_or(0);
     let failing = health
         .failing

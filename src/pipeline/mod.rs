@@ -183,6 +183,15 @@ async fn blocking<T: Send + 'static>(
 }
 
 impl Pipeline {
+    /// Runs `f` on the store off the async threads: the one door from async
+    /// code to SQLite.
+    pub async fn with_store<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, PipelineError> {
+        blocking(&self.store, f).await
+    }
+
     /// Makes sure every feed has its row; returns the ids by name.
     pub async fn sync_feeds(
         &self,
