@@ -35,24 +35,7 @@ pub fn export_stories(
     Ok(n)
 }
 
-/// XML-escapes `s` (text and attribute values), dropping characters XML 1.0
-/// forbids.
-fn xml_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\t' | '\n' | '\r' => out.push(c),
-            c if (c as u32) < 0x20 || matches!(c, '\u{FFFE}' | '\u{FFFF}') => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
+use crate::text::escaped as xml_escape;
 
 fn write_atom_head(out: &mut dyn Write, now: chrono::DateTime<chrono::Utc>) -> std::io::Result<()> {
     write!(

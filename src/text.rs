@@ -178,6 +178,31 @@ pub fn primary_language(tag: &str) -> Option<String> {
         .then_some(primary)
 }
 
+/// Appends `s` escaped for HTML and XML text and double-quoted attribute
+/// values (`&`, `<`, `>`, `"`), dropping the characters XML 1.0 forbids
+/// (C0 controls but tab, newline and CR; U+FFFE, U+FFFF): the one escaper
+/// of the extractor's HTML, the Atom/OPML exports and the feed repairs.
+pub fn escape_markup(s: &str, out: &mut String) {
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\t' | '\n' | '\r' => out.push(c),
+            c if (c as u32) < 0x20 || matches!(c, '\u{FFFE}' | '\u{FFFF}') => {}
+            c => out.push(c),
+        }
+    }
+}
+
+/// [`escape_markup`] into a new string.
+pub fn escaped(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    escape_markup(s, &mut out);
+    out
+}
+
 /// `s` cut to at most `max` bytes, at a character boundary.
 pub fn truncate_bytes(mut s: String, max: usize) -> String {
     if s.len() > max {

@@ -53,17 +53,7 @@ fn block_kind(name: &str) -> &'static str {
     }
 }
 
-pub fn escape(s: &str, out: &mut String) {
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            c => out.push(c),
-        }
-    }
-}
+pub use crate::text::escape_markup as escape;
 
 impl<'u> Writer<'u> {
     pub fn new(base: Option<&'u Url>) -> Writer<'u> {

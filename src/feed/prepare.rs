@@ -339,7 +339,7 @@ fn decode_base64_element(
                 return Some(Edit {
                     start: after_start,
                     end: before,
-                    with: escape_xml(&decoded),
+                    with: crate::text::escaped(&decoded),
                 });
             }
             Event::End(_) => depth -= 1,
@@ -347,20 +347,6 @@ fn decode_base64_element(
             _ => {}
         }
     }
-}
-
-fn escape_xml(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {}
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// Most elements kept of any array or object inside a JSON Feed item
