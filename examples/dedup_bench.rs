@@ -10,16 +10,9 @@ use rasad::config::FeedConfig;
 use rasad::dedup::Fingerprint;
 use rasad::store::{NewItem, Store};
 
-struct Lcg(u64);
-impl Lcg {
-    fn next(&mut self) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        self.0 >> 33
-    }
-}
+#[path = "../tests/support/lcg.rs"]
+mod lcg;
+use lcg::Lcg;
 
 /// A text of ~150 words from a 20,000-word vocabulary of Arabic-looking words.
 fn text(rng: &mut Lcg) -> String {

@@ -13,19 +13,9 @@ use rasad::config::FeedConfig;
 use rasad::export::{self, Format, Options};
 use rasad::store::{Filter, NewItem, Store};
 
-struct Lcg(u64);
-impl Lcg {
-    fn next(&mut self) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        self.0 >> 33
-    }
-    fn pick<'a>(&mut self, v: &[&'a str]) -> &'a str {
-        v[(self.next() as usize) % v.len()]
-    }
-}
+#[path = "../tests/support/lcg.rs"]
+mod lcg;
+use lcg::Lcg;
 
 const AR_COMMON: &[&str] = &[
     "في",

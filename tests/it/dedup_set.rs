@@ -11,24 +11,7 @@
 
 use rasad::dedup::Fingerprint;
 
-/// A small deterministic generator (no test depends on a random crate).
-struct Lcg(u64);
-
-impl Lcg {
-    fn next(&mut self) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        self.0 >> 33
-    }
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[(self.next() as usize) % items.len()]
-    }
-    fn num(&mut self, lo: u64, hi: u64) -> u64 {
-        lo + self.next() % (hi - lo + 1)
-    }
-}
+use crate::lcg::Lcg;
 
 const AR_PLACES: &[&str] = &[
     "دير الزور",

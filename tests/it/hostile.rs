@@ -462,13 +462,8 @@ fn kill_9_at_random_moments_never_corrupts_or_loses_committed_articles() {
     let dir = tempfile::tempdir().expect("tmp");
     crash_world(&s, dir.path());
     let db = dir.path().join("rasad.db");
-    let mut rng: u64 = 0x5eed_2025;
-    let mut next = || {
-        rng = rng
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        rng >> 33
-    };
+    let mut rng = crate::lcg::Lcg(0x5eed_2025);
+    let mut next = || rng.next();
     let mut committed: Vec<(String, String, String)> = Vec::new();
     for round in 0..24 {
         if round % 6 == 5 {

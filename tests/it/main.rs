@@ -4,6 +4,8 @@
 mod daemon;
 mod dedup_set;
 mod hostile;
+#[path = "../support/lcg.rs"]
+mod lcg;
 mod props;
 mod provenance;
 mod security;
