@@ -32,6 +32,18 @@ fn item(key: &str, guid: Option<&str>, title: &str) -> NewItem {
     }
 }
 
+/// Every article, in export order.
+fn all(store: &Store) -> Vec<ArticleRow> {
+    let mut rows = Vec::new();
+    store
+        .for_each_article(&Filter::default(), |r| {
+            rows.push(r);
+            Ok(())
+        })
+        .expect("export");
+    rows
+}
+
 fn job(id: i64, key: &str) -> PageJob {
     PageJob {
         article_id: id,
@@ -69,13 +81,7 @@ fn items_are_stored_once_with_sightings() {
         .ingest(b, &[item("https://x.org/1", None, "الحسكة — نسخة")], now)
         .expect("ingest");
     assert_eq!(other[0].article_id, first[0].article_id);
-    let mut rows = Vec::new();
-    store
-        .for_each_article(&Filter::default(), |r| {
-            rows.push(r);
-            Ok(())
-        })
-        .expect("export");
+    let rows = all(&store);
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].feeds, vec!["a".to_string(), "b".to_string()]);
     // another feed's title is not an edit by the outlet
@@ -164,13 +170,7 @@ fn exact_repeat_merge_keeps_every_sighting() {
     assert!(!store
         .save_extraction(&job(second, "https://x.org/copy"), &ok(&body), now)
         .expect("save"));
-    let mut rows = Vec::new();
-    store
-        .for_each_article(&Filter::default(), |r| {
-            rows.push(r);
-            Ok(())
-        })
-        .expect("export");
+    let rows = all(&store);
     assert_eq!(rows.len(), 2);
     assert_eq!(rows[0].feeds, vec!["a".to_string(), "b".to_string()]);
     assert_eq!(rows[0].urls.len(), 3, "{:?}", rows[0].urls);
@@ -259,13 +259,7 @@ fn failed_extraction_keeps_feed_text_and_is_retried_later() {
         store.page_jobs(id, later, 10, false).expect("jobs").len(),
         1
     );
-    let mut rows = Vec::new();
-    store
-        .for_each_article(&Filter::default(), |r| {
-            rows.push(r);
-            Ok(())
-        })
-        .expect("export");
+    let rows = all(&store);
     assert_eq!(rows[0].text, "ملخص الخبر");
     assert_eq!(rows[0].text_source, TextSource::Feed);
     assert_eq!(rows[0].extraction, Extraction::Failed);

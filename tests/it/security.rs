@@ -25,6 +25,14 @@ fn config(dir: &Path, extra: &str, feeds: &[(&str, String)]) {
     std::fs::write(dir.join("feeds.toml"), c).expect("config");
 }
 
+/// The config written by [`config`], with feeds that keep their own text
+/// (no page is fetched).
+fn text_only(dir: &Path) {
+    let path = dir.join("feeds.toml");
+    let c = std::fs::read_to_string(&path).expect("config");
+    std::fs::write(path, format!("[defaults]\nscrape = false\n{c}")).expect("config");
+}
+
 fn rss(items: &str) -> String {
     format!("<rss version=\"2.0\"><channel><title>t</title>{items}</channel></rss>")
 }
@@ -199,14 +207,8 @@ fn csv_cells_are_never_formulas() {
 <description>=cmd|' /C calc'!A0</description><author>@SUM(1)</author></item>\
 <item><title>+1+1 الحسكة</title><guid>g2</guid><description>-2+3</description></item>";
     s.route("/feed", Route::ok("application/rss+xml", rss(item)));
-    std::fs::write(
-        dir.path().join("feeds.toml"),
-        format!(
-            "[defaults]\nscrape = false\n[fetch]\nallow_networks = [\"127.0.0.0/8\"]\n[[feed]]\nname = \"f\"\nurl = \"{}\"\n",
-            s.url("/feed")
-        ),
-    )
-    .expect("config");
+    config(dir.path(), "", &[("f", s.url("/feed"))]);
+    text_only(dir.path());
     ok(rasad(dir.path(), &["poll"]));
     for args in [
         &["export", "--format", "csv"][..],
@@ -334,14 +336,8 @@ fn outputs_never_follow_a_planted_symlink_and_dotted_names_stay_apart() {
             rss("<item><title>t</title><guid>g</guid><description>نص</description></item>"),
         ),
     );
-    std::fs::write(
-        dir.path().join("feeds.toml"),
-        format!(
-            "[defaults]\nscrape = false\n[fetch]\nallow_networks = [\"127.0.0.0/8\"]\n[[feed]]\nname = \"f\"\nurl = \"{}\"\n",
-            s.url("/feed")
-        ),
-    )
-    .expect("config");
+    config(dir.path(), "", &[("f", s.url("/feed"))]);
+    text_only(dir.path());
     ok(rasad(dir.path(), &["poll"]));
     let victim = dir.path().join("victim");
     std::fs::write(&victim, "precious").expect("victim");
