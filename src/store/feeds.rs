@@ -106,21 +106,26 @@ impl Store {
         fresh: Option<(&Validators, &str)>,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
+        // one statement: validators (when new) and the success together
         self.with(|c| {
-            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            if let Some((v, hash)) = fresh {
-                tx.execute(
-                    "UPDATE feeds SET etag = ?2, last_modified = ?3, body_hash = ?4 WHERE id = ?1",
-                    params![feed_id, v.etag, v.last_modified, hash],
-                )?;
-            }
-            tx.execute(
-                "UPDATE feeds SET last_fetch = ?2, last_success = ?2, last_status = ?3,
+            c.execute(
+                "UPDATE feeds SET etag = CASE WHEN ?4 THEN ?5 ELSE etag END,
+                        last_modified = CASE WHEN ?4 THEN ?6 ELSE last_modified END,
+                        body_hash = CASE WHEN ?4 THEN ?7 ELSE body_hash END,
+                        last_fetch = ?2, last_success = ?2, last_status = ?3,
                         last_error = NULL, consecutive_failures = 0, parsing_since = NULL,
                         blocked_until = NULL WHERE id = ?1",
-                params![feed_id, ts(now), status.as_str()],
+                params![
+                    feed_id,
+                    ts(now),
+                    status,
+                    fresh.is_some(),
+                    fresh.and_then(|(v, _)| v.etag.clone()),
+                    fresh.and_then(|(v, _)| v.last_modified.clone()),
+                    fresh.map(|(_, h)| h),
+                ],
             )?;
-            tx.commit()
+            Ok(())
         })
     }
 

@@ -48,6 +48,9 @@ impl Store {
         jobs: Vec<PageJob>,
         now: DateTime<Utc>,
     ) -> Result<Vec<PageJob>, StoreError> {
+        if jobs.is_empty() {
+            return Ok(jobs); // no write lock for nothing
+        }
         self.with(|c| {
             let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             let mut claimed = Vec::with_capacity(jobs.len());
