@@ -194,13 +194,13 @@ impl Store {
                         (SELECT count(DISTINCT s.article_id) FROM sightings s WHERE s.feed_id = f.id),
                         f.next_poll, f.disabled, f.blocked_until,
                         (SELECT count(*) FROM articles a WHERE a.feed_id = f.id
-                           AND a.extraction_error IS NOT NULL AND a.extraction <> 'ok'),
+                           AND a.extraction_error IS NOT NULL AND a.extraction <> ?1),
                         (SELECT a.extraction_error FROM articles a WHERE a.feed_id = f.id
-                           AND a.extraction_error IS NOT NULL AND a.extraction <> 'ok'
+                           AND a.extraction_error IS NOT NULL AND a.extraction <> ?1
                          ORDER BY a.updated DESC LIMIT 1)
                  FROM feeds f ORDER BY f.name",
             )?;
-            let rows = st.query_map([], |r| {
+            let rows = st.query_map([Extraction::Ok], |r| {
                 Ok(FeedHealth {
                     name: r.get(0)?,
                     url: r.get(1)?,

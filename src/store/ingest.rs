@@ -13,7 +13,8 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::{
-    ts, Extraction, Ingested, NewItem, Store, StoreError, TitleSource, MIN_BODY_MERGE_CHARS,
+    ts, Extraction, Ingested, NewItem, Store, StoreError, TextSource, TitleSource,
+    MIN_BODY_MERGE_CHARS,
 };
 
 impl Store {
@@ -106,10 +107,16 @@ fn find_existing(tx: &Connection, feed_id: i64, it: &NewItem) -> rusqlite::Resul
     if !it.scrape && it.summary.chars().count() >= MIN_BODY_MERGE_CHARS {
         return tx
             .query_row(
-                "SELECT id FROM articles WHERE content_hash = ?1 AND text_source = 'feed'
-                   AND extraction = 'skipped' AND (feed_id = ?2 OR site = ?3)
+                "SELECT id FROM articles WHERE content_hash = ?1 AND text_source = ?4
+                   AND extraction = ?5 AND (feed_id = ?2 OR site = ?3)
                  ORDER BY id LIMIT 1",
-                params![crate::text::content_hash(&it.summary), feed_id, it.site],
+                params![
+                    crate::text::content_hash(&it.summary),
+                    feed_id,
+                    it.site,
+                    TextSource::Feed,
+                    Extraction::Skipped
+                ],
                 |r| r.get(0),
             )
             .optional();
@@ -138,7 +145,7 @@ fn insert_article(
         "INSERT INTO articles (key, url, feed_id, guid, title, author, published,
             first_seen, lang, summary, text, text_source, extraction,
             content_hash, updated, site, title_source)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, 'feed', ?11, ?12, ?8, ?13, ?14)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?15, ?11, ?12, ?8, ?13, ?14)",
         params![
             it.key,
             it.url,
@@ -150,10 +157,11 @@ fn insert_article(
             now_s,
             it.lang,
             it.summary,
-            extraction.as_str(),
+            extraction,
             crate::text::content_hash(&it.summary),
             it.site,
-            source.as_str(),
+            source,
+            TextSource::Feed,
         ],
     )?;
     let id = tx.last_insert_rowid();
@@ -179,13 +187,13 @@ struct Said {
 pub(super) fn resolve_provenance(tx: &Connection, id: i64, now_s: &str) -> rusqlite::Result<()> {
     type Current = (
         Option<String>,
-        String,
-        String,
+        Extraction,
+        TextSource,
         (Option<String>, Option<String>, Option<String>),
         (Option<String>, Option<String>, Option<String>),
         String,
         i64,
-        String,
+        TitleSource,
     );
     let current: Option<Current> = tx
         .query_row(
@@ -233,7 +241,7 @@ pub(super) fn resolve_provenance(tx: &Connection, id: i64, now_s: &str) -> rusql
     drop(st);
     // own site's feeds first, each group in order of first sighting
     said.sort_by_key(|s| !s.own_site);
-    let page_read = extraction == Extraction::Ok.as_str();
+    let page_read = extraction == Extraction::Ok;
     let from_page = |v: &Option<String>| if page_read { v.clone() } else { None };
     let pick = |f: fn(&Said) -> &Option<String>| said.iter().find_map(|s| f(s).clone());
     let (page_title, page_author, page_published) = page;
@@ -242,13 +250,13 @@ pub(super) fn resolve_provenance(tx: &Connection, id: i64, now_s: &str) -> rusql
         .or_else(|| pick(|s| &s.title))
         .or(old_title.clone());
     let source = if page_read && page_title.is_some() {
-        TitleSource::Page.as_str()
+        TitleSource::Page
     } else if said.iter().any(|s| s.own_site && s.title.is_some()) {
-        TitleSource::SiteFeed.as_str()
+        TitleSource::SiteFeed
     } else if said.iter().any(|s| s.title.is_some()) {
-        TitleSource::FirstSighting.as_str()
+        TitleSource::FirstSighting
     } else {
-        old_source.as_str()
+        old_source
     };
     let author = from_page(&page_author)
         .or_else(|| pick(|s| &s.author))
@@ -271,7 +279,7 @@ pub(super) fn resolve_provenance(tx: &Connection, id: i64, now_s: &str) -> rusql
     }
     let revised = (title_changed && old_title.is_some() && source == old_source)
         || (summary_changed && !old_summary.is_empty());
-    let feed_text = text_source == "feed" && summary_changed;
+    let feed_text = text_source == TextSource::Feed && summary_changed;
     tx.execute(
         "UPDATE articles SET title = ?2, author = ?3, published = ?4, summary = ?5,
             feed_id = ?6, title_source = ?7,

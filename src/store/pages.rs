@@ -24,11 +24,19 @@ impl Store {
                          ORDER BY s.first_seen LIMIT 1), a.url)
                  FROM articles a
                  WHERE a.feed_id = ?1 AND a.url IS NOT NULL
-                   AND a.extraction IN ('pending', 'failed')
+                   AND a.extraction IN (?5, ?6)
                    AND (?4 OR a.next_extraction IS NULL OR a.next_extraction <= ?2)
                  ORDER BY a.id LIMIT ?3",
             )?;
-            let rows = st.query_map(params![feed_id, ts(now), limit as i64, force], |r| {
+            let args = params![
+                feed_id,
+                ts(now),
+                limit as i64,
+                force,
+                Extraction::Pending,
+                Extraction::Failed
+            ];
+            let rows = st.query_map(args, |r| {
                 Ok(PageJob {
                     article_id: r.get(0)?,
                     key: r.get(1)?,
@@ -122,7 +130,7 @@ impl Store {
                     lang,
                 } => {
                     tx.execute(
-                        "UPDATE articles SET text = ?2, text_source = 'page', extraction = 'ok',
+                        "UPDATE articles SET text = ?2, text_source = ?10, extraction = ?11,
                             extraction_error = NULL, next_extraction = NULL,
                             content_hash = ?3, page_title = ?4, updated = ?5, fts_done = 0,
                             page_author = ?6, page_published = ?7,
@@ -138,6 +146,8 @@ impl Store {
                             published.map(ts),
                             lang,
                             html,
+                            TextSource::Page,
+                            Extraction::Ok,
                         ],
                     )?;
                     ingest::resolve_provenance(&tx, job.article_id, &now_s)?;
@@ -146,10 +156,10 @@ impl Store {
                     // the attempt was counted when it began
                     let next = now + crate::scheduler::page_retry_wait(attempts - 1);
                     tx.execute(
-                        "UPDATE articles SET extraction = 'failed', extraction_error = ?2,
+                        "UPDATE articles SET extraction = ?5, extraction_error = ?2,
                             next_extraction = ?3, updated = ?4
                          WHERE id = ?1",
-                        params![job.article_id, error, ts(next), now_s],
+                        params![job.article_id, error, ts(next), now_s, Extraction::Failed],
                     )?;
                 }
             }

@@ -21,7 +21,7 @@ impl Store {
     ) -> Result<Option<i64>, StoreError> {
         self.with(|c| {
             let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            type Row = (String, i64, String, Option<String>, i64);
+            type Row = (String, i64, TextSource, Option<String>, i64);
             let row: Option<Row> = tx
                 .query_row(
                     "SELECT content_hash, length(text), text_source, site, feed_id
@@ -33,7 +33,7 @@ impl Store {
             let Some((hash, len, source, site, feed_id)) = row else {
                 return Ok(None);
             };
-            if (len as usize) < min_len || source != TextSource::Page.as_str() {
+            if (len as usize) < min_len || source != TextSource::Page {
                 return Ok(Some(article_id));
             }
             // Only within one site (or one feed): the same text on another
@@ -41,9 +41,9 @@ impl Store {
             let other: Option<i64> = tx
                 .query_row(
                     "SELECT id FROM articles WHERE content_hash = ?1 AND id <> ?2
-                       AND text_source = 'page' AND (site = ?3 OR feed_id = ?4)
+                       AND text_source = ?5 AND (site = ?3 OR feed_id = ?4)
                      ORDER BY id LIMIT 1",
-                    params![hash, article_id, site, feed_id],
+                    params![hash, article_id, site, feed_id, TextSource::Page],
                     |r| r.get(0),
                 )
                 .optional()?;
