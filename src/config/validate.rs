@@ -86,12 +86,29 @@ impl Validator<'_> {
     }
 
     pub(super) fn check(&mut self, raw: RawConfig) -> Config {
+        let db = self.check_db(raw.db.as_ref());
+        let defaults = self.check_defaults(raw.defaults);
+        let fetch = self.check_fetch(raw.fetch);
+        let feeds = self.check_feeds(raw.feed, &defaults);
+        let store = self.check_store(raw.store.as_ref());
+        Config {
+            path: self.file.clone(),
+            db,
+            defaults,
+            fetch,
+            store,
+            feeds,
+            warnings: Vec::new(),
+        }
+    }
+
+    fn check_db(&mut self, db: Option<&Spanned<String>>) -> Option<PathBuf> {
         let base_dir = self
             .file
             .parent()
             .map(Path::to_path_buf)
             .unwrap_or_default();
-        let db = raw.db.as_ref().and_then(|db| {
+        db.and_then(|db| {
             let value = db.get_ref().trim();
             if value.is_empty() {
                 self.error(db.span(), "db", "must not be empty");
@@ -108,14 +125,16 @@ impl Validator<'_> {
             } else {
                 Some(base_dir.join(db.get_ref()))
             }
-        });
+        })
+    }
 
+    fn check_defaults(&mut self, raw: Option<RawDefaults>) -> Defaults {
         let mut defaults = Defaults {
             interval: Duration::from_secs(30 * 60),
             lang: None,
             scrape: true,
         };
-        if let Some(d) = raw.defaults {
+        if let Some(d) = raw {
             if let Some(i) = &d.interval {
                 if let Some(dur) = self.duration(i, "defaults.interval") {
                     self.check_interval(i, "defaults.interval", dur);
@@ -125,9 +144,12 @@ impl Validator<'_> {
             defaults.lang = d.lang;
             defaults.scrape = d.scrape.unwrap_or(true);
         }
+        defaults
+    }
 
+    fn check_fetch(&mut self, raw: Option<RawFetch>) -> FetchConfig {
         let mut fetch = FetchConfig::default();
-        if let Some(f) = raw.fetch {
+        if let Some(f) = raw {
             if let Some(v) = &f.timeout {
                 if let Some(d) = self.duration(v, "fetch.timeout") {
                     fetch.timeout = d;
@@ -187,10 +209,13 @@ impl Validator<'_> {
                 }
             }
         }
+        fetch
+    }
 
-        let mut feeds = Vec::with_capacity(raw.feed.len());
+    fn check_feeds(&mut self, raw: Vec<RawFeed>, defaults: &Defaults) -> Vec<FeedConfig> {
+        let mut feeds = Vec::with_capacity(raw.len());
         let mut names: HashMap<String, usize> = HashMap::new();
-        for (i, f) in raw.feed.into_iter().enumerate() {
+        for (i, f) in raw.into_iter().enumerate() {
             let key = |k: &str| format!("feed[{}].{k}", i + 1);
             let name = f.name.get_ref().trim().to_string();
             if name.is_empty() {
@@ -269,22 +294,17 @@ impl Validator<'_> {
                 });
             }
         }
+        feeds
+    }
 
+    fn check_store(&mut self, raw: Option<&RawStore>) -> StoreConfig {
         let mut store = StoreConfig::default();
-        if let Some(max) = raw.store.as_ref().and_then(|s| s.max_db_size.as_ref()) {
+        if let Some(max) = raw.and_then(|s| s.max_db_size.as_ref()) {
             if let Some(n) = self.size(max, "store.max_db_size") {
                 store.max_db_size = n;
             }
         }
-        Config {
-            path: self.file.clone(),
-            db,
-            defaults,
-            fetch,
-            store,
-            feeds,
-            warnings: Vec::new(),
-        }
+        store
     }
 
     /// One issue per key rasad does not know, at its line, with the keys
