@@ -126,7 +126,9 @@ impl KeyMaker {
         let content = format!(
             "{}\n{}\n{}",
             title.unwrap_or(""),
-            published.map(crate::store::ts).unwrap_or_default(),
+            published
+                .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+                .unwrap_or_default(),
             text
         );
         let base = format!(

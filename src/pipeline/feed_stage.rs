@@ -17,14 +17,6 @@ use crate::scheduler;
 use crate::store::{FeedStatus, NewItem};
 use crate::text;
 
-/// What fetching left to do.
-enum Fetch {
-    /// Nothing more: not modified, held back, or failed.
-    Done(FeedOutcome),
-    /// A new body to parse, with its hash.
-    Body(Box<Fetched>, String),
-}
-
 impl Pipeline {
     /// Fetches, parses and stores one feed's items.
     pub(super) async fn fetch_and_store(
@@ -34,8 +26,7 @@ impl Pipeline {
         signals: &mut Signals,
     ) -> FeedOutcome {
         let (fetched, hash, failures) = match self.fetch_feed(feed, feed_id, signals).await {
-            Ok((Fetch::Done(outcome), _)) => return outcome,
-            Ok((Fetch::Body(f, hash), failures)) => (f, hash, failures),
+            Ok(body) => body,
             Err(outcome) => return outcome,
         };
         let validators = fetched.validators.clone();
@@ -64,14 +55,14 @@ impl Pipeline {
         }
     }
 
-    /// The feed's body when there is a new one to parse (and the failures
-    /// in a row so far); otherwise how the pass ended.
+    /// The feed's new body to parse, its hash and the failures in a row so
+    /// far; otherwise how the pass ended (not modified, held back, failed).
     async fn fetch_feed(
         &self,
         feed: &FeedConfig,
         feed_id: i64,
         signals: &mut Signals,
-    ) -> Result<(Fetch, i64), FeedOutcome> {
+    ) -> Result<(Box<Fetched>, String, i64), FeedOutcome> {
         let state = blocking(&self.store, move |s| s.fetch_state(feed_id))
             .await
             .map_err(|e| FeedOutcome::Failed(e.to_string()))?;
@@ -79,7 +70,7 @@ impl Pipeline {
             .blocked_until
             .filter(|u| *u > Utc::now() && !self.force)
         {
-            return Ok((Fetch::Done(FeedOutcome::Skipped { until }), state.failures));
+            return Err(FeedOutcome::Skipped { until });
         }
         let fetched = match self
             .fetcher
@@ -87,8 +78,7 @@ impl Pipeline {
             .await
         {
             Ok(FetchOutcome::NotModified) => {
-                let done = self.success(feed_id, FeedStatus::NotModified, None).await;
-                return Ok((Fetch::Done(done), state.failures));
+                return Err(self.success(feed_id, FeedStatus::NotModified, None).await);
             }
             Ok(FetchOutcome::Fresh(f)) => f,
             Err(e) => {
@@ -106,10 +96,9 @@ impl Pipeline {
         if state.body_hash.as_deref() == Some(hash.as_str()) {
             // Broken validators, same bytes: nothing to parse.
             let fresh = Some((fetched.validators, hash));
-            let done = self.success(feed_id, FeedStatus::Unchanged, fresh).await;
-            return Ok((Fetch::Done(done), state.failures));
+            return Err(self.success(feed_id, FeedStatus::Unchanged, fresh).await);
         }
-        Ok((Fetch::Body(fetched, hash), state.failures))
+        Ok((fetched, hash, state.failures))
     }
 
     /// Decodes and parses a body on a CPU slot, marked in the store first:
