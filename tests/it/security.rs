@@ -575,9 +575,8 @@ fn max_per_host_counts_every_request_to_a_host() {
     assert_eq!(rows(dir.path()).len(), 36);
     // requests: never more than two at once, feeds and pages together
     assert!(c.max_in_flight <= 2, "{c:?}");
-    // connections are reused (36 pages and 3 feeds over a handful). Under
-    // load a third may open for a moment: a request checks the pool out
-    // just before the finished one's connection is back, and reqwest's
-    // pool has no cap per host (issue 12 stays open for that).
-    assert!(c.connections <= 6, "{c:?}");
+    // connections: never more than two open at once, and reused (36 pages
+    // and 3 feeds over a handful, not one per request)
+    assert!(c.max_open <= 2, "{c:?}");
+    assert!(c.connections <= 2, "{c:?}");
 }
