@@ -4,6 +4,8 @@
 # + sqlite3) doing the same job. See bench/README.md.
 #   bench/run.sh                 # 200 outlets x 50 items = 10,000 articles
 #   OUTLETS=20 ITEMS=20 bench/run.sh
+#   COMPARE=/path/to/other/rasad bench/run.sh   # another build, same run
+#   SKIP_PYTHON=1 bench/run.sh
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=${BENCH_DIR:-/tmp/rasad-bench}
@@ -74,6 +76,26 @@ echo "distinct articles served: $served; rasad export lines: $r_n$([ "$r_n" = "$
 r_ok=$("$bin" --db "$work/rasad.db" export | grep -c '"extraction":"ok"' || true)
 r_stories=$("$bin" --db "$work/rasad.db" export --stories | wc -l)
 read -r w_wall w_cpu w_rss < <(measure "$work/rasad-warm.log" "$bin" -c "$work/site/feeds.toml" --db "$work/rasad.db" poll -q)
+python3 - "$r_wall" "$r_cpu" "$r_rss" "$r_n" "$r_ok" "$r_stories" "$w_wall" "$w_cpu" "$outlets" <<'PY'
+import sys
+rw, rc, rr, rn, rok, rs, ww, wc, feeds = sys.argv[1:]
+rw, rc, ww, wc = map(float, (rw, rc, ww, wc))
+rn, rok, rs, rr = map(int, (rn, rok, rs, rr))
+print(f"rasad cold poll:   {rn} articles ({rok} with page text, {rs} stories) in {rw:.2f} s wall = {rn / rw:,.0f} articles/s; "
+      f"{rc / rn * 1000:.2f} CPU-s per 1,000 articles; peak RSS {rr / 1024:.1f} MB")
+print(f"rasad second poll: {feeds} feeds, all 304: {ww:.3f} s wall, {wc:.3f} CPU-s")
+PY
+if [ -n "${COMPARE:-}" ]; then
+  # the other build's cold poll, on the same sites in the same run
+  rm -f "$work/other.db"*
+  read -r o_wall o_cpu o_rss < <(measure "$work/other-cold.log" "$COMPARE" -c "$work/site/feeds.toml" --db "$work/other.db" poll -q)
+  o_n=$("$COMPARE" --db "$work/other.db" export | wc -l)
+  python3 -c "import sys; w,c,r,n=map(float,sys.argv[1:]); print(f'other build cold:  {n:.0f} articles in {w:.2f} s wall = {n / w:,.0f} articles/s; {c / n * 1000:.2f} CPU-s per 1,000 articles; peak RSS {r / 1024:.1f} MB')" "$o_wall" "$o_cpu" "$o_rss" "$o_n"
+  rm -f "$work/rasad2.db"*
+  read -r r2_wall r2_cpu r2_rss < <(measure "$work/rasad-cold2.log" "$bin" -c "$work/site/feeds.toml" --db "$work/rasad2.db" poll -q)
+  python3 -c "import sys; w,c,r,n=map(float,sys.argv[1:]); print(f'this build again:  {n:.0f} articles in {w:.2f} s wall = {n / w:,.0f} articles/s; {c / n * 1000:.2f} CPU-s per 1,000 articles; peak RSS {r / 1024:.1f} MB')" "$r2_wall" "$r2_cpu" "$r2_rss" "$r_n"
+fi
+[ -n "${SKIP_PYTHON:-}" ] && exit 0
 rm -f "$work/py.db"
 read -r p_wall p_cpu p_rss < <(measure "$work/python.log" "$work/venv/bin/python" "$root/bench/python_pipeline.py" "$work/site/feeds.txt" "$work/py.db")
 p_n=$(python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('select count(*) from articles').fetchone()[0])" "$work/py.db")
@@ -83,9 +105,6 @@ import sys
 rw, rc, rr, rn, rok, rs, ww, wc, pw, pc, pr, pn, feeds = sys.argv[1:]
 rw, rc, ww, wc, pw, pc = map(float, (rw, rc, ww, wc, pw, pc))
 rn, rok, rs, pn, rr, pr = map(int, (rn, rok, rs, pn, rr, pr))
-print(f"rasad cold poll:   {rn} articles ({rok} with page text, {rs} stories) in {rw:.2f} s wall = {rn / rw:,.0f} articles/s; "
-      f"{rc / rn * 1000:.2f} CPU-s per 1,000 articles; peak RSS {rr / 1024:.1f} MB")
-print(f"rasad second poll: {feeds} feeds, all 304: {ww:.3f} s wall, {wc:.3f} CPU-s")
 print(f"python pipeline:   {pn} articles in {pw:.2f} s wall = {pn / pw:,.0f} articles/s; "
       f"{pc / max(pn, 1) * 1000:.2f} CPU-s per 1,000 articles; peak RSS {pr / 1024:.1f} MB")
 print(f"ratios rasad/python: throughput {(rn / rw) / (pn / pw):.1f}x, CPU per article {(pc / max(pn, 1)) / (rc / rn):.1f}x less, memory {pr / rr:.1f}x less")

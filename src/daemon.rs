@@ -63,6 +63,20 @@ pub enum DaemonError {
     Fetch(#[from] crate::fetch::FetchError),
 }
 
+/// The loop's state: the feeds, their tasks, and what they tell together.
+struct Daemon {
+    config_path: PathBuf,
+    pipeline: Arc<Pipeline>,
+    feeds: HashMap<String, FeedState>,
+    tasks: tokio::task::JoinSet<(String, FeedReport)>,
+    health: Health,
+    /// Network failures in a row, over all feeds.
+    network_failures: usize,
+    /// Whether the local network is down (every feed failing at once).
+    outage: bool,
+    notifier: Notifier,
+}
+
 /// Runs until `shutdown` completes.
 pub async fn run(
     config_path: PathBuf,
@@ -71,146 +85,196 @@ pub async fn run(
     mut control: Control,
     notifier: Notifier,
 ) -> Result<(), DaemonError> {
-    let mut pipeline = pipeline;
     let mut feeds: HashMap<String, FeedState> = HashMap::new();
     add_feeds(&pipeline, &mut feeds, &pipeline.config.feeds.clone()).await?;
-    let mut tasks: tokio::task::JoinSet<(String, FeedReport)> = tokio::task::JoinSet::new();
-    let mut health = Health::default();
-    let mut network_failures = 0usize;
-    let mut outage = false;
     let mut watchdog = notifier.watchdog_interval().map(tokio::time::interval);
-    notifier.ready(&format!("polling {} feeds", feeds.len()));
-    info!(feeds = feeds.len(), "daemon started");
+    let mut d = Daemon {
+        config_path,
+        pipeline,
+        feeds,
+        tasks: tokio::task::JoinSet::new(),
+        health: Health::default(),
+        network_failures: 0,
+        outage: false,
+        notifier,
+    };
+    d.notifier
+        .ready(&format!("polling {} feeds", d.feeds.len()));
+    info!(feeds = d.feeds.len(), "daemon started");
     tokio::pin!(shutdown);
     loop {
-        let now = Instant::now();
-        for (name, st) in feeds.iter_mut() {
-            if st.due <= now && !st.running {
-                st.running = true;
-                let p = pipeline.clone();
-                let f = st.config.clone();
-                let (id, name) = (st.id, name.clone());
-                tasks.spawn(async move { (name, p.poll_feed(&f, id).await) });
-            }
-        }
-        let next_wake = feeds
-            .values()
-            .filter(|s| !s.running)
-            .map(|s| s.due)
-            .min()
-            .unwrap_or(now + Duration::from_secs(3600));
+        let next_wake = d.start_due();
         tokio::select! {
             _ = &mut shutdown => break,
-            Some(()) = control.reload.recv() => {
-                notifier.reloading();
-                match Config::load(&config_path) {
-                    Ok(new) => {
-                        match reload(&mut pipeline, &mut feeds, new).await {
-                            Ok(summary) => info!("{summary}"),
-                            Err(e) => error!(error = %e, "reload failed; the previous configuration keeps running"),
-                        }
-                    }
-                    Err(e) => error!(
-                        "reload refused, {} is invalid; the previous configuration keeps running:\n{e}",
-                        config_path.display()
-                    ),
-                }
-                notifier.ready(&status_line(&pipeline, &feeds, &health).await);
-            }
-            Some(done) = tasks.join_next(), if !tasks.is_empty() => {
-                let (name, report) = match done {
-                    Ok(r) => r,
-                    Err(e) => {
-                        warn!(error = %e, "a feed task crashed");
-                        continue;
-                    }
-                };
-                let failed = matches!(report.outcome, FeedOutcome::Failed(_));
-                if report.signals.network_error {
-                    network_failures += 1;
-                } else if !failed {
-                    network_failures = 0;
-                    if outage {
-                        outage = false;
-                        info!("the network is back; polling resumes normally");
-                    }
-                }
-                if network_failures >= OUTAGE_FAILURES.min(feeds.len().max(1)) && !outage {
-                    outage = true;
-                    error!("every feed fails with network errors: the local network or DNS seems down; retrying each minute without backing off");
-                }
-                let Some(st) = feeds.get_mut(&name) else { continue }; // removed by a reload
-                st.running = false;
-                let delay = if outage && report.signals.network_error {
-                    OUTAGE_RETRY
-                } else {
-                    let was_disabled = st.schedule.disabled;
-                    let d = st.schedule.next(&report.signals.schedule, report.signals.hint, scheduler::jitter());
-                    if st.schedule.disabled && !was_disabled {
-                        warn!(feed = %name, reason = ?report.outcome, "feed disabled (gone or repeatedly not found); it will still be tried once a day");
-                    }
-                    d
-                };
-                if let Some(to) = &report.signals.moved_to {
-                    warn!(feed = %name, from = %st.config.url, to = %to, "feed moved permanently; polling the new address (update feeds.toml)");
-                    st.config.url = to.clone();
-                    let (id, url) = (st.id, to.to_string());
-                    if let Err(e) = pipeline.with_store(move |s| s.update_feed_url(id, &url)).await {
-                        error!(feed = %name, error = %e, "cannot store the feed's new address");
-                    }
-                }
-                st.due = Instant::now() + delay;
-                let (id, disabled) = (st.id, st.schedule.disabled);
-                let next = Utc::now() + chrono::Duration::from_std(delay).unwrap_or_default();
-                if let Err(e) = pipeline.with_store(move |s| s.set_schedule(id, next, disabled)).await {
-                    error!(feed = %name, error = %e, "cannot store the feed's schedule");
-                }
-                if failed {
-                    health.ok.remove(&name);
-                    health.failing.insert(name.clone());
-                } else {
-                    health.failing.remove(&name);
-                    health.ok.insert(name.clone());
-                }
-                info!(feed = %name, next_in_secs = delay.as_secs(), "scheduled");
-                notifier.status(&status_line(&pipeline, &feeds, &health).await);
-            }
+            Some(()) = control.reload.recv() => d.reload_config().await,
+            Some(done) = d.tasks.join_next(), if !d.tasks.is_empty() => match done {
+                Ok((name, report)) => d.finished(name, report).await,
+                Err(e) => warn!(error = %e, "a feed task crashed"),
+            },
             _ = async {
                 match watchdog.as_mut() {
                     Some(w) => { w.tick().await; }
                     None => std::future::pending::<()>().await,
                 }
-            } => {
-                // Only a loop that gets here and a database that answers are healthy.
-                let db_ok = pipeline.with_store(|s| s.ping()).await.is_ok();
-                if db_ok {
-                    notifier.watchdog();
-                } else {
-                    error!("database does not answer; withholding the watchdog ping");
-                }
-            }
+            } => d.watchdog().await,
             _ = tokio::time::sleep_until(next_wake) => {}
         }
     }
-    notifier.stopping();
-    info!(in_flight = tasks.len(), "stopping");
-    let drained = tokio::time::timeout(STOP_GRACE, async {
-        while tasks.join_next().await.is_some() {}
-    })
-    .await;
-    if drained.is_err() {
-        warn!(
-            "feeds still running after {}s were cancelled; everything committed before is kept",
-            STOP_GRACE.as_secs()
-        );
-        tasks.abort_all();
-        while tasks.join_next().await.is_some() {}
-    }
-    if let Err(e) = pipeline.with_store(|s| s.checkpoint()).await {
-        warn!(error = %e, "WAL checkpoint failed (the WAL stays valid)");
-    }
-    info!("stopped");
+    d.stop().await;
     Ok(())
+}
+
+impl Daemon {
+    /// Starts every feed that is due and not running; returns when the next
+    /// one will be.
+    fn start_due(&mut self) -> Instant {
+        let now = Instant::now();
+        for (name, st) in self.feeds.iter_mut() {
+            if st.due <= now && !st.running {
+                st.running = true;
+                let p = self.pipeline.clone();
+                let f = st.config.clone();
+                let (id, name) = (st.id, name.clone());
+                self.tasks
+                    .spawn(async move { (name, p.poll_feed(&f, id).await) });
+            }
+        }
+        self.feeds
+            .values()
+            .filter(|s| !s.running)
+            .map(|s| s.due)
+            .min()
+            .unwrap_or(now + Duration::from_secs(3600))
+    }
+
+    /// SIGHUP: reads the file again; an invalid one keeps the old config.
+    async fn reload_config(&mut self) {
+        self.notifier.reloading();
+        match Config::load(&self.config_path) {
+            Ok(new) => match reload(&mut self.pipeline, &mut self.feeds, new).await {
+                Ok(summary) => info!("{summary}"),
+                Err(e) => {
+                    error!(error = %e, "reload failed; the previous configuration keeps running")
+                }
+            },
+            Err(e) => error!(
+                "reload refused, {} is invalid; the previous configuration keeps running:\n{e}",
+                self.config_path.display()
+            ),
+        }
+        self.notifier.ready(&self.status_line().await);
+    }
+
+    /// Tracks network failures over all feeds: an outage is declared when
+    /// every recent result is a network error, and ends with any success.
+    fn track_network(&mut self, report: &FeedReport, failed: bool) {
+        if report.signals.network_error {
+            self.network_failures += 1;
+        } else if !failed {
+            self.network_failures = 0;
+            if self.outage {
+                self.outage = false;
+                info!("the network is back; polling resumes normally");
+            }
+        }
+        if self.network_failures >= OUTAGE_FAILURES.min(self.feeds.len().max(1)) && !self.outage {
+            self.outage = true;
+            error!("every feed fails with network errors: the local network or DNS seems down; retrying each minute without backing off");
+        }
+    }
+
+    /// A feed's poll ended: schedule its next one and store what changed.
+    async fn finished(&mut self, name: String, report: FeedReport) {
+        let failed = matches!(report.outcome, FeedOutcome::Failed(_));
+        self.track_network(&report, failed);
+        let outage = self.outage;
+        let Some(st) = self.feeds.get_mut(&name) else {
+            return; // removed by a reload
+        };
+        st.running = false;
+        let delay = if outage && report.signals.network_error {
+            OUTAGE_RETRY
+        } else {
+            let was_disabled = st.schedule.disabled;
+            let d = st.schedule.next(
+                &report.signals.schedule,
+                report.signals.hint,
+                scheduler::jitter(),
+            );
+            if st.schedule.disabled && !was_disabled {
+                warn!(feed = %name, reason = ?report.outcome, "feed disabled (gone or repeatedly not found); it will still be tried once a day");
+            }
+            d
+        };
+        if let Some(to) = &report.signals.moved_to {
+            warn!(feed = %name, from = %st.config.url, to = %to, "feed moved permanently; polling the new address (update feeds.toml)");
+            st.config.url = to.clone();
+            let (id, url) = (st.id, to.to_string());
+            if let Err(e) = self
+                .pipeline
+                .with_store(move |s| s.update_feed_url(id, &url))
+                .await
+            {
+                error!(feed = %name, error = %e, "cannot store the feed's new address");
+            }
+        }
+        st.due = Instant::now() + delay;
+        let (id, disabled) = (st.id, st.schedule.disabled);
+        let next = Utc::now() + chrono::Duration::from_std(delay).unwrap_or_default();
+        if let Err(e) = self
+            .pipeline
+            .with_store(move |s| s.set_schedule(id, next, disabled))
+            .await
+        {
+            error!(feed = %name, error = %e, "cannot store the feed's schedule");
+        }
+        if failed {
+            self.health.ok.remove(&name);
+            self.health.failing.insert(name.clone());
+        } else {
+            self.health.failing.remove(&name);
+            self.health.ok.insert(name.clone());
+        }
+        info!(feed = %name, next_in_secs = delay.as_secs(), "scheduled");
+        self.notifier.status(&self.status_line().await);
+    }
+
+    /// Only a loop that gets here and a database that answers are healthy.
+    async fn watchdog(&self) {
+        if self.pipeline.with_store(|s| s.ping()).await.is_ok() {
+            self.notifier.watchdog();
+        } else {
+            error!("database does not answer; withholding the watchdog ping");
+        }
+    }
+
+    /// Stops starting work, lets in-flight feeds finish within the grace
+    /// time, cancels the rest, checkpoints the WAL.
+    async fn stop(mut self) {
+        self.notifier.stopping();
+        info!(in_flight = self.tasks.len(), "stopping");
+        let tasks = &mut self.tasks;
+        let drained = tokio::time::timeout(STOP_GRACE, async {
+            while tasks.join_next().await.is_some() {}
+        })
+        .await;
+        if drained.is_err() {
+            warn!(
+                "feeds still running after {}s were cancelled; everything committed before is kept",
+                STOP_GRACE.as_secs()
+            );
+            self.tasks.abort_all();
+            while self.tasks.join_next().await.is_some() {}
+        }
+        if let Err(e) = self.pipeline.with_store(|s| s.checkpoint()).await {
+            warn!(error = %e, "WAL checkpoint failed (the WAL stays valid)");
+        }
+        info!("stopped");
+    }
+
+    async fn status_line(&self) -> String {
+        status_line(&self.pipeline, &self.feeds, &self.health).await
+    }
 }
 
 /// Registers feeds (rows in the store) and schedules them now.

@@ -170,60 +170,17 @@ struct Meta {
 
 impl Meta {
     fn read(doc: &Html, json_ld: &[String], canonical: Option<&str>, url: Option<&Url>) -> Meta {
-        let mut m = Meta::default();
-        let meta_content = |names: &[&str]| -> Option<String> {
-            let sel = Selector::parse("meta").ok()?;
-            doc.select(&sel).find_map(|e| {
-                let v = e.value();
-                let key = v
-                    .attr("property")
-                    .or(v.attr("name"))
-                    .or(v.attr("itemprop"))?;
-                if names.iter().any(|n| key.eq_ignore_ascii_case(n)) {
-                    v.attr("content").map(collapse_ws).filter(|c| !c.is_empty())
-                } else {
-                    None
-                }
-            })
-        };
-        let texts_of = |css: &str| -> Vec<String> {
-            let Ok(sel) = Selector::parse(css) else {
-                return Vec::new();
-            };
-            doc.select(&sel)
-                .map(|t| collapse_ws(&t.text().collect::<String>()))
-                .filter(|t| !t.is_empty())
-                .take(4)
-                .collect()
-        };
-        let og_title = meta_content(&["og:title", "twitter:title"]);
-        let doc_title = texts_of("title").into_iter().next();
-        let h1s = texts_of("h1");
-        let site_name = meta_content(&["og:site_name", "application-name"]);
+        let head = Head { doc };
+        let og_title = head.meta(&["og:title", "twitter:title"]);
+        let doc_title = head.texts("title").into_iter().next();
+        let h1s = head.texts("h1");
+        let site_name = head.meta(&["og:site_name", "application-name"]);
         // What this page is known as: its URLs and its titles.
-        let page = PageIds {
-            urls: url
-                .cloned()
-                .into_iter()
-                .chain(
-                    [canonical.map(str::to_string), meta_content(&["og:url"])]
-                        .into_iter()
-                        .flatten()
-                        .filter_map(|u| match url {
-                            Some(base) => base.join(&u).ok(),
-                            None => Url::parse(&u).ok(),
-                        }),
-                )
-                .map(|u| same_page_form(&u))
-                .collect(),
-            titles: og_title
-                .iter()
-                .chain(doc_title.iter())
-                .chain(h1s.iter())
-                .map(|t| crate::text::normalize(t))
-                .filter(|t| !t.is_empty())
-                .collect(),
-        };
+        let page = PageIds::of(
+            url,
+            [canonical.map(str::to_string), head.meta(&["og:url"])],
+            og_title.iter().chain(doc_title.iter()).chain(h1s.iter()),
+        );
         let articles = LdArticle::collect(json_ld);
         // The JSON-LD article that is this page: by URL or id first, then
         // by headline. Another page's article (a widget, a "next article"
@@ -238,8 +195,7 @@ impl Meta {
             [only] if only.ids.is_empty() => Some(only),
             _ => None,
         };
-        m.title = og_title
-            .clone()
+        let title = og_title
             .or_else(|| this.and_then(|a| a.headline.clone()))
             .or_else(|| {
                 // an h1 the document title repeats is the headline without
@@ -251,42 +207,117 @@ impl Meta {
             })
             .or(doc_title)
             .map(|t| strip_site_name(&t, site_name.as_deref()));
-        m.author = meta_content(&["author", "article:author", "byl", "dc.creator"])
+        let author = head
+            .meta(&["author", "article:author", "byl", "dc.creator"])
             .filter(|a| !a.starts_with("http"))
             .or_else(|| this.or(anonymous).and_then(|a| a.author.clone()));
-        m.published = meta_content(&[
-            "article:published_time",
-            "og:published_time",
-            "datePublished",
-            "pubdate",
-            "publishdate",
-            "dc.date",
-            "date",
-        ])
-        .or_else(|| this.or(anonymous).and_then(|a| a.published.clone()));
-        m.ld_body = this
-            .and_then(|a| a.body.as_deref())
-            .map(fragment_text)
-            .filter(|b| !b.is_empty());
-        m.lang = doc
-            .root_element()
-            .value()
-            .attr("lang")
-            .or(doc.root_element().value().attr("xml:lang"))
+        let published = head
+            .meta(&[
+                "article:published_time",
+                "og:published_time",
+                "datePublished",
+                "pubdate",
+                "publishdate",
+                "dc.date",
+                "date",
+            ])
+            .or_else(|| this.or(anonymous).and_then(|a| a.published.clone()))
+            .or_else(|| head.time_datetime());
+        Meta {
+            title,
+            author,
+            published,
+            lang: head.lang(),
+            ld_body: this
+                .and_then(|a| a.body.as_deref())
+                .map(fragment_text)
+                .filter(|b| !b.is_empty()),
+        }
+    }
+}
+
+impl PageIds {
+    /// The page's own URL and the ones it names (relative ones against it),
+    /// with its titles, each in the form they are compared in.
+    fn of<'t>(
+        url: Option<&Url>,
+        named: [Option<String>; 2],
+        titles: impl Iterator<Item = &'t String>,
+    ) -> PageIds {
+        PageIds {
+            urls: url
+                .cloned()
+                .into_iter()
+                .chain(named.into_iter().flatten().filter_map(|u| match url {
+                    Some(base) => base.join(&u).ok(),
+                    None => Url::parse(&u).ok(),
+                }))
+                .map(|u| same_page_form(&u))
+                .collect(),
+            titles: titles
+                .map(|t| crate::text::normalize(t))
+                .filter(|t| !t.is_empty())
+                .collect(),
+        }
+    }
+}
+
+/// What the document says of itself outside its body: meta tags, titles,
+/// `lang`, `<time datetime>`.
+struct Head<'a> {
+    doc: &'a Html,
+}
+
+impl Head<'_> {
+    /// The first non-empty `content` of a meta tag with one of `names`
+    /// (as property, name or itemprop).
+    fn meta(&self, names: &[&str]) -> Option<String> {
+        let sel = Selector::parse("meta").ok()?;
+        self.doc.select(&sel).find_map(|e| {
+            let v = e.value();
+            let key = v
+                .attr("property")
+                .or(v.attr("name"))
+                .or(v.attr("itemprop"))?;
+            if names.iter().any(|n| key.eq_ignore_ascii_case(n)) {
+                v.attr("content").map(collapse_ws).filter(|c| !c.is_empty())
+            } else {
+                None
+            }
+        })
+    }
+
+    /// The texts of the first four elements matching `css`.
+    fn texts(&self, css: &str) -> Vec<String> {
+        let Ok(sel) = Selector::parse(css) else {
+            return Vec::new();
+        };
+        self.doc
+            .select(&sel)
+            .map(|t| collapse_ws(&t.text().collect::<String>()))
+            .filter(|t| !t.is_empty())
+            .take(4)
+            .collect()
+    }
+
+    fn lang(&self) -> Option<String> {
+        let root = self.doc.root_element().value();
+        root.attr("lang")
+            .or(root.attr("xml:lang"))
             .map(|l| l.trim().to_ascii_lowercase())
             .filter(|l| !l.is_empty() && l.len() <= 16)
-            .or_else(|| meta_content(&["og:locale", "language", "content-language"]));
-        if m.published.is_none() {
-            if let Ok(sel) = Selector::parse("time[datetime]") {
-                m.published = doc
-                    .select(&sel)
-                    .filter_map(|t| t.value().attr("datetime"))
-                    .map(str::trim)
-                    .find(|d| d.len() >= 10)
-                    .map(str::to_string);
-            }
-        }
-        m
+            .or_else(|| self.meta(&["og:locale", "language", "content-language"]))
+    }
+
+    /// The first `<time datetime>` that holds at least a date.
+    fn time_datetime(&self) -> Option<String> {
+        let sel = Selector::parse("time[datetime]").ok()?;
+        self.doc
+            .select(&sel)
+            .filter_map(|t| t.value().attr("datetime"))
+            .map(str::trim)
+            .find(|d| d.len() >= 10)
+            .map(str::to_string)
     }
 }
 

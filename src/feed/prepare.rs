@@ -64,14 +64,128 @@ fn local(name: &str) -> &str {
     name.rsplit(':').next().unwrap_or(name)
 }
 
+/// The state of one pass over a feed document.
+struct Scan {
+    edits: Vec<Edit>,
+    /// Open elements, by qualified name.
+    stack: Vec<String>,
+    atom: bool,
+    atom03: bool,
+    items: usize,
+    max_items: usize,
+}
+
+impl Scan {
+    /// Counts an item that just ended; true when the cap is reached.
+    fn item_ended(&mut self, name: &str) -> bool {
+        if matches!(name, "item" | "entry") && self.stack.len() <= 3 {
+            self.items += 1;
+            return self.items >= self.max_items;
+        }
+        false
+    }
+
+    /// A start or empty tag at `text[start..end]`; true when the item cap
+    /// is reached. A base64 Atom element is decoded and passed over whole.
+    fn start_tag(
+        &mut self,
+        text: &str,
+        reader: &mut quick_xml::Reader<&[u8]>,
+        e: &BytesStart,
+        (start, end): (usize, usize),
+    ) -> bool {
+        let empty = text.get(start..end).is_some_and(|t| t.ends_with("/>"));
+        let qname = e.name().as_ref().to_string();
+        let name = local(&qname).to_string();
+        if self.stack.is_empty() && !self.atom {
+            self.atom = name == "feed";
+            self.atom03 = self.atom && e.attributes().flatten().any(|a| a.value.trim() == ATOM_03);
+        }
+        if end - start > MAX_TAG_BYTES {
+            // a tag of a million attributes: keep the first few
+            self.edits.push(Edit {
+                start,
+                end,
+                with: slim_tag(e, &qname, empty),
+            });
+        } else if self.atom {
+            if let Some(edit) = atom_start_tag(e, &qname, &name, self.atom03, empty, (start, end)) {
+                // base64 content: decode and replace the whole element
+                let base64 = is_base64(e);
+                self.edits.push(edit);
+                if base64 && !empty {
+                    if let Some(edit) = decode_base64_element(text, reader, end) {
+                        self.edits.push(edit);
+                    }
+                    return false;
+                }
+            }
+        }
+        if empty {
+            self.item_ended(&name)
+        } else {
+            self.stack.push(qname);
+            false
+        }
+    }
+
+    /// An end tag at `text[start..end]`; true when the item cap is reached.
+    fn end_tag(&mut self, qname: &str, (start, end): (usize, usize)) -> bool {
+        if self.atom03 {
+            if let Some(new) = renamed_03(local(qname)) {
+                self.edits.push(Edit {
+                    start,
+                    end,
+                    with: format!("</{}>", with_prefix(qname, new)),
+                });
+            }
+        }
+        self.stack.pop();
+        self.item_ended(local(qname))
+    }
+
+    /// The document with the edits applied, cut at `cut_at` with what was
+    /// open there closed, innermost first.
+    fn rewrite(&self, text: &str, cut_at: Option<usize>) -> String {
+        let keep = cut_at.unwrap_or(text.len());
+        let mut out = String::with_capacity(keep + 64);
+        let mut at = 0;
+        for e in self.edits.iter().filter(|e| e.end <= keep) {
+            if e.start < at {
+                continue;
+            }
+            out.push_str(&text[at..e.start]);
+            out.push_str(&e.with);
+            at = e.end;
+        }
+        out.push_str(&text[at..keep]);
+        if cut_at.is_some() {
+            for name in self.stack.iter().rev() {
+                let name = if self.atom03 {
+                    renamed_03(local(name)).map_or(name.clone(), |n| with_prefix(name, n))
+                } else {
+                    name.clone()
+                };
+                out.push_str("</");
+                out.push_str(&name);
+                out.push('>');
+            }
+        }
+        out
+    }
+}
+
 fn prepare_xml(text: &str, max_items: usize) -> (Cow<'_, str>, Prepared) {
     let mut reader = quick_xml::Reader::from_str(text);
     reader.config_mut().check_end_names = false;
-    let mut edits: Vec<Edit> = Vec::new();
-    let mut stack: Vec<String> = Vec::new();
-    let mut atom = false;
-    let mut atom03 = false;
-    let mut items = 0usize;
+    let mut scan = Scan {
+        edits: Vec::new(),
+        stack: Vec::new(),
+        atom: false,
+        atom03: false,
+        items: 0,
+        max_items,
+    };
     let mut cut_at: Option<usize> = None;
     loop {
         let start = reader.buffer_position() as usize;
@@ -80,112 +194,27 @@ fn prepare_xml(text: &str, max_items: usize) -> (Cow<'_, str>, Prepared) {
             Err(_) => break, // feed-rs reports it; the edits so far are sound
         };
         let end = reader.buffer_position() as usize;
-        match event {
+        let capped = match event {
             Event::Start(e) | Event::Empty(e) => {
-                let empty = text.get(start..end).is_some_and(|t| t.ends_with("/>"));
-                let qname = e.name().as_ref().to_string();
-                let name = local(&qname).to_string();
-                if stack.is_empty() && !atom {
-                    atom = name == "feed";
-                    atom03 = atom && e.attributes().flatten().any(|a| a.value.trim() == ATOM_03);
-                }
-                if end - start > MAX_TAG_BYTES {
-                    // a tag of a million attributes: keep the first few
-                    edits.push(Edit {
-                        start,
-                        end,
-                        with: slim_tag(&e, &qname, empty),
-                    });
-                } else if atom {
-                    if let Some(edit) =
-                        atom_start_tag(&e, &qname, &name, atom03, empty, (start, end))
-                    {
-                        // base64 content: decode and replace the whole element
-                        let base64 = is_base64(&e);
-                        edits.push(edit);
-                        if base64 && !empty {
-                            if let Some(edit) = decode_base64_element(text, &mut reader, end) {
-                                edits.push(edit);
-                            }
-                            continue;
-                        }
-                    }
-                }
-                let is_item = matches!(name.as_str(), "item" | "entry") && stack.len() <= 3;
-                if empty {
-                    if is_item {
-                        items += 1;
-                        if items >= max_items {
-                            cut_at = Some(end);
-                            break;
-                        }
-                    }
-                } else {
-                    stack.push(qname);
-                }
+                scan.start_tag(text, &mut reader, &e, (start, end))
             }
-            Event::End(e) => {
-                let qname = e.name().as_ref().to_string();
-                if atom03 {
-                    if let Some(new) = renamed_03(local(&qname)) {
-                        edits.push(Edit {
-                            start,
-                            end,
-                            with: format!("</{}>", with_prefix(&qname, new)),
-                        });
-                    }
-                }
-                stack.pop();
-                let name = local(&qname);
-                if matches!(name, "item" | "entry") && stack.len() <= 3 {
-                    items += 1;
-                    if items >= max_items {
-                        cut_at = Some(end);
-                        break;
-                    }
-                }
-            }
+            Event::End(e) => scan.end_tag(&e.name().as_ref().to_string(), (start, end)),
             Event::Eof => break,
-            _ => {}
+            _ => false,
+        };
+        if capped {
+            cut_at = Some(end);
+            break;
         }
     }
     let info = Prepared {
         cut: cut_at.is_some(),
-        repaired: !edits.is_empty(),
+        repaired: !scan.edits.is_empty(),
     };
-    if edits.is_empty() && !info.cut {
+    if scan.edits.is_empty() && !info.cut {
         return (Cow::Borrowed(text), info);
     }
-    let keep = if info.cut {
-        cut_at.unwrap_or(text.len())
-    } else {
-        text.len()
-    };
-    let mut out = String::with_capacity(keep + 64);
-    let mut at = 0;
-    for e in edits.iter().filter(|e| e.end <= keep) {
-        if e.start < at {
-            continue;
-        }
-        out.push_str(&text[at..e.start]);
-        out.push_str(&e.with);
-        at = e.end;
-    }
-    out.push_str(&text[at..keep]);
-    if info.cut {
-        // close what was open, innermost first
-        for name in stack.iter().rev() {
-            let name = if atom03 {
-                renamed_03(local(name)).map_or(name.clone(), |n| with_prefix(name, n))
-            } else {
-                name.clone()
-            };
-            out.push_str("</");
-            out.push_str(&name);
-            out.push('>');
-        }
-    }
-    (Cow::Owned(out), info)
+    (Cow::Owned(scan.rewrite(text, cut_at)), info)
 }
 
 /// Longest start tag passed on whole; feed elements carry a few short

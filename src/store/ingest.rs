@@ -179,47 +179,55 @@ struct Said {
     published: Option<String>,
 }
 
-/// Chooses an article's title, author, date, summary and primary feed again
-/// from its page and its sightings: the page first (when it was read), then
-/// the feeds of the article's own site, then the first sighting. A field is
-/// never emptied. A changed title or summary from the same source counts as
-/// a revision by the outlet.
-pub(super) fn resolve_provenance(tx: &Connection, id: i64, now_s: &str) -> rusqlite::Result<()> {
-    type Current = (
-        Option<String>,
-        Extraction,
-        TextSource,
-        (Option<String>, Option<String>, Option<String>),
-        (Option<String>, Option<String>, Option<String>),
-        String,
-        i64,
-        TitleSource,
-    );
-    let current: Option<Current> = tx
-        .query_row(
-            "SELECT site, extraction, text_source, page_title, page_author, page_published,
-                    title, author, published, summary, feed_id, title_source
-             FROM articles WHERE id = ?1",
-            [id],
-            |r| {
-                Ok((
-                    r.get(0)?,
-                    r.get(1)?,
-                    r.get(2)?,
-                    (r.get(3)?, r.get(4)?, r.get(5)?),
-                    (r.get(6)?, r.get(7)?, r.get(8)?),
-                    r.get(9)?,
-                    r.get(10)?,
-                    r.get(11)?,
-                ))
-            },
-        )
-        .optional()?;
-    let Some((site, extraction, text_source, page, old, old_summary, old_feed, old_source)) =
-        current
-    else {
-        return Ok(());
-    };
+/// The fields provenance decides, as stored or as chosen.
+#[derive(Debug, Clone, PartialEq)]
+struct Provenance {
+    title: Option<String>,
+    author: Option<String>,
+    published: Option<String>,
+    summary: String,
+    feed_id: i64,
+    source: TitleSource,
+}
+
+/// An article as stored, with what its page said.
+struct Current {
+    site: Option<String>,
+    page_read: bool,
+    text_source: TextSource,
+    page: (Option<String>, Option<String>, Option<String>),
+    old: Provenance,
+}
+
+fn read_current(tx: &Connection, id: i64) -> rusqlite::Result<Option<Current>> {
+    tx.query_row(
+        "SELECT site, extraction, text_source, page_title, page_author, page_published,
+                title, author, published, summary, feed_id, title_source
+         FROM articles WHERE id = ?1",
+        [id],
+        |r| {
+            Ok(Current {
+                site: r.get(0)?,
+                page_read: r.get::<_, Extraction>(1)? == Extraction::Ok,
+                text_source: r.get(2)?,
+                page: (r.get(3)?, r.get(4)?, r.get(5)?),
+                old: Provenance {
+                    title: r.get(6)?,
+                    author: r.get(7)?,
+                    published: r.get(8)?,
+                    summary: r.get(9)?,
+                    feed_id: r.get(10)?,
+                    source: r.get(11)?,
+                },
+            })
+        },
+    )
+    .optional()
+}
+
+/// What every feed said about article `id`: the feeds of its own site
+/// first, each group in the order of first sighting.
+fn read_said(tx: &Connection, id: i64, site: Option<&str>) -> rusqlite::Result<Vec<Said>> {
     let mut st = tx.prepare(
         "SELECT s.feed_id, f.site, s.title, s.summary, s.author, s.published
          FROM sightings s JOIN feeds f ON f.id = s.feed_id
@@ -230,7 +238,7 @@ pub(super) fn resolve_provenance(tx: &Connection, id: i64, now_s: &str) -> rusql
             let feed_site: Option<String> = r.get(1)?;
             Ok(Said {
                 feed_id: r.get(0)?,
-                own_site: site.is_some() && feed_site == site,
+                own_site: site.is_some() && feed_site.as_deref() == site,
                 title: r.get(2)?,
                 summary: r.get::<_, Option<String>>(3)?.filter(|s| !s.is_empty()),
                 author: r.get(4)?,
@@ -238,48 +246,62 @@ pub(super) fn resolve_provenance(tx: &Connection, id: i64, now_s: &str) -> rusql
             })
         })?
         .collect::<rusqlite::Result<_>>()?;
-    drop(st);
-    // own site's feeds first, each group in order of first sighting
     said.sort_by_key(|s| !s.own_site);
-    let page_read = extraction == Extraction::Ok;
-    let from_page = |v: &Option<String>| if page_read { v.clone() } else { None };
+    Ok(said)
+}
+
+/// The page first (when it was read), then the feeds in the order given;
+/// a field is never emptied.
+fn choose(cur: &Current, said: &[Said]) -> Provenance {
+    let from_page = |v: &Option<String>| if cur.page_read { v.clone() } else { None };
     let pick = |f: fn(&Said) -> &Option<String>| said.iter().find_map(|s| f(s).clone());
-    let (page_title, page_author, page_published) = page;
-    let (old_title, old_author, old_published) = old;
-    let title = from_page(&page_title)
-        .or_else(|| pick(|s| &s.title))
-        .or(old_title.clone());
-    let source = if page_read && page_title.is_some() {
+    let (page_title, page_author, page_published) = &cur.page;
+    let old = &cur.old;
+    let source = if cur.page_read && page_title.is_some() {
         TitleSource::Page
     } else if said.iter().any(|s| s.own_site && s.title.is_some()) {
         TitleSource::SiteFeed
     } else if said.iter().any(|s| s.title.is_some()) {
         TitleSource::FirstSighting
     } else {
-        old_source
+        old.source
     };
-    let author = from_page(&page_author)
-        .or_else(|| pick(|s| &s.author))
-        .or(old_author.clone());
-    let published = from_page(&page_published)
-        .or_else(|| pick(|s| &s.published))
-        .or(old_published.clone());
-    let summary = pick(|s| &s.summary).unwrap_or_else(|| old_summary.clone());
-    let feed_id = said.first().map_or(old_feed, |s| s.feed_id);
-    let title_changed = title != old_title;
-    let summary_changed = summary != old_summary;
-    if !title_changed
-        && !summary_changed
-        && author == old_author
-        && published == old_published
-        && feed_id == old_feed
-        && source == old_source
-    {
+    Provenance {
+        title: from_page(page_title)
+            .or_else(|| pick(|s| &s.title))
+            .or(old.title.clone()),
+        author: from_page(page_author)
+            .or_else(|| pick(|s| &s.author))
+            .or(old.author.clone()),
+        published: from_page(page_published)
+            .or_else(|| pick(|s| &s.published))
+            .or(old.published.clone()),
+        summary: pick(|s| &s.summary).unwrap_or_else(|| old.summary.clone()),
+        feed_id: said.first().map_or(old.feed_id, |s| s.feed_id),
+        source,
+    }
+}
+
+/// Chooses an article's title, author, date, summary and primary feed again
+/// from its page and its sightings: the page first (when it was read), then
+/// the feeds of the article's own site, then the first sighting. A field is
+/// never emptied. A changed title or summary from the same source counts as
+/// a revision by the outlet.
+pub(super) fn resolve_provenance(tx: &Connection, id: i64, now_s: &str) -> rusqlite::Result<()> {
+    let Some(cur) = read_current(tx, id)? else {
+        return Ok(());
+    };
+    let said = read_said(tx, id, cur.site.as_deref())?;
+    let new = choose(&cur, &said);
+    let old = &cur.old;
+    if new == *old {
         return Ok(());
     }
-    let revised = (title_changed && old_title.is_some() && source == old_source)
-        || (summary_changed && !old_summary.is_empty());
-    let feed_text = text_source == TextSource::Feed && summary_changed;
+    let title_changed = new.title != old.title;
+    let summary_changed = new.summary != old.summary;
+    let revised = (title_changed && old.title.is_some() && new.source == old.source)
+        || (summary_changed && !old.summary.is_empty());
+    let feed_text = cur.text_source == TextSource::Feed && summary_changed;
     tx.execute(
         "UPDATE articles SET title = ?2, author = ?3, published = ?4, summary = ?5,
             feed_id = ?6, title_source = ?7,
@@ -290,14 +312,14 @@ pub(super) fn resolve_provenance(tx: &Connection, id: i64, now_s: &str) -> rusql
          WHERE id = ?1",
         params![
             id,
-            title,
-            author,
-            published,
-            summary,
-            feed_id,
-            source,
+            new.title,
+            new.author,
+            new.published,
+            new.summary,
+            new.feed_id,
+            new.source,
             feed_text,
-            crate::text::content_hash(&summary),
+            crate::text::content_hash(&new.summary),
             i64::from(revised),
             now_s,
             title_changed || feed_text,
