@@ -198,7 +198,7 @@ fn prepare_xml(text: &str, max_items: usize) -> (Cow<'_, str>, Prepared) {
             Event::Start(e) | Event::Empty(e) => {
                 scan.start_tag(text, &mut reader, &e, (start, end))
             }
-            Event::End(e) => scan.end_tag(&e.name().as_ref().to_string(), (start, end)),
+            Event::End(e) => scan.end_tag(e.name().as_ref(), (start, end)),
             Event::Eof => break,
             _ => false,
         };
