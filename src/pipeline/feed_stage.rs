@@ -7,7 +7,7 @@ use chrono::Utc;
 use sha2::{Digest, Sha256};
 use tracing::warn;
 
-use super::{blocking, FeedOutcome, Pipeline, Signals, MAX_TEXT_BYTES};
+use super::{blocking, FeedError, FeedOutcome, Pipeline, Signals, MAX_TEXT_BYTES};
 use crate::charset;
 use crate::config::FeedConfig;
 use crate::dedup::{self, Fingerprint, KeyMaker};
@@ -50,7 +50,7 @@ impl Pipeline {
             .success(feed_id, FeedStatus::Ok, Some((validators, hash)))
             .await
         {
-            FeedOutcome::Failed(e) => FeedOutcome::Failed(e),
+            failed @ FeedOutcome::Failed(_) => failed,
             _ => FeedOutcome::Fresh { items: count, new },
         }
     }
@@ -65,7 +65,7 @@ impl Pipeline {
     ) -> Result<(Box<Fetched>, String, i64), FeedOutcome> {
         let state = blocking(&self.store, move |s| s.fetch_state(feed_id))
             .await
-            .map_err(|e| FeedOutcome::Failed(e.to_string()))?;
+            .map_err(FeedOutcome::failed)?;
         if let Some(until) = state
             .blocked_until
             .filter(|u| *u > Utc::now() && !self.force)
@@ -83,7 +83,7 @@ impl Pipeline {
             Ok(FetchOutcome::Fresh(f)) => f,
             Err(e) => {
                 (signals.schedule, signals.network_error) = scheduler::outcome_of(&e, Utc::now());
-                return Err(FeedOutcome::Failed(e.to_string()));
+                return Err(FeedOutcome::failed(e));
             }
         };
         signals.hint = fetched.max_age;
@@ -116,7 +116,7 @@ impl Pipeline {
             s.mark_parsing(feed_id, now, now + scheduler::crash_backoff(failures))
         })
         .await
-        .map_err(|e| FeedOutcome::Failed(e.to_string()))?;
+        .map_err(FeedOutcome::failed)?;
         let http_charset = fetched
             .content_type
             .as_deref()
@@ -131,11 +131,14 @@ impl Pipeline {
             .await;
         match parsed {
             Ok(Ok(p)) => Ok(p),
-            Ok(Err(e)) => Err(FeedOutcome::Failed(format!("{}: {e}", feed.url))),
-            Err(e) => Err(FeedOutcome::Failed(format!(
-                "{}: parser task failed: {e}",
-                feed.url
-            ))),
+            Ok(Err(source)) => Err(FeedOutcome::failed(FeedError::Parse {
+                url: feed.url.to_string(),
+                source,
+            })),
+            Err(e) => Err(FeedOutcome::failed(FeedError::Crashed {
+                url: feed.url.to_string(),
+                detail: e.to_string(),
+            })),
         }
     }
 
@@ -156,7 +159,7 @@ impl Pipeline {
             Ok(ingested)
         })
         .await
-        .map_err(|e| FeedOutcome::Failed(e.to_string()))?;
+        .map_err(FeedOutcome::failed)?;
         Ok(ingested.iter().filter(|i| i.new).count())
     }
 
@@ -177,7 +180,7 @@ impl Pipeline {
         .await;
         match r {
             Ok(()) => FeedOutcome::NotModified,
-            Err(e) => FeedOutcome::Failed(e.to_string()),
+            Err(e) => FeedOutcome::failed(e),
         }
     }
 }

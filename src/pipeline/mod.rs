@@ -33,8 +33,50 @@ pub const MAX_TEXT_BYTES: usize = 1024 * 1024;
 /// wait for the next pass).
 const MAX_PAGES_PER_FEED: usize = 500;
 
+/// Why one feed's pass failed.
+#[derive(Debug, thiserror::Error)]
+pub enum FeedError {
+    #[error(transparent)]
+    Fetch(#[from] crate::fetch::FetchError),
+    #[error("{url}: {source}")]
+    Parse {
+        url: String,
+        #[source]
+        source: crate::feed::ParseError,
+    },
+    /// The parser's task panicked or was cancelled.
+    #[error("{url}: parser task failed: {detail}")]
+    Crashed { url: String, detail: String },
+    #[error(transparent)]
+    Pipeline(#[from] PipelineError),
+}
+
+/// Why one article's page gave no text (its feed text stays).
+#[derive(Debug, thiserror::Error)]
+pub enum PageError {
+    #[error("{url}: invalid URL: {source}")]
+    BadUrl {
+        url: String,
+        #[source]
+        source: url::ParseError,
+    },
+    #[error("{url}: unexpected 304")]
+    NotModified { url: String },
+    #[error(transparent)]
+    Fetch(#[from] crate::fetch::FetchError),
+    #[error("{url}: {source}")]
+    Extract {
+        url: String,
+        #[source]
+        source: crate::extract::ExtractError,
+    },
+    /// The extractor's task panicked or was cancelled.
+    #[error("{url}: extractor crashed: {detail}")]
+    Crashed { url: String, detail: String },
+}
+
 /// How one feed's pass ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum FeedOutcome {
     /// Fetched and parsed; `new` articles among `items`.
     Fresh {
@@ -48,7 +90,13 @@ pub enum FeedOutcome {
     Skipped {
         until: chrono::DateTime<Utc>,
     },
-    Failed(String),
+    Failed(Arc<FeedError>),
+}
+
+impl FeedOutcome {
+    fn failed(e: impl Into<FeedError>) -> FeedOutcome {
+        FeedOutcome::Failed(Arc::new(e.into()))
+    }
 }
 
 /// Counts for a whole pass.
@@ -122,7 +170,7 @@ impl Pipeline {
 }
 
 /// The result of one feed's pass, pages included.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct FeedReport {
     pub outcome: FeedOutcome,
     pub pages_ok: usize,
@@ -256,8 +304,8 @@ impl Pipeline {
             }
             match &outcome {
                 FeedOutcome::Failed(reason) => {
-                    warn!(reason = %text::printable(reason), "feed failed");
-                    let reason = reason.clone();
+                    warn!(reason = %text::printable(&reason.to_string()), "feed failed");
+                    let reason = reason.to_string();
                     // a Retry-After holds later polls (and processes) back too
                     let hold = match signals.schedule {
                         scheduler::Outcome::RetryAfter(wait) => chrono::Duration::from_std(wait)

@@ -9,7 +9,7 @@ use futures_util::StreamExt;
 use tracing::{warn, Instrument};
 use url::Url;
 
-use super::{blocking, Pipeline, MAX_PAGES_PER_FEED, MAX_TEXT_BYTES};
+use super::{blocking, PageError, Pipeline, MAX_PAGES_PER_FEED, MAX_TEXT_BYTES};
 use crate::charset;
 use crate::config::FeedConfig;
 use crate::dedup::Fingerprint;
@@ -79,25 +79,26 @@ impl Pipeline {
     }
 
     async fn fetch_page(&self, feed: &FeedConfig, job: &PageJob) -> PageResult {
-        let url = match Url::parse(&job.url) {
-            Ok(u) => u,
-            Err(e) => {
-                return PageResult::Failed {
-                    error: format!("{}: invalid URL: {e}", job.url),
-                }
-            }
-        };
-        let fetched = match self.fetcher.get(&url, Kind::Page, None).await {
-            Ok(FetchOutcome::Fresh(f)) => f,
-            Ok(FetchOutcome::NotModified) => {
-                return PageResult::Failed {
-                    error: format!("{url}: unexpected 304"),
-                }
-            }
-            Err(e) => {
-                return PageResult::Failed {
-                    error: e.to_string(),
-                }
+        match self.read_page(feed, job).await {
+            Ok(r) => r,
+            Err(e) => PageResult::Failed {
+                error: e.to_string(),
+            },
+        }
+    }
+
+    /// Fetches and extracts one page.
+    async fn read_page(&self, feed: &FeedConfig, job: &PageJob) -> Result<PageResult, PageError> {
+        let url = Url::parse(&job.url).map_err(|source| PageError::BadUrl {
+            url: job.url.clone(),
+            source,
+        })?;
+        let fetched = match self.fetcher.get(&url, Kind::Page, None).await? {
+            FetchOutcome::Fresh(f) => f,
+            FetchOutcome::NotModified => {
+                return Err(PageError::NotModified {
+                    url: url.to_string(),
+                })
             }
         };
         let rules = feed.rules.clone();
@@ -115,27 +116,26 @@ impl Pipeline {
                 extract::extract(&decoded.text, Some(&page_url), &rules)
             })
             .await;
-        match res {
-            Ok(Ok(e)) => {
-                let clean = |s: String| {
-                    text::truncate_bytes(text::strip_controls(&s).into_owned(), MAX_TEXT_BYTES)
-                };
-                PageResult::Ok {
-                    published: e.published.as_deref().and_then(feed::parse_date),
-                    lang: e.lang.as_deref().and_then(text::primary_language),
-                    text: clean(e.text),
-                    html: clean(e.html),
-                    title: e.title.map(clean),
-                    author: e.author.map(clean),
-                }
+        let e = match res {
+            Ok(Ok(e)) => e,
+            Ok(Err(source)) => return Err(PageError::Extract { url: shown, source }),
+            Err(e) => {
+                return Err(PageError::Crashed {
+                    url: shown,
+                    detail: e.to_string(),
+                })
             }
-            Ok(Err(e)) => PageResult::Failed {
-                error: format!("{shown}: {e}"),
-            },
-            Err(e) => PageResult::Failed {
-                error: format!("{shown}: extractor crashed: {e}"),
-            },
-        }
+        };
+        let clean =
+            |s: String| text::truncate_bytes(text::strip_controls(&s).into_owned(), MAX_TEXT_BYTES);
+        Ok(PageResult::Ok {
+            published: e.published.as_deref().and_then(feed::parse_date),
+            lang: e.lang.as_deref().and_then(text::primary_language),
+            text: clean(e.text),
+            html: clean(e.html),
+            title: e.title.map(clean),
+            author: e.author.map(clean),
+        })
     }
 }
 
