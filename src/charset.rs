@@ -15,10 +15,37 @@ pub struct Decoded {
     pub text: String,
     /// The encoding that was used.
     pub encoding: &'static Encoding,
-    /// Where the choice came from: `bom`, `http`, `document`, `detected`, `utf-8`.
-    pub source: &'static str,
+    /// Where the choice came from.
+    pub source: Source,
     /// True when some bytes were not valid in that encoding.
     pub had_errors: bool,
+}
+
+/// Where the encoding of a body was learned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// A byte-order mark.
+    Bom,
+    /// The HTTP `Content-Type` charset.
+    Http,
+    /// The XML prolog or an HTML `<meta>` declaration.
+    Document,
+    /// Guessed from the bytes.
+    Detected,
+    /// The bytes are valid UTF-8 with non-ASCII text, whatever was declared.
+    Utf8,
+}
+
+impl Source {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Bom => "bom",
+            Source::Http => "http",
+            Source::Document => "document",
+            Source::Detected => "detected",
+            Source::Utf8 => "utf-8",
+        }
+    }
 }
 
 /// Extracts the `charset` parameter from a Content-Type header value.
@@ -44,18 +71,18 @@ pub fn decode(bytes: &[u8], http_charset: Option<&str>) -> Decoded {
         return Decoded {
             text: text.into_owned(),
             encoding: enc,
-            source: "bom",
+            source: Source::Bom,
             had_errors,
         };
     }
     let valid_utf8 = std::str::from_utf8(bytes).is_ok();
     let non_ascii = !bytes.is_ascii();
     if valid_utf8 && non_ascii {
-        return finish(bytes, UTF_8, "utf-8");
+        return finish(bytes, UTF_8, Source::Utf8);
     }
     let declared = [
-        (http_charset.and_then(label_to_encoding), "http"),
-        (declared_in_document(bytes), "document"),
+        (http_charset.and_then(label_to_encoding), Source::Http),
+        (declared_in_document(bytes), Source::Document),
     ];
     for (enc, source) in declared {
         let Some(enc) = enc else { continue };
@@ -65,15 +92,15 @@ pub fn decode(bytes: &[u8], http_charset: Option<&str>) -> Decoded {
         return finish(bytes, enc, source);
     }
     if valid_utf8 {
-        return finish(bytes, UTF_8, "utf-8");
+        return finish(bytes, UTF_8, Source::Utf8);
     }
     let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
     detector.feed(bytes, true);
     let enc = detector.guess(None, chardetng::Utf8Detection::Allow);
-    finish(bytes, enc, "detected")
+    finish(bytes, enc, Source::Detected)
 }
 
-fn finish(bytes: &[u8], enc: &'static Encoding, source: &'static str) -> Decoded {
+fn finish(bytes: &[u8], enc: &'static Encoding, source: Source) -> Decoded {
     let (text, had_errors) = enc.decode_without_bom_handling(bytes);
     Decoded {
         text: text.into_owned(),
@@ -186,7 +213,7 @@ mod tests {
     fn http_charset_wins_for_legacy_bytes() {
         let d = decode(&cp1256(ARABIC), Some("windows-1256"));
         assert_eq!(d.text, ARABIC);
-        assert_eq!(d.source, "http");
+        assert_eq!(d.source, Source::Http);
     }
 
     #[test]
@@ -196,7 +223,7 @@ mod tests {
         body.extend(b"</t></rss>");
         let d = decode(&body, None);
         assert!(d.text.contains(ARABIC), "{}", d.text);
-        assert_eq!(d.source, "document");
+        assert_eq!(d.source, Source::Document);
     }
 
     #[test]
@@ -205,7 +232,7 @@ mod tests {
         body.extend(cp1256(ARABIC));
         let d = decode(&body, Some(""));
         assert!(d.text.contains(ARABIC));
-        assert_eq!(d.source, "document", "found in the meta, not guessed");
+        assert_eq!(d.source, Source::Document, "found in the meta, not guessed");
         let mut body = b"<meta charset=windows-1256><p>".to_vec();
         body.extend(cp1256(ARABIC));
         assert!(decode(&body, None).text.contains(ARABIC));
@@ -217,7 +244,7 @@ mod tests {
             format!("<p>{ARABIC}. {ARABIC}. قوات سوريا الديمقراطية في ريف الرقة الشمالي</p>");
         let d = decode(&cp1256(&text), None);
         assert_eq!(d.text, text);
-        assert_eq!(d.source, "detected");
+        assert_eq!(d.source, Source::Detected);
     }
 
     #[test]

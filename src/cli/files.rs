@@ -21,28 +21,10 @@ pub(crate) fn extract(
         .map(url::Url::parse)
         .transpose()
         .context("--url is not a valid URL")?;
-    // one output per input, named by the input's whole stem (`a.b.html` →
-    // `a.b.txt`); two inputs that would share an output are refused first
-    let mut targets: Vec<PathBuf> = Vec::new();
-    if let Some(dir) = out_dir {
-        let mut seen: std::collections::HashMap<PathBuf, &Path> = std::collections::HashMap::new();
-        for file in files {
-            let stem = file.file_stem().unwrap_or(file.as_os_str());
-            let mut name = stem.to_os_string();
-            name.push(".txt");
-            let target = dir.join(name);
-            if let Some(other) = seen.insert(target.clone(), file) {
-                bail!(
-                    "{} and {} would both be written to {}; nothing written",
-                    other.display(),
-                    file.display(),
-                    target.display()
-                );
-            }
-            targets.push(target);
-        }
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    }
+    let targets = match out_dir {
+        Some(dir) => output_files(dir, files)?,
+        None => Vec::new(),
+    };
     let rules = rasad::config::SiteRules::default();
     let mut failed = 0;
     let mut spent = std::time::Duration::ZERO;
@@ -60,40 +42,20 @@ pub(crate) fn extract(
         let decoded = rasad::charset::decode(&bytes, None);
         let result = rasad::extract::extract(&decoded.text, url.as_ref(), &rules);
         spent += started.elapsed();
-        let empty = rasad::extract::Extracted {
-            title: None,
-            author: None,
-            published: None,
-            lang: None,
-            text: String::new(),
-            html: String::new(),
-            method: "none",
-        };
         let e = match &result {
-            Ok(e) => e,
+            Ok(e) => Some(e),
             Err(err) => {
                 eprintln!("rasad: {}: {err}", file.display());
                 failed += 1;
-                &empty
+                None
             }
         };
-        let text = e.text.as_str();
+        let text = e.map_or("", |e| e.text.as_str());
         if let Some(target) = targets.get(i) {
             std::fs::write(target, text)
                 .with_context(|| format!("cannot write {}", target.display()))?;
         } else if json {
-            let obj = serde_json::json!({
-                "file": file.display().to_string(),
-                "title": e.title,
-                "author": e.author,
-                "published": e.published,
-                "lang": e.lang,
-                "text": text,
-                "html": e.html,
-                "method": e.method,
-                "encoding": decoded.encoding.name(),
-            });
-            writeln!(out, "{obj}")?;
+            writeln!(out, "{}", extracted_json(file, e, &decoded))?;
         } else {
             writeln!(out, "{text}")?;
         }
@@ -110,6 +72,52 @@ pub(crate) fn extract(
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
+    })
+}
+
+/// One output per input, named by the input's whole stem (`a.b.html` →
+/// `a.b.txt`); two inputs that would share an output are refused before
+/// anything is written.
+fn output_files(dir: &Path, files: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    let mut targets: Vec<PathBuf> = Vec::new();
+    let mut seen: std::collections::HashMap<PathBuf, &Path> = std::collections::HashMap::new();
+    for file in files {
+        let stem = file.file_stem().unwrap_or(file.as_os_str());
+        let mut name = stem.to_os_string();
+        name.push(".txt");
+        let target = dir.join(name);
+        if let Some(other) = seen.insert(target.clone(), file) {
+            bail!(
+                "{} and {} would both be written to {}; nothing written",
+                other.display(),
+                file.display(),
+                target.display()
+            );
+        }
+        targets.push(target);
+    }
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    Ok(targets)
+}
+
+/// `extract --json`: one object per file (empty fields when nothing was
+/// found).
+fn extracted_json(
+    file: &Path,
+    e: Option<&rasad::extract::Extracted>,
+    decoded: &rasad::charset::Decoded,
+) -> serde_json::Value {
+    serde_json::json!({
+        "file": file.display().to_string(),
+        "title": e.and_then(|e| e.title.as_deref()),
+        "author": e.and_then(|e| e.author.as_deref()),
+        "published": e.and_then(|e| e.published.as_deref()),
+        "lang": e.and_then(|e| e.lang.as_deref()),
+        "text": e.map_or("", |e| e.text.as_str()),
+        "html": e.map_or("", |e| e.html.as_str()),
+        "method": e.map_or("none", |e| e.method.as_str()),
+        "encoding": decoded.encoding.name(),
+        "encoding_source": decoded.source.as_str(),
     })
 }
 

@@ -36,8 +36,29 @@ pub struct Extracted {
     /// The same body as sanitized HTML (paragraphs, headings, lists, quotes,
     /// emphasis, http(s) links; nothing else).
     pub html: String,
-    /// Which method found the body: `rule`, `scored`, `json-ld`.
-    pub method: &'static str,
+    /// Which method found the body.
+    pub method: Method,
+}
+
+/// How the body was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// The feed's `article_selector`.
+    Rule,
+    /// Content scoring over the DOM.
+    Scored,
+    /// The page's own JSON-LD `articleBody`, longer than what the DOM gave.
+    JsonLd,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Rule => "rule",
+            Method::Scored => "scored",
+            Method::JsonLd => "json-ld",
+        }
+    }
 }
 
 /// Why a page gave no article.
@@ -58,7 +79,7 @@ pub fn extract(
     let doc = Html::parse_document(&pre.html);
     let meta = Meta::read(&doc, &pre.json_ld, pre.canonical.as_deref(), url);
     let analysis = Analysis::new(&doc, rules, url);
-    let mut found: Option<(render::Body, &'static str)> = None;
+    let mut found: Option<(render::Body, Method)> = None;
 
     if let Some(sel) = rules
         .article_selector
@@ -70,13 +91,13 @@ pub fn extract(
             .map(|e| analysis.render_rule(e))
             .max_by_key(|b| visible_len(&b.text))
             .filter(|b| visible_len(&b.text) >= MIN_BODY_CHARS)
-            .map(|t| (t, "rule"));
+            .map(|t| (t, Method::Rule));
     }
     if found.is_none() {
         found = analysis
             .best_text(meta.title.as_deref())
             .filter(|b| visible_len(&b.text) >= MIN_BODY_CHARS)
-            .map(|t| (t, "scored"));
+            .map(|t| (t, Method::Scored));
     }
     // The page's own structured data says how long the article is: when the
     // DOM gave much less, trust the structured body.
@@ -92,7 +113,7 @@ pub fn extract(
             let blocks = ld
                 .lines()
                 .map(|l| render::Block {
-                    kind: "p",
+                    kind: render::BlockKind::P,
                     text: l.to_string(),
                     html: {
                         let mut h = String::new();
@@ -101,7 +122,7 @@ pub fn extract(
                     },
                 })
                 .collect();
-            found = Some((render::finish_blocks(blocks, None), "json-ld"));
+            found = Some((render::finish_blocks(blocks, None), Method::JsonLd));
         }
     }
     let (body, method) = found.ok_or(ExtractError::NoBody)?;

@@ -15,8 +15,7 @@ use super::hints::{BOILERPLATE_EXACT, BOILERPLATE_LINES, EDGE_JUNK};
 /// One paragraph-like piece of the body.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Block {
-    /// Output tag: `p`, `h2`…`h6`, `li`, `blockquote`, `pre`.
-    pub kind: &'static str,
+    pub kind: BlockKind,
     pub text: String,
     pub html: String,
 }
@@ -32,24 +31,53 @@ pub struct Body {
 pub struct Writer<'u> {
     base: Option<&'u Url>,
     blocks: Vec<Block>,
-    kinds: Vec<&'static str>,
+    kinds: Vec<BlockKind>,
     text: String,
     html: String,
     /// Open inline elements (output tag, opening markup).
     inline: Vec<(&'static str, String)>,
 }
 
-fn block_kind(name: &str) -> &'static str {
-    match name {
-        "h1" | "h2" => "h2",
-        "h3" => "h3",
-        "h4" => "h4",
-        "h5" => "h5",
-        "h6" => "h6",
-        "li" | "dd" | "dt" => "li",
-        "blockquote" => "blockquote",
-        "pre" => "pre",
-        _ => "p",
+/// What a block is, which is the tag it is written with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BlockKind {
+    P,
+    /// A heading, level 2 to 6 (`h1` becomes `h2`: the title is the page's).
+    Heading(u8),
+    Li,
+    Blockquote,
+    Pre,
+}
+
+impl BlockKind {
+    /// The block a source element becomes.
+    fn of(name: &str) -> BlockKind {
+        match name {
+            "h1" | "h2" => BlockKind::Heading(2),
+            "h3" => BlockKind::Heading(3),
+            "h4" => BlockKind::Heading(4),
+            "h5" => BlockKind::Heading(5),
+            "h6" => BlockKind::Heading(6),
+            "li" | "dd" | "dt" => BlockKind::Li,
+            "blockquote" => BlockKind::Blockquote,
+            "pre" => BlockKind::Pre,
+            _ => BlockKind::P,
+        }
+    }
+
+    /// The output tag.
+    pub fn tag(self) -> &'static str {
+        match self {
+            BlockKind::P => "p",
+            BlockKind::Heading(2) => "h2",
+            BlockKind::Heading(3) => "h3",
+            BlockKind::Heading(4) => "h4",
+            BlockKind::Heading(5) => "h5",
+            BlockKind::Heading(_) => "h6",
+            BlockKind::Li => "li",
+            BlockKind::Blockquote => "blockquote",
+            BlockKind::Pre => "pre",
+        }
     }
 }
 
@@ -67,8 +95,8 @@ impl<'u> Writer<'u> {
         }
     }
 
-    fn kind(&self) -> &'static str {
-        self.kinds.last().copied().unwrap_or("p")
+    fn kind(&self) -> BlockKind {
+        self.kinds.last().copied().unwrap_or(BlockKind::P)
     }
 
     /// Ends the current block, if it has text.
@@ -96,7 +124,7 @@ impl<'u> Writer<'u> {
 
     pub fn open_block(&mut self, name: &str) {
         self.flush();
-        self.kinds.push(block_kind(name));
+        self.kinds.push(BlockKind::of(name));
     }
 
     pub fn close_block(&mut self) {
@@ -210,19 +238,19 @@ pub fn finish_blocks(mut blocks: Vec<Block>, title: Option<&str>) -> Body {
     let mut html = String::new();
     let mut in_list = false;
     for b in &kept {
-        if b.kind == "li" && !in_list {
+        if b.kind == BlockKind::Li && !in_list {
             html.push_str("<ul>\n");
             in_list = true;
-        } else if b.kind != "li" && in_list {
+        } else if b.kind != BlockKind::Li && in_list {
             html.push_str("</ul>\n");
             in_list = false;
         }
         html.push('<');
-        html.push_str(b.kind);
+        html.push_str(b.kind.tag());
         html.push('>');
         html.push_str(&b.html);
         html.push_str("</");
-        html.push_str(b.kind);
+        html.push_str(b.kind.tag());
         html.push_str(">\n");
     }
     if in_list {
@@ -348,7 +376,7 @@ mod tests {
     #[test]
     fn a_tail_heading_ends_the_body_but_an_ad_marker_does_not() {
         let block = |t: &str| Block {
-            kind: "p",
+            kind: BlockKind::P,
             text: t.into(),
             html: t.into(),
         };
@@ -371,7 +399,7 @@ mod tests {
     #[test]
     fn edges_and_boilerplate() {
         let block = |t: &str| Block {
-            kind: "p",
+            kind: BlockKind::P,
             text: t.into(),
             html: t.into(),
         };

@@ -39,7 +39,7 @@ fn site_rules_win() {
         remove: vec![".entry-meta".into()],
     };
     let e = extract(&page(), None, &rules).expect("body");
-    assert_eq!(e.method, "rule");
+    assert_eq!(e.method, Method::Rule);
     assert!(
         e.text.starts_with("اشتباكات في ريف دير الزور\n"),
         "{}",
@@ -58,7 +58,7 @@ fn scoring_without_known_containers_and_long_comments() {
         comment.repeat(20)
     );
     let e = extract(&html, None, &SiteRules::default()).expect("body");
-    assert_eq!(e.method, "scored");
+    assert_eq!(e.method, Method::Scored);
     assert_eq!(e.text, format!("{BODY}\n{BODY2}"));
 }
 
@@ -105,7 +105,7 @@ fn json_ld_body_when_the_dom_has_little() {
         ld(None, headline, &long, "Rudaw")
     );
     let e = extract(&html, None, &SiteRules::default()).expect("body");
-    assert_eq!(e.method, "json-ld");
+    assert_eq!(e.method, Method::JsonLd);
     assert_eq!(e.text, long.trim());
     assert_eq!(e.author.as_deref(), Some("Rudaw"));
 }
@@ -125,7 +125,7 @@ fn another_pages_json_ld_lends_this_page_nothing() {
         )
     );
     let e = extract(&html, Some(&page_url), &SiteRules::default()).expect("body");
-    assert_eq!(e.method, "scored");
+    assert_eq!(e.method, Method::Scored);
     assert_eq!(e.text, format!("{BODY}\n{BODY2}"));
     assert_eq!(
         e.author, None,
@@ -159,7 +159,7 @@ fn of_two_json_ld_articles_the_one_that_is_this_page_counts() {
         ),
     );
     let e = extract(&html, Some(&page_url), &SiteRules::default()).expect("body");
-    assert_eq!(e.method, "json-ld");
+    assert_eq!(e.method, Method::JsonLd);
     assert_eq!(e.text, own.trim());
     assert_eq!(e.author.as_deref(), Some("نورث برس"));
 }
@@ -175,7 +175,7 @@ fn a_structured_body_that_contradicts_the_page_is_not_taken() {
         ld(Some("https://npasyria.com/2025/11/1"), "x", &foreign, "a"),
     );
     let e = extract(&html, Some(&page_url), &SiteRules::default()).expect("body");
-    assert_eq!(e.method, "scored");
+    assert_eq!(e.method, Method::Scored);
     assert_eq!(e.text, shown);
 }
 
