@@ -217,71 +217,15 @@ impl Validator<'_> {
         let mut names: HashMap<String, usize> = HashMap::new();
         for (i, f) in raw.into_iter().enumerate() {
             let key = |k: &str| format!("feed[{}].{k}", i + 1);
-            let name = f.name.get_ref().trim().to_string();
-            if name.is_empty() {
-                self.error(f.name.span(), &key("name"), "must not be empty");
-            } else if name.chars().any(crate::text::is_control) {
-                self.error(
-                    f.name.span(),
-                    &key("name"),
-                    "holds control characters (such as ESC); write the name in plain text",
-                );
-            } else if name.chars().count() > 200 {
-                self.error(
-                    f.name.span(),
-                    &key("name"),
-                    "is longer than 200 characters; write a shorter name",
-                );
-            } else if let Some(first_line) = names.get(&name.to_lowercase()) {
-                let first_line = *first_line;
-                self.error(
-                    f.name.span(),
-                    &key("name"),
-                    format!("duplicate feed name {name:?} (first used on line {first_line})"),
-                );
-            } else {
-                names.insert(name.to_lowercase(), self.line_of(f.name.span().start));
-            }
-            let url = match Url::parse(f.url.get_ref().trim()) {
-                Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Some(u),
-                Ok(u) => {
-                    self.error(
-                        f.url.span(),
-                        &key("url"),
-                        format!("only http and https URLs with a host can be polled, got {u}"),
-                    );
-                    None
-                }
-                Err(e) => {
-                    self.error(
-                        f.url.span(),
-                        &key("url"),
-                        format!("invalid URL {:?}: {e}", f.url.get_ref()),
-                    );
-                    None
-                }
-            };
+            let name = self.check_feed_name(&f, &key("name"), &mut names);
+            let url = self.check_feed_url(&f, &key("url"));
             let interval = match &f.interval {
                 Some(i) => self.duration(i, &key("interval")).inspect(|&d| {
                     self.check_interval(i, &key("interval"), d);
                 }),
                 None => Some(defaults.interval),
             };
-            let mut rules = SiteRules::default();
-            if let Some(sel) = &f.article_selector {
-                if let Err(msg) = check_selector(sel.get_ref()) {
-                    self.error(sel.span(), &key("article_selector"), msg);
-                } else {
-                    rules.article_selector = Some(sel.get_ref().clone());
-                }
-            }
-            for sel in &f.remove {
-                if let Err(msg) = check_selector(sel.get_ref()) {
-                    self.error(sel.span(), &key("remove"), msg);
-                } else {
-                    rules.remove.push(sel.get_ref().clone());
-                }
-            }
+            let rules = self.check_rules(&f, &key);
             let lang = f.lang.or_else(|| defaults.lang.clone());
             if let (Some(url), Some(interval)) = (url, interval) {
                 feeds.push(FeedConfig {
@@ -295,6 +239,84 @@ impl Validator<'_> {
             }
         }
         feeds
+    }
+
+    /// A feed's name: plain text, not too long, used once (case aside).
+    fn check_feed_name(
+        &mut self,
+        f: &RawFeed,
+        key: &str,
+        names: &mut HashMap<String, usize>,
+    ) -> String {
+        let name = f.name.get_ref().trim().to_string();
+        if name.is_empty() {
+            self.error(f.name.span(), key, "must not be empty");
+        } else if name.chars().any(crate::text::is_control) {
+            self.error(
+                f.name.span(),
+                key,
+                "holds control characters (such as ESC); write the name in plain text",
+            );
+        } else if name.chars().count() > 200 {
+            self.error(
+                f.name.span(),
+                key,
+                "is longer than 200 characters; write a shorter name",
+            );
+        } else if let Some(first_line) = names.get(&name.to_lowercase()) {
+            let first_line = *first_line;
+            self.error(
+                f.name.span(),
+                key,
+                format!("duplicate feed name {name:?} (first used on line {first_line})"),
+            );
+        } else {
+            names.insert(name.to_lowercase(), self.line_of(f.name.span().start));
+        }
+        name
+    }
+
+    /// A feed's URL: http or https, with a host.
+    fn check_feed_url(&mut self, f: &RawFeed, key: &str) -> Option<Url> {
+        match Url::parse(f.url.get_ref().trim()) {
+            Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Some(u),
+            Ok(u) => {
+                self.error(
+                    f.url.span(),
+                    key,
+                    format!("only http and https URLs with a host can be polled, got {u}"),
+                );
+                None
+            }
+            Err(e) => {
+                self.error(
+                    f.url.span(),
+                    key,
+                    format!("invalid URL {:?}: {e}", f.url.get_ref()),
+                );
+                None
+            }
+        }
+    }
+
+    /// A feed's site rules: selectors that parse.
+    fn check_rules(&mut self, f: &RawFeed, key: &dyn Fn(&str) -> String) -> SiteRules {
+        let mut rules = SiteRules::default();
+        if let Some(sel) = &f.article_selector {
+            if let Err(msg) = check_selector(sel.get_ref()) {
+                self.error(sel.span(), &key("article_selector"), msg);
+            } else {
+                rules.article_selector = Some(sel.get_ref().clone());
+            }
+        }
+        for sel in &f.remove {
+            if let Err(msg) = check_selector(sel.get_ref()) {
+                self.error(sel.span(), &key("remove"), msg);
+            } else {
+                rules.remove.push(sel.get_ref().clone());
+            }
+        }
+        rules
     }
 
     fn check_store(&mut self, raw: Option<&RawStore>) -> StoreConfig {
