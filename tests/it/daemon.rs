@@ -29,6 +29,108 @@ fn rss(title: &str) -> String {
     format!("<rss version=\"2.0\"><channel><title>{title}</title><item><title>{title} item</title><link>http://127.0.0.1:9/{title}</link></item></channel></rss>")
 }
 
+/// systemd's side: a datagram socket collecting notifications.
+struct NotifySocket {
+    path: std::path::PathBuf,
+    messages: Arc<Mutex<Vec<String>>>,
+}
+
+impl NotifySocket {
+    fn bind(path: &std::path::Path) -> NotifySocket {
+        let sock = UnixDatagram::bind(path).expect("bind notify socket");
+        sock.set_read_timeout(Some(Duration::from_millis(200)))
+            .expect("timeout");
+        let messages: Arc<Mutex<Vec<String>>> = Arc::default();
+        let m = messages.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            loop {
+                if let Ok(n) = sock.recv(&mut buf) {
+                    m.lock()
+                        .expect("msgs")
+                        .push(String::from_utf8_lossy(&buf[..n]).into_owned());
+                }
+            }
+        });
+        NotifySocket {
+            path: path.to_path_buf(),
+            messages,
+        }
+    }
+
+    /// Every notification so far, one line each.
+    fn messages(&self) -> String {
+        self.messages.lock().expect("msgs").join("\n")
+    }
+}
+
+/// SIGTERM, then the exit status within the stop bound and what the daemon
+/// wrote to stderr.
+fn stop(mut child: std::process::Child) -> (std::process::ExitStatus, String) {
+    signal(child.id(), "-TERM");
+    let started = Instant::now();
+    let status = loop {
+        if let Some(st) = child.try_wait().expect("wait") {
+            break st;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(12),
+            "no clean stop within the bound"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let mut err = String::new();
+    if let Some(mut e) = child.stderr.take() {
+        use std::io::Read;
+        let _ = e.read_to_string(&mut err);
+    }
+    (status, err)
+}
+
+/// The database was left clean, with the feeds' state readable.
+fn state_is_readable_after_the_stop(dir: &std::path::Path) {
+    let out = crate::rasad(dir, &["--db", "rasad.db", "feeds"]);
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(table.contains("NEXT POLL"), "{table}");
+    let fail_row = table
+        .lines()
+        .find(|l| l.starts_with("fail"))
+        .expect("fail row");
+    assert!(fail_row.contains("HTTP 500"), "{fail_row}");
+    let export = crate::rasad(dir, &["--db", "rasad.db", "export"]);
+    let export = String::from_utf8_lossy(&export.stdout);
+    assert!(
+        export.contains("ok item") && export.contains("new item"),
+        "{export}"
+    );
+}
+
+/// A failing feed backs off (the gaps between its requests grow),
+/// Retry-After is honoured, the healthy feed is polled on schedule and
+/// conditionally.
+fn schedules_hold(s: &TestServer) {
+    wait_until(
+        "three polls of the failing feed",
+        Duration::from_secs(15),
+        || s.requests_for("/fail.xml").len() >= 3,
+    );
+    let fail = s.requests_for("/fail.xml");
+    let gap1 = fail[1].at - fail[0].at;
+    let gap2 = fail[2].at - fail[1].at;
+    assert!(
+        gap2 > gap1 + Duration::from_millis(500),
+        "backoff: {gap1:?} then {gap2:?}"
+    );
+    // Retry-After: 3 is honoured.
+    let limited = s.requests_for("/limited.xml");
+    assert!(limited.len() >= 2, "{}", limited.len());
+    assert!(limited[1].at - limited[0].at >= Duration::from_millis(2900));
+    // The healthy feed is polled on schedule, conditionally.
+    let ok_polls = s.requests_for("/ok.xml");
+    assert!(ok_polls.len() >= 3, "{}", ok_polls.len());
+    assert_eq!(ok_polls[2].status, 304);
+}
+
 #[test]
 fn daemon_schedules_backs_off_reloads_and_notifies() {
     let dir = tempfile::tempdir().expect("tmp");
@@ -56,26 +158,9 @@ fn daemon_schedules_backs_off_reloads_and_notifies() {
     let cfg = dir.path().join("feeds.toml");
     std::fs::write(&cfg, config(&["ok", "fail", "limited"])).expect("config");
 
-    // systemd's side: a datagram socket collecting notifications
-    let sock_path = dir.path().join("notify.sock");
-    let sock = UnixDatagram::bind(&sock_path).expect("bind notify socket");
-    sock.set_read_timeout(Some(Duration::from_millis(200)))
-        .expect("timeout");
-    let messages: Arc<Mutex<Vec<String>>> = Arc::default();
-    let m = messages.clone();
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 4096];
-        loop {
-            if let Ok(n) = sock.recv(&mut buf) {
-                m.lock()
-                    .expect("msgs")
-                    .push(String::from_utf8_lossy(&buf[..n]).into_owned());
-            }
-        }
-    });
-
+    let notify = NotifySocket::bind(&dir.path().join("notify.sock"));
     let mut child = crate::rasad_command(dir.path(), &["run", "--log-format", "json"])
-        .env("NOTIFY_SOCKET", &sock_path)
+        .env("NOTIFY_SOCKET", &notify.path)
         .env("WATCHDOG_USEC", "400000")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -83,27 +168,7 @@ fn daemon_schedules_backs_off_reloads_and_notifies() {
         .expect("start daemon");
     let pid = child.id();
 
-    // A failing feed backs off: the gaps between its requests grow.
-    wait_until(
-        "three polls of the failing feed",
-        Duration::from_secs(15),
-        || s.requests_for("/fail.xml").len() >= 3,
-    );
-    let fail = s.requests_for("/fail.xml");
-    let gap1 = fail[1].at - fail[0].at;
-    let gap2 = fail[2].at - fail[1].at;
-    assert!(
-        gap2 > gap1 + Duration::from_millis(500),
-        "backoff: {gap1:?} then {gap2:?}"
-    );
-    // Retry-After: 3 is honoured.
-    let limited = s.requests_for("/limited.xml");
-    assert!(limited.len() >= 2, "{}", limited.len());
-    assert!(limited[1].at - limited[0].at >= Duration::from_millis(2900));
-    // The healthy feed is polled on schedule, conditionally.
-    let ok_polls = s.requests_for("/ok.xml");
-    assert!(ok_polls.len() >= 3, "{}", ok_polls.len());
-    assert_eq!(ok_polls[2].status, 304);
+    schedules_hold(&s);
 
     // SIGHUP: one feed added, one removed.
     std::fs::write(&cfg, config(&["ok", "fail", "new"])).expect("config");
@@ -128,23 +193,7 @@ fn daemon_schedules_backs_off_reloads_and_notifies() {
         "daemon died on a bad reload"
     );
 
-    signal(pid, "-TERM");
-    let started = Instant::now();
-    let status = loop {
-        if let Some(st) = child.try_wait().expect("wait") {
-            break st;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(12),
-            "no clean stop within the bound"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    let mut err = String::new();
-    if let Some(mut e) = child.stderr.take() {
-        use std::io::Read;
-        let _ = e.read_to_string(&mut err);
-    }
+    let (status, err) = stop(child);
     assert!(status.success(), "exit {status}: {err}");
     assert!(err.contains("reload refused"), "{err}");
     assert!(
@@ -157,7 +206,7 @@ fn daemon_schedules_backs_off_reloads_and_notifies() {
     );
 
     std::thread::sleep(Duration::from_millis(300));
-    let msgs = messages.lock().expect("msgs").join("\n");
+    let msgs = notify.messages();
     for expected in [
         "READY=1",
         "STATUS=",
@@ -170,23 +219,16 @@ fn daemon_schedules_backs_off_reloads_and_notifies() {
             "{expected} missing from notifications:\n{msgs}"
         );
     }
-    assert!(msgs.contains("articles today"), "{msgs}");
-
-    // The database was left clean, with the feeds' state readable.
-    let out = crate::rasad(dir.path(), &["--db", "rasad.db", "feeds"]);
-    let table = String::from_utf8_lossy(&out.stdout);
-    assert!(table.contains("NEXT POLL"), "{table}");
-    let fail_row = table
-        .lines()
-        .find(|l| l.starts_with("fail"))
-        .expect("fail row");
-    assert!(fail_row.contains("HTTP 500"), "{fail_row}");
-    let export = crate::rasad(dir.path(), &["--db", "rasad.db", "export"]);
-    let export = String::from_utf8_lossy(&export.stdout);
+    // STATUS= counts the feeds by health: after the reload, three feeds of
+    // which "fail" is failing
     assert!(
-        export.contains("ok item") && export.contains("new item"),
-        "{export}"
+        msgs.lines().any(|l| l.starts_with("STATUS=3 feeds: ")
+            && l.contains("1 failing")
+            && l.ends_with("articles today")),
+        "{msgs}"
     );
+
+    state_is_readable_after_the_stop(dir.path());
 }
 
 #[test]

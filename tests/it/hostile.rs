@@ -96,12 +96,9 @@ struct Case {
     reason: &'static [&'static str],
 }
 
-#[test]
-fn hostile_servers_cost_nothing_but_their_own_feed() {
-    // only 127.0.0.2 is allowed: localhost (127.0.0.1, ::1) must be refused
-    let s = TestServer::start("127.0.0.2");
-    let trip = Tripwire::start("127.0.1.1");
-    let secret = format!("http://{}/secret", trip.addr);
+/// Feeds that fail in every way a server can make them fail, each with the
+/// words its error must carry; the routes are set on `s`.
+fn failing_feeds(s: &TestServer, secret: &str) -> Vec<Case> {
     let mut cases: Vec<Case> = Vec::new();
     let mut add = |name: &'static str, route: Option<Route>, reason: &'static [&'static str]| {
         if let Some(r) = route {
@@ -168,7 +165,17 @@ fn hostile_servers_cost_nothing_but_their_own_feed() {
         )),
         &["HTML page"],
     );
-    // links and redirects to addresses that must never be contacted
+    s.route(
+        "/h/to-private-feed",
+        Route::status(301).header("location", secret),
+    );
+    add("to-private-feed", None, &["refused"]);
+    cases
+}
+
+/// A feed whose links (and a redirect) point at addresses that must never
+/// be contacted: the trip wire, cloud metadata, ::1, `localhost.`.
+fn private_links_feed(s: &TestServer, trip: &Tripwire, secret: &str) -> String {
     let private_links = format!(
         "<rss version=\"2.0\"><channel><title>p</title>\
          <item><title>p1</title><link>{secret}</link></item>\
@@ -182,26 +189,18 @@ fn hostile_servers_cost_nothing_but_their_own_feed() {
     );
     s.route(
         "/h/to-private",
-        Route::status(302).header("location", &secret),
+        Route::status(302).header("location", secret),
     );
     s.route(
         "/h/private.xml",
         Route::ok("application/rss+xml", private_links),
     );
-    s.route(
-        "/h/to-private-feed",
-        Route::status(301).header("location", &secret),
-    );
-    add("to-private-feed", None, &["refused"]);
-    let silent = raw_server(Raw::Silent);
-    let drip = raw_server(Raw::Drip);
-    let endless = raw_server(Raw::Endless);
+    s.url("/h/private.xml")
+}
 
-    let mut config = String::from(
-        "[defaults]\nscrape = true\n[fetch]\ntimeout = \"4s\"\nconnect_timeout = \"2s\"\nmax_per_host = 8\nhost_gap = \"0s\"\nallow_networks = [\"127.0.0.2/32\"]\n",
-    );
-    // an ordinary feed whose article page is a gzip bomb: the item stays,
-    // with its feed text
+/// An ordinary feed whose article page is a gzip bomb: the item stays,
+/// with its feed text.
+fn page_bomb_feed(s: &TestServer) -> String {
     let mut page_bomb = b"<html><body><p>".to_vec();
     page_bomb.extend(std::iter::repeat_n(b'a', 100 * 1024 * 1024));
     let page_bomb = {
@@ -220,6 +219,24 @@ fn hostile_servers_cost_nothing_but_their_own_feed() {
             format!("<rss version=\"2.0\"><channel><title>pb</title><item><title>page bomb</title><link>{}</link><description>feed text survives</description></item></channel></rss>", s.url("/h/page-bomb")),
         ),
     );
+    s.url("/h/pagebomb.xml")
+}
+
+#[test]
+fn hostile_servers_cost_nothing_but_their_own_feed() {
+    // only 127.0.0.2 is allowed: localhost (127.0.0.1, ::1) must be refused
+    let s = TestServer::start("127.0.0.2");
+    let trip = Tripwire::start("127.0.1.1");
+    let secret = format!("http://{}/secret", trip.addr);
+    let cases = failing_feeds(&s, &secret);
+    let private = private_links_feed(&s, &trip, &secret);
+    let pagebomb = page_bomb_feed(&s);
+    let silent = raw_server(Raw::Silent);
+    let drip = raw_server(Raw::Drip);
+    let endless = raw_server(Raw::Endless);
+    let mut config = String::from(
+        "[defaults]\nscrape = true\n[fetch]\ntimeout = \"4s\"\nconnect_timeout = \"2s\"\nmax_per_host = 8\nhost_gap = \"0s\"\nallow_networks = [\"127.0.0.2/32\"]\n",
+    );
     let mut healthy = Vec::new();
     for h in ["alpha", "beta", "gamma"] {
         let url = healthy_feed(&s, h);
@@ -234,11 +251,11 @@ fn hostile_servers_cost_nothing_but_their_own_feed() {
     }
     config.push_str(&format!(
         "[[feed]]\nname = \"private\"\nurl = \"{}\"\n",
-        s.url("/h/private.xml")
+        private
     ));
     config.push_str(&format!(
         "[[feed]]\nname = \"pagebomb\"\nurl = \"{}\"\n",
-        s.url("/h/pagebomb.xml")
+        pagebomb
     ));
     for (name, addr) in [("silent", silent), ("drip", drip), ("endless", endless)] {
         config.push_str(&format!(
