@@ -6,9 +6,11 @@
 
 use std::time::Instant;
 
-use rasad::config::FeedConfig;
 use rasad::dedup::Fingerprint;
-use rasad::store::{NewItem, Store};
+use rasad::store::NewItem;
+
+#[path = "support/bench_store.rs"]
+mod bench_store;
 
 #[path = "../tests/support/lcg.rs"]
 mod lcg;
@@ -50,38 +52,26 @@ fn item(i: u64, body: String) -> NewItem {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let n: u64 = std::env::args()
-        .nth(1)
-        .and_then(|a| a.parse().ok())
-        .unwrap_or(100_000);
-    let dir = tempfile::tempdir()?;
-    let store = Store::open(&dir.path().join("bench.db"))?;
+    let n = bench_store::count_arg(100_000);
+    let (_dir, store, feed_id) = bench_store::store_with_feed(Some("ar"))?;
     let now = chrono::Utc::now();
-    let feed = FeedConfig {
-        name: "bench".into(),
-        url: url::Url::parse("https://outlet.example/feed")?,
-        lang: Some("ar".into()),
-        interval: std::time::Duration::from_secs(600),
-        scrape: false,
-        rules: Default::default(),
-    };
-    let feed_id = store.sync_feeds(&[feed], now)?["bench"];
-    let mut rng = Lcg(7);
     let started = Instant::now();
-    let mut i = 0;
-    while i < n {
-        let batch: Vec<NewItem> = (i..(i + 1000).min(n))
-            .map(|k| item(k, text(&mut rng)))
-            .collect();
-        let done = store.ingest(feed_id, &batch, now)?;
-        for (it, d) in batch.iter().zip(&done) {
-            let fp = Fingerprint::new(&it.summary);
-            store.link_story(d.article_id, &fp.band_keys(), |o| {
-                fp.same_story(&Fingerprint::new(o))
-            })?;
-        }
-        i += 1000;
-    }
+    let mut rng = Lcg(7);
+    bench_store::fill(
+        &store,
+        feed_id,
+        n,
+        |k| item(k, text(&mut rng)),
+        |batch, done| {
+            for (it, d) in batch.iter().zip(done) {
+                let fp = Fingerprint::new(&it.summary);
+                store.link_story(d.article_id, &fp.band_keys(), |o| {
+                    fp.same_story(&Fingerprint::new(o))
+                })?;
+            }
+            Ok(())
+        },
+    )?;
     println!(
         "built a store of {n} articles in {:.1} s",
         started.elapsed().as_secs_f64()

@@ -9,9 +9,11 @@
 
 use std::time::Instant;
 
-use rasad::config::FeedConfig;
 use rasad::export::{self, Format, Options};
-use rasad::store::{Filter, NewItem, Store};
+use rasad::store::{Filter, NewItem};
+
+#[path = "support/bench_store.rs"]
+mod bench_store;
 
 #[path = "../tests/support/lcg.rs"]
 mod lcg;
@@ -174,48 +176,33 @@ fn article(rng: &mut Lcg, arabic: bool) -> (String, String) {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let n: u64 = std::env::args()
-        .nth(1)
-        .and_then(|a| a.parse().ok())
-        .unwrap_or(100_000);
-    let dir = tempfile::tempdir()?;
-    let store = Store::open(&dir.path().join("bench.db"))?;
-    let now = chrono::Utc::now();
-    let feed = FeedConfig {
-        name: "bench".into(),
-        url: url::Url::parse("https://outlet.example/feed")?,
-        lang: None,
-        interval: std::time::Duration::from_secs(600),
-        scrape: false,
-        rules: Default::default(),
-    };
-    let feed_id = store.sync_feeds(&[feed], now)?["bench"];
+    let n = bench_store::count_arg(100_000);
+    let (_dir, store, feed_id) = bench_store::store_with_feed(None)?;
     let mut rng = Lcg(42);
     let started = Instant::now();
-    let mut i = 0;
-    while i < n {
-        let batch: Vec<NewItem> = (i..(i + 1000).min(n))
-            .map(|k| {
-                let (title, body) = article(&mut rng, k % 2 == 0);
-                let url = format!("https://outlet{}.example/news/{k}", k % 40);
-                NewItem {
-                    key: url.clone(),
-                    url: Some(url.clone()),
-                    original_url: Some(url),
-                    guid: None,
-                    title: Some(title),
-                    author: None,
-                    published: None,
-                    lang: Some(if k % 2 == 0 { "ar" } else { "en" }.into()),
-                    summary: body,
-                    scrape: false,
-                    site: None,
-                }
-            })
-            .collect();
-        store.ingest(feed_id, &batch, now)?;
-        i += 1000;
-    }
+    bench_store::fill(
+        &store,
+        feed_id,
+        n,
+        |k| {
+            let (title, body) = article(&mut rng, k % 2 == 0);
+            let url = format!("https://outlet{}.example/news/{k}", k % 40);
+            NewItem {
+                key: url.clone(),
+                url: Some(url.clone()),
+                original_url: Some(url),
+                guid: None,
+                title: Some(title),
+                author: None,
+                published: None,
+                lang: Some(if k % 2 == 0 { "ar" } else { "en" }.into()),
+                summary: body,
+                scrape: false,
+                site: None,
+            }
+        },
+        |_, _| Ok(()),
+    )?;
     while store.refresh_index(None, 10_000, rasad::search::index_entry)? > 0 {}
     println!(
         "built and indexed {n} articles in {:.1} s",

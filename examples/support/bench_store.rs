@@ -1,0 +1,52 @@
+//! What the store benches share: the size argument, a store with one feed
+//! in a temp folder, and filling it in batches through the real store API.
+
+use rasad::config::FeedConfig;
+use rasad::store::{NewItem, Store};
+
+/// The first argument as a count, else `default`.
+pub fn count_arg(default: u64) -> u64 {
+    std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(default)
+}
+
+/// A fresh store (in a temp folder kept alive by the returned guard) with
+/// one feed, and that feed's id.
+pub fn store_with_feed(
+    lang: Option<&str>,
+) -> Result<(tempfile::TempDir, Store, i64), Box<dyn std::error::Error>> {
+    let dir = tempfile::tempdir()?;
+    let store = Store::open(&dir.path().join("bench.db"))?;
+    let feed = FeedConfig {
+        name: "bench".into(),
+        url: url::Url::parse("https://outlet.example/feed")?,
+        lang: lang.map(str::to_string),
+        interval: std::time::Duration::from_secs(600),
+        scrape: false,
+        rules: Default::default(),
+    };
+    let feed_id = store.sync_feeds(&[feed], chrono::Utc::now())?["bench"];
+    Ok((dir, store, feed_id))
+}
+
+/// Ingests items `0..n` made by `make`, 1,000 per transaction, calling
+/// `after` with each batch and what the store did with it.
+pub fn fill(
+    store: &Store,
+    feed_id: i64,
+    n: u64,
+    mut make: impl FnMut(u64) -> NewItem,
+    mut after: impl FnMut(&[NewItem], &[rasad::store::Ingested]) -> Result<(), Box<dyn std::error::Error>>,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let now = chrono::Utc::now();
+    let mut i = 0;
+    while i < n {
+        let batch: Vec<NewItem> = (i..(i + 1000).min(n)).map(&mut make).collect();
+        let done = store.ingest(feed_id, &batch, now)?;
+        after(&batch, &done)?;
+        i += 1000;
+    }
+    Ok(())
+}
