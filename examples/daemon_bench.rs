@@ -130,6 +130,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         rss_kib as f64 / 1024.0,
         hwm_kib as f64 / 1024.0
     );
+    let connections: usize = servers.iter().map(|s| s.counts().connections).sum();
+    let most_open = servers.iter().map(|s| s.counts().max_open).max().unwrap_or(0);
+    println!(
+        "connections: {connections} opened over {} requests, at most {most_open} open to one host",
+        total()
+    );
     println!("stopped with {status}");
     Ok(())
 }
