@@ -106,6 +106,22 @@ def page(template, title, paras, arabic, charset, links, ld=""):
             f"<div class=\"footer\">{footer}</div></body></html>")
 
 
+def pad(html, size, seed):
+    """The page with inline scripts and styles in its head up to `size`
+    bytes: what makes real news pages 50-150 KB."""
+    lines = []
+    n = len(html.encode("utf-8"))
+    k = 0
+    while n < size:
+        line = (f'window.__ads{seed}_{k} = {{"slot": "div-gpt-ad-{seed}-{k}", "sizes": [[300, 250], [728, 90]], '
+                f'"targeting": {{"section": "news", "pos": "{k % 7}"}}}};\n')
+        lines.append(line)
+        n += len(line)
+        k += 1
+    script = "<script>" + "".join(lines) + "</script>"
+    return html.replace("</head>", script + "</head>", 1)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("out")
@@ -113,6 +129,9 @@ def main():
     ap.add_argument("--items", type=int, default=50)
     ap.add_argument("--port", type=int, default=8080)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--max-per-host", type=int, default=4)
+    ap.add_argument("--page-kb", type=int, default=0,
+                    help="pad each page to about this many KB with inline scripts, as real pages are")
     a = ap.parse_args()
     rng = random.Random(a.seed)
     www = os.path.join(a.out, "www")
@@ -120,7 +139,7 @@ def main():
     published = []  # (title, paras, arabic, url, outlet) of stories, for syndication
     feeds = []
     for o in range(a.outlets):
-        ip = f"127.0.0.{10 + o}"
+        ip = f"127.0.{(10 + o) // 250}.{(10 + o) % 250}"
         base = f"http://{ip}:{a.port}"
         root = os.path.join(www, ip)
         os.makedirs(os.path.join(root, "a"), exist_ok=True)
@@ -156,6 +175,8 @@ def main():
                 if r < 0.1:
                     ld = f"[{ld},{json_ld(url, title, paras)}]"
             html = page(rng.randrange(3), title, paras, page_arabic, charset, links, ld)
+            if a.page_kb:
+                html = pad(html, a.page_kb * 1024, i)
             with open(os.path.join(root, "a", f"{i}.html"), "wb") as f:
                 f.write(html.encode(enc, errors="replace"))
             items.append((title, url, paras[0][:200]))
@@ -172,8 +193,8 @@ def main():
         feeds.append((f"outlet {o}", f"{base}/feed.xml", "ar" if arabic else "en"))
     with open(os.path.join(a.out, "feeds.toml"), "w") as f:
         f.write('db = "rasad.db"\n[defaults]\ninterval = "30m"\n'
-                '[fetch]\ntimeout = "30s"\nmax_per_host = 4\nmax_concurrency = 128\nhost_gap = "0s"\n'
-                'allow_networks = ["127.0.0.0/24"]\n')
+                f'[fetch]\ntimeout = "30s"\nmax_per_host = {a.max_per_host}\nmax_concurrency = 128\nhost_gap = "0s"\n'
+                'allow_networks = ["127.0.0.0/16"]\n')
         for name, url, lang in feeds:
             f.write(f'[[feed]]\nname = "{name}"\nurl = "{url}"\nlang = "{lang}"\n')
     with open(os.path.join(a.out, "expected.txt"), "w") as f:

@@ -6,6 +6,8 @@
 #   OUTLETS=20 ITEMS=20 bench/run.sh
 #   COMPARE=/path/to/other/rasad bench/run.sh   # another build, same run
 #   SKIP_PYTHON=1 bench/run.sh
+#   PAGE_KB=91 bench/run.sh                     # pages padded to ~91 KB
+#   MAX_PER_HOST=8 bench/run.sh                 # politeness of the rasad config
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=${BENCH_DIR:-/tmp/rasad-bench}
@@ -31,14 +33,14 @@ bin="$root/target/release/rasad"
 
 # --- the synthetic internet -------------------------------------------------
 rm -rf "$work/site"
-python3 "$root/bench/gen.py" "$work/site" --outlets "$outlets" --items "$items" --port "$port"
+python3 "$root/bench/gen.py" "$work/site" --outlets "$outlets" --items "$items" --port "$port" --page-kb "${PAGE_KB:-0}" --max-per-host "${MAX_PER_HOST:-4}"
 {
   echo "worker_processes 2; pid $work/nginx.pid; error_log $work/nginx-error.log;"
-  echo "events { worker_connections 4096; }"
+  echo "worker_rlimit_nofile 65536; events { worker_connections 16384; }"
   echo "http { access_log off; sendfile on; etag on; keepalive_requests 100000;"
   echo "  types { text/html html; application/xml xml; } default_type text/html;"
   for ((o = 0; o < outlets; o++)); do
-    ip="127.0.0.$((10 + o))"
+    ip="127.0.$(((10 + o) / 250)).$(((10 + o) % 250))"
     echo "  server { listen $ip:$port; root $work/site/www/$ip; }"
   done
   echo "}"

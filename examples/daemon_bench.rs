@@ -131,7 +131,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         hwm_kib as f64 / 1024.0
     );
     let connections: usize = servers.iter().map(|s| s.counts().connections).sum();
-    let most_open = servers.iter().map(|s| s.counts().max_open).max().unwrap_or(0);
+    let most_open = servers
+        .iter()
+        .map(|s| s.counts().max_open)
+        .max()
+        .unwrap_or(0);
     println!(
         "connections: {connections} opened over {} requests, at most {most_open} open to one host",
         total()

@@ -38,7 +38,10 @@ pub fn fill(
     feed_id: i64,
     n: u64,
     mut make: impl FnMut(u64) -> NewItem,
-    mut after: impl FnMut(&[NewItem], &[rasad::store::Ingested]) -> Result<(), Box<dyn std::error::Error>>,
+    mut after: impl FnMut(
+        &[NewItem],
+        &[rasad::store::Ingested],
+    ) -> Result<(), Box<dyn std::error::Error>>,
 ) -> Result<(), Box<dyn std::error::Error>> {
     let now = chrono::Utc::now();
     let mut i = 0;

@@ -101,6 +101,22 @@ impl Decoder {
         }
     }
 
+    /// Bytes held so far: as they came and as decoded.
+    pub(super) fn held(&self) -> u64 {
+        let out = match &self.inner {
+            Inner::Identity(w) => w.buf.len(),
+            Inner::Gzip(d) => d.get_ref().buf.len(),
+            Inner::Deflate(d) => d.get_ref().buf.len(),
+            Inner::Brotli(d) => d.get_ref().buf.len(),
+        };
+        out as u64
+            + if matches!(self.inner, Inner::Identity(_)) {
+                0
+            } else {
+                self.raw
+            }
+    }
+
     /// The whole decoded body, once the last bytes are in.
     pub(super) fn finish(self) -> Result<Vec<u8>, BodyError> {
         let out = match self.inner {

@@ -42,8 +42,19 @@ pub struct Validators {
     pub last_modified: Option<String>,
 }
 
+/// Bodies up to this size are read freely; a larger one takes one of the
+/// few places for large bodies before it grows further, and holds it while
+/// `Fetched::large` lives (until it is parsed), so memory stays bounded
+/// however many large pages or feeds arrive at once.
+pub const LARGE_BODY: u64 = 512 * 1024;
+/// Most bytes a connection buffers for reading (hyper's default grows to
+/// ~400 KiB per connection).
+const READ_BUFFER: usize = 16 * 1024;
+/// Large bodies held at once.
+const LARGE_BODIES: usize = 2;
+
 /// A successful response with its whole body.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Fetched {
     /// The URL after redirects.
     pub url: Url,
@@ -55,10 +66,13 @@ pub struct Fetched {
     pub permanent_redirect: Option<Url>,
     /// `Cache-Control: max-age`, a lower bound for the next poll.
     pub max_age: Option<Duration>,
+    /// The place a body over [`LARGE_BODY`] holds; keep it until the body
+    /// is parsed.
+    pub large: Option<tokio::sync::OwnedSemaphorePermit>,
 }
 
 /// The result of a request that did not fail.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub enum FetchOutcome {
     /// 304: the stored validators still hold.
     NotModified,
@@ -100,6 +114,8 @@ pub struct Fetcher {
     client: Client<Connector, Body>,
     guard: AddressGuard,
     limiter: limit::Limiter,
+    /// Places for bodies over [`LARGE_BODY`].
+    large: Arc<tokio::sync::Semaphore>,
     user_agent: HeaderValue,
     max_feed_bytes: u64,
     max_page_bytes: u64,
@@ -147,11 +163,16 @@ impl Fetcher {
             .pool_timer(TokioTimer::new())
             .pool_idle_timeout(Duration::from_secs(90))
             .pool_max_idle_per_host(cfg.max_per_host)
+            // each connection keeps its read buffer while it lives (idle in
+            // the pool too): a small one keeps thousands of pooled
+            // connections cheap
+            .http1_max_buf_size(READ_BUFFER)
             .build(connector);
         Ok(Fetcher {
             client,
             guard,
             limiter: limit::Limiter::new(cfg.max_concurrency, cfg.max_per_host, cfg.host_gap),
+            large: Arc::new(tokio::sync::Semaphore::new(LARGE_BODIES)),
             user_agent,
             max_feed_bytes: cfg.max_feed_bytes,
             max_page_bytes: cfg.max_page_bytes,
@@ -230,7 +251,13 @@ impl Fetcher {
             hops,
             all_permanent,
         } = arrived;
-        let body = read_body(resp.into_body(), encoding.as_deref(), limit, shown).await?;
+        let (body, large) = read_body(
+            resp.into_body(),
+            (encoding.as_deref(), limit),
+            &self.large,
+            shown,
+        )
+        .await?;
         Ok(FetchOutcome::Fresh(Box::new(Fetched {
             permanent_redirect: (hops > 0 && all_permanent).then(|| final_url.clone()),
             max_age,
@@ -239,6 +266,7 @@ impl Fetcher {
             validators,
             content_type,
             body,
+            large,
         })))
     }
 
@@ -337,13 +365,15 @@ impl Fetcher {
     }
 }
 
-/// Reads a body to its end through its decoder, under `limit`.
+/// Reads a body to its end through its decoder, under `limit`; past
+/// [`LARGE_BODY`] it first waits for a place among the large bodies.
 async fn read_body(
     mut body: hyper::body::Incoming,
-    encoding: Option<&str>,
-    limit: u64,
+    (encoding, limit): (Option<&str>, u64),
+    large: &Arc<tokio::sync::Semaphore>,
     shown: &str,
-) -> Result<Vec<u8>, FetchError> {
+) -> Result<(Vec<u8>, Option<tokio::sync::OwnedSemaphorePermit>), FetchError> {
+    let mut place = None;
     let mut decoder = body::Decoder::new(encoding, limit);
     let fail = |e: body::BodyError| match e {
         body::BodyError::TooLarge => FetchError::TooLarge {
@@ -364,10 +394,14 @@ async fn read_body(
             detail: format!("reading the body: {}", error_chain_with(&e)),
         })?;
         if let Some(data) = frame.data_ref() {
+            if place.is_none() && decoder.held() + data.len() as u64 > LARGE_BODY {
+                // never closed, so acquiring cannot fail
+                place = large.clone().acquire_owned().await.ok();
+            }
             decoder.push(data).map_err(fail)?;
         }
     }
-    decoder.finish().map_err(fail)
+    Ok((decoder.finish().map_err(fail)?, place))
 }
 
 /// `max-age=N` of a Cache-Control value.

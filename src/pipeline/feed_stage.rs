@@ -123,6 +123,7 @@ impl Pipeline {
             .and_then(charset::charset_from_content_type)
             .map(str::to_string);
         let (body, final_url) = (fetched.body, fetched.url);
+        let _large = fetched.large; // held until the body is parsed
         let parsed = self
             .cpu_bound(move || {
                 let decoded = charset::decode(&body, http_charset.as_deref());

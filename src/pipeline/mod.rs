@@ -29,6 +29,19 @@ use crate::text;
 /// sends more cannot fill the disk through one item.
 pub const MAX_TEXT_BYTES: usize = 1024 * 1024;
 
+/// Feeds fetched and parsed at once, over all feeds of a pass.
+const FEEDS_IN_FLIGHT: usize = 64;
+/// Pages between the start of their fetch and the end of their save, over
+/// all feeds of a pass: bodies never wait in hundreds for a CPU slot.
+const PAGES_IN_FLIGHT: usize = 64;
+
+/// Places that bound what a pass holds in memory at once, whatever the
+/// number of feeds and items.
+struct Slots {
+    feeds: tokio::sync::Semaphore,
+    pages: tokio::sync::Semaphore,
+}
+
 /// Most pages fetched for one feed in one pass (new items first; the rest
 /// wait for the next pass).
 const MAX_PAGES_PER_FEED: usize = 500;
@@ -137,6 +150,7 @@ pub struct Pipeline {
     /// hundreds of pages in flight never mean hundreds of parsed DOMs in
     /// memory.
     cpu: Arc<tokio::sync::Semaphore>,
+    slots: Arc<Slots>,
     /// Fetch even feeds and pages held back (Retry-After, backoff).
     force: bool,
 }
@@ -149,6 +163,10 @@ impl Pipeline {
             fetcher,
             store,
             cpu: Arc::new(tokio::sync::Semaphore::new(cores)),
+            slots: Arc::new(Slots {
+                feeds: tokio::sync::Semaphore::new(FEEDS_IN_FLIGHT),
+                pages: tokio::sync::Semaphore::new(PAGES_IN_FLIGHT),
+            }),
             force: false,
         }
     }
@@ -290,7 +308,10 @@ impl Pipeline {
         let span = tracing::info_span!("feed", feed = %feed.name, url = %feed.url);
         async {
             let mut signals = Signals::default();
-            let outcome = self.fetch_and_store(feed, feed_id, &mut signals).await;
+            let outcome = {
+                let _place = self.slots.feeds.acquire().await;
+                self.fetch_and_store(feed, feed_id, &mut signals).await
+            };
             match &outcome {
                 FeedOutcome::Fresh { new, .. } => {
                     signals.schedule = scheduler::Outcome::Fresh { new: *new }

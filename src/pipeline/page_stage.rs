@@ -44,6 +44,9 @@ impl Pipeline {
         let concurrency = self.config.fetch.max_per_host.max(1) * 2;
         futures_util::stream::iter(jobs)
             .for_each_concurrent(concurrency, |job| async move {
+                // a page's body exists only while it holds a place: fetched
+                // pages never pile up waiting for the CPU
+                let _place = self.slots.pages.acquire().await;
                 let span = tracing::info_span!("page", url = %job.url);
                 let result = self.fetch_page(feed, &job).instrument(span.clone()).await;
                 let ok = matches!(result, PageResult::Ok { .. });
@@ -109,6 +112,7 @@ impl Pipeline {
             .map(str::to_string);
         let page_url = fetched.url;
         let body = fetched.body;
+        let _large = fetched.large; // held until the body is extracted
         let shown = page_url.to_string();
         let res = self
             .cpu_bound(move || {
