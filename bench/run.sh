@@ -37,7 +37,8 @@ python3 "$root/bench/gen.py" "$work/site" --outlets "$outlets" --items "$items" 
 {
   echo "worker_processes 2; pid $work/nginx.pid; error_log $work/nginx-error.log;"
   echo "worker_rlimit_nofile 65536; events { worker_connections 16384; }"
-  echo "http { access_log off; sendfile on; etag on; keepalive_requests 100000;"
+  echo "http { log_format conn '\$server_addr \$connection';"
+  echo "  access_log $work/access.log conn buffer=256k; sendfile on; etag on; keepalive_requests 100000;"
   echo "  types { text/html html; application/xml xml; } default_type text/html;"
   for ((o = 0; o < outlets; o++)); do
     ip="127.0.$(((10 + o) / 250)).$(((10 + o) % 250))"
@@ -70,9 +71,24 @@ PY
 }
 
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB RAM; $(date -u +%Y-%m-%d); $outlets outlets x $items items"
-rm -f "$work/rasad.db"*
+rm -f "$work/rasad.db"* "$work/access.log"
+kill -USR1 "$(cat "$work/nginx.pid")" 2>/dev/null || true
 read -r r_wall r_cpu r_rss < <(measure "$work/rasad-cold.log" "$bin" -c "$work/site/feeds.toml" --db "$work/rasad.db" poll -q)
 r_n=$("$bin" --db "$work/rasad.db" export | wc -l)
+# nginx numbers connections: distinct numbers per address are the TCP
+# connections rasad opened to that outlet (the log is flushed by USR1)
+kill -USR1 "$(cat "$work/nginx.pid")"; sleep 1
+conns=$(python3 - "$work/access.log" <<'PY'
+import collections, sys
+per = collections.defaultdict(set)
+for line in open(sys.argv[1]):
+    addr, conn = line.split()
+    per[addr].add(conn)
+total = sum(len(v) for v in per.values())
+print(f"{total} connections over {len(per)} outlets, at most {max(map(len, per.values()), default=0)} to one outlet")
+PY
+)
+echo "rasad cold poll connections: $conns (max_per_host ${MAX_PER_HOST:-4})"
 served=$(cat "$work/site/expected.txt")
 echo "distinct articles served: $served; rasad export lines: $r_n$([ "$r_n" = "$served" ] && echo " (none lost, none merged)" || echo " (MISMATCH)")"
 r_ok=$("$bin" --db "$work/rasad.db" export | grep -c '"extraction":"ok"' || true)

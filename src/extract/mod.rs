@@ -49,6 +49,9 @@ pub enum Method {
     Scored,
     /// The page's own JSON-LD `articleBody`, longer than what the DOM gave.
     JsonLd,
+    /// Low confidence: the best candidate without cleaning, because the
+    /// cleaned body came out too short.
+    Fallback,
 }
 
 impl Method {
@@ -57,6 +60,7 @@ impl Method {
             Method::Rule => "rule",
             Method::Scored => "scored",
             Method::JsonLd => "json-ld",
+            Method::Fallback => "fallback",
         }
     }
 }
@@ -98,6 +102,13 @@ pub fn extract(
             .best_text(meta.title.as_deref())
             .filter(|b| visible_len(&b.text) >= MIN_BODY_CHARS)
             .map(|t| (t, Method::Scored));
+    }
+    if found.is_none() {
+        // never nothing from a page that shows paragraphs of text
+        found = analysis
+            .fallback_text(meta.title.as_deref())
+            .filter(|b| visible_len(&b.text) >= MIN_BODY_CHARS)
+            .map(|t| (t, Method::Fallback));
     }
     // The page's own structured data says how long the article is: when the
     // DOM gave much less, trust the structured body.

@@ -308,3 +308,31 @@ fn sorani_page() {
     assert_eq!(e.text, format!("{p}\n{p}"));
     assert_eq!(e.lang.as_deref(), Some("ckb"));
 }
+
+#[test]
+fn a_page_with_text_never_gives_nothing() {
+    // every line of text is a link in a list: the cleaned body is empty,
+    // but the page shows text, so its best candidate comes back flagged
+    let lines = [
+        "قال سكان في القامشلي إن سعر الخبز ارتفع للمرة الثالثة هذا الأسبوع",
+        "ويعزو الخبازون ذلك إلى أسعار الطحين والوقود التي لم يعد بوسعهم تحملها",
+    ];
+    let items: String = lines
+        .iter()
+        .chain(lines.iter())
+        .enumerate()
+        .map(|(i, l)| format!("<li><a href=\"/n/{i}\">{l}</a></li>"))
+        .collect();
+    let html = format!(
+        "<html lang=\"ar\"><body><div class=\"content\"><ul>{items}</ul></div></body></html>"
+    );
+    let e = extract(&html, None, &SiteRules::default()).expect("a body");
+    assert_eq!(e.method, Method::Fallback);
+    assert!(e.text.starts_with(lines[0]), "{}", e.text);
+    // a page without text still fails, and says so
+    let empty = "<html><body><div><img src=a.jpg></div></body></html>";
+    assert_eq!(
+        extract(empty, None, &SiteRules::default()).err(),
+        Some(ExtractError::NoBody)
+    );
+}

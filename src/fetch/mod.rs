@@ -50,6 +50,8 @@ pub const LARGE_BODY: u64 = 512 * 1024;
 /// Most bytes a connection buffers for reading (hyper's default grows to
 /// ~400 KiB per connection).
 const READ_BUFFER: usize = 16 * 1024;
+/// How long an idle connection stays in the pool.
+const POOL_IDLE: Duration = Duration::from_secs(10);
 /// Large bodies held at once.
 const LARGE_BODIES: usize = 2;
 
@@ -161,7 +163,10 @@ impl Fetcher {
         };
         let client = Client::builder(TokioExecutor::new())
             .pool_timer(TokioTimer::new())
-            .pool_idle_timeout(Duration::from_secs(90))
+            // a host's connections are reused through a burst of its pages
+            // and closed soon after it: thousands of outlets must not mean
+            // thousands of idle connections held
+            .pool_idle_timeout(POOL_IDLE)
             .pool_max_idle_per_host(cfg.max_per_host)
             // each connection keeps its read buffer while it lives (idle in
             // the pool too): a small one keeps thousands of pooled

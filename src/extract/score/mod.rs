@@ -312,6 +312,17 @@ impl<'a> Analysis<'a> {
         Some(w.finish(title))
     }
 
+    /// The top candidate rendered without conditional cleaning: what a page
+    /// whose cleaned body came out too short still shows as its text.
+    pub fn fallback_text(&self, title: Option<&str>) -> Option<Body> {
+        let (scores, candidates) = self.scores();
+        let (top_id, _) = self.top(&scores, candidates)?;
+        let top = self.doc.tree.get(top_id)?;
+        let mut w = Writer::new(self.base);
+        self.walk(top, true, false, &mut w);
+        Some(w.finish(title))
+    }
+
     /// Every paragraph's score given to its ancestors (up to five levels,
     /// less the farther up), with the ancestors in the order first scored.
     fn scores(&self) -> (IdMap<f64>, Vec<NodeId>) {
