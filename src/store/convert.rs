@@ -38,7 +38,7 @@ macro_rules! sql_text_enum {
 sql_text_enum!(Extraction, [Ok, Failed, Pending, Skipped]);
 sql_text_enum!(TextSource, [Page, Feed]);
 sql_text_enum!(TitleSource, [Page, SiteFeed, FirstSighting]);
-sql_text_enum!(FeedStatus, [Ok, NotModified, Unchanged]);
+sql_text_enum!(FeedStatus, [Ok, NotModified, Unchanged, Failed]);
 
 #[cfg(test)]
 mod tests {

@@ -141,11 +141,17 @@ impl Store {
         self.with(|c| {
             // a failure counted when its parse began is not counted twice
             c.execute(
-                "UPDATE feeds SET last_fetch = ?2, last_status = 'failed', last_error = ?3,
+                "UPDATE feeds SET last_fetch = ?2, last_status = ?5, last_error = ?3,
                         consecutive_failures = consecutive_failures
                             + CASE WHEN parsing_since IS NULL THEN 1 ELSE 0 END,
                         parsing_since = NULL, blocked_until = ?4 WHERE id = ?1",
-                params![feed_id, ts(now), error, blocked_until.map(ts)],
+                params![
+                    feed_id,
+                    ts(now),
+                    error,
+                    blocked_until.map(ts),
+                    FeedStatus::Failed
+                ],
             )?;
             Ok(())
         })

@@ -313,6 +313,8 @@ pub enum FeedStatus {
     NotModified,
     /// 200 with the same bytes as last time (validators broken).
     Unchanged,
+    /// The fetch, the parse or storing failed (`last_error` says why).
+    Failed,
 }
 
 impl FeedStatus {
@@ -321,6 +323,7 @@ impl FeedStatus {
             FeedStatus::Ok => "ok",
             FeedStatus::NotModified => "not_modified",
             FeedStatus::Unchanged => "unchanged",
+            FeedStatus::Failed => "failed",
         }
     }
 }
