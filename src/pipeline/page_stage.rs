@@ -48,7 +48,11 @@ impl Pipeline {
                 // pages never pile up waiting for the CPU
                 let _place = self.slots.pages.acquire().await;
                 let span = tracing::info_span!("page", url = %job.url);
-                let result = self.fetch_page(feed, &job).instrument(span.clone()).await;
+                // boxed: a page waiting for its place is a few words, not the
+                // whole state of a fetch and an extraction
+                let result = Box::pin(self.fetch_page(feed, &job))
+                    .instrument(span.clone())
+                    .await;
                 let ok = matches!(result, PageResult::Ok { .. });
                 if let PageResult::Failed { error } = &result {
                     span.in_scope(
