@@ -158,6 +158,16 @@ enum Command {
     },
     /// Per-feed health: last success, last error, articles.
     Feeds,
+    /// Fetch one feed or article URL as a poll would (same client, same
+    /// address guard, the config's fetch settings) and print what rasad
+    /// would store: a feed's items and its first three pages, or a page's
+    /// title, author, date, language, places, method and text.
+    Try {
+        url: String,
+        /// One JSON object.
+        #[arg(long)]
+        json: bool,
+    },
     /// Validate the config file and say what is wrong, with line numbers.
     CheckConfig,
     /// Add the feeds of an OPML file to the config file (comments and order
@@ -273,5 +283,6 @@ fn run(cli: Cli) -> Result<ExitCode> {
             json,
         } => cli::read::search(&cli, query, limit, filter, json),
         Command::Feeds => cli::read::feeds(&cli),
+        Command::Try { ref url, json } => cli::probe::try_url(&cli.config, url, json),
     }
 }

@@ -3,4 +3,5 @@
 
 pub(crate) mod collect;
 pub(crate) mod files;
+pub(crate) mod probe;
 pub(crate) mod read;

@@ -312,3 +312,53 @@ fn bad_arguments_are_named_and_nothing_is_written() {
         before
     );
 }
+
+#[test]
+fn try_shows_what_a_feed_or_page_would_give_before_it_is_added() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let s = TestServer::start("127.0.0.2");
+    s.route(
+        "/ar/1",
+        Route::ok(
+            "text/html; charset=utf-8",
+            page("اشتباكات في ذيبان", &[P1, P2, P3], None),
+        ),
+    );
+    s.route(
+        "/feed",
+        Route::ok(
+            "application/rss+xml",
+            format!(
+                "<rss version=\"2.0\"><channel><title>نورث برس</title>{}</channel></rss>",
+                rss_item("اشتباكات في ذيبان", &s.url("/ar/1"), "g1", "موجز")
+            ),
+        ),
+    );
+    std::fs::write(
+        dir.path().join("feeds.toml"),
+        "[fetch]\nallow_networks = [\"127.0.0.2/32\"]\n",
+    )
+    .expect("config");
+    // a feed: its items, then what its first pages give
+    let out = ok(rasad(dir.path(), &["try", &s.url("/feed")]));
+    assert!(out.contains("نورث برس: 1 items"), "{out}");
+    assert!(out.contains(&s.url("/ar/1")), "{out}");
+    assert!(out.contains("method: scored"), "{out}");
+    assert!(out.contains("Dhiban"), "places: {out}");
+    // a page: every field, and the whole text
+    let json = ok(rasad(dir.path(), &["try", "--json", &s.url("/ar/1")]));
+    let v: Value = serde_json::from_str(json.trim()).expect("json");
+    assert_eq!(v["title"], "اشتباكات في ذيبان");
+    assert_eq!(v["lang"], "ar");
+    assert_eq!(v["text"], format!("{P1}\n{P2}\n{P3}"));
+    assert!(v["places"]
+        .as_array()
+        .is_some_and(|p| p.iter().any(|x| x == "Al-Hasakah")));
+    // nothing is stored, and the address guard still holds
+    assert!(!dir.path().join("rasad.db").exists());
+    std::fs::write(dir.path().join("feeds.toml"), "").expect("config");
+    let o = rasad(dir.path(), &["try", &s.url("/feed")]);
+    let (_, err) = text(&o);
+    assert!(!o.status.success());
+    assert!(err.contains("refused"), "{err}");
+}
