@@ -36,6 +36,12 @@ pub(super) fn script_end(content: &[u8]) -> Option<usize> {
     let mut state = State::Data;
     let mut i = 0;
     while i < content.len() {
+        // only `<` (and `-` once escaped) can start anything: skip the rest
+        let next = match state {
+            State::Data => memchr::memchr(b'<', &content[i..]),
+            _ => memchr::memchr2(b'<', b'-', &content[i..]),
+        };
+        i += next?;
         let rest = &content[i..];
         match state {
             State::Data => {
