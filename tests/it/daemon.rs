@@ -131,6 +131,39 @@ fn schedules_hold(s: &TestServer) {
     assert_eq!(ok_polls[2].status, 304);
 }
 
+/// SIGHUP with `new_config` (one feed added, one removed) takes effect; a
+/// SIGHUP with an invalid file is refused and the daemon keeps running.
+fn reloads_apply_and_a_bad_file_is_refused(
+    s: &TestServer,
+    cfg: &std::path::Path,
+    new_config: &str,
+    child: &mut std::process::Child,
+) {
+    let pid = child.id();
+    // SIGHUP: one feed added, one removed.
+    std::fs::write(cfg, new_config).expect("config");
+    signal(pid, "-HUP");
+    wait_until("the added feed", Duration::from_secs(5), || {
+        !s.requests_for("/new.xml").is_empty()
+    });
+    let limited_then = s.requests_for("/limited.xml").len();
+    std::thread::sleep(Duration::from_millis(3500));
+    assert_eq!(
+        s.requests_for("/limited.xml").len(),
+        limited_then,
+        "a removed feed stops"
+    );
+
+    // An invalid file is refused; the daemon keeps running.
+    std::fs::write(cfg, "[[feed]]\nname = 1\n").expect("config");
+    signal(pid, "-HUP");
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(
+        child.try_wait().expect("wait").is_none(),
+        "daemon died on a bad reload"
+    );
+}
+
 #[test]
 fn daemon_schedules_backs_off_reloads_and_notifies() {
     let dir = tempfile::tempdir().expect("tmp");
@@ -166,32 +199,10 @@ fn daemon_schedules_backs_off_reloads_and_notifies() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("start daemon");
-    let pid = child.id();
 
     schedules_hold(&s);
 
-    // SIGHUP: one feed added, one removed.
-    std::fs::write(&cfg, config(&["ok", "fail", "new"])).expect("config");
-    signal(pid, "-HUP");
-    wait_until("the added feed", Duration::from_secs(5), || {
-        !s.requests_for("/new.xml").is_empty()
-    });
-    let limited_then = s.requests_for("/limited.xml").len();
-    std::thread::sleep(Duration::from_millis(3500));
-    assert_eq!(
-        s.requests_for("/limited.xml").len(),
-        limited_then,
-        "a removed feed stops"
-    );
-
-    // An invalid file is refused; the daemon keeps running.
-    std::fs::write(&cfg, "[[feed]]\nname = 1\n").expect("config");
-    signal(pid, "-HUP");
-    std::thread::sleep(Duration::from_millis(500));
-    assert!(
-        child.try_wait().expect("wait").is_none(),
-        "daemon died on a bad reload"
-    );
+    reloads_apply_and_a_bad_file_is_refused(&s, &cfg, &config(&["ok", "fail", "new"]), &mut child);
 
     let (status, err) = stop(child);
     assert!(status.success(), "exit {status}: {err}");

@@ -350,8 +350,12 @@ fn linked(a: &Fingerprint, b: &Fingerprint) -> bool {
     a.band_keys().iter().any(|k| kb.contains(k)) && a.same_story(b)
 }
 
-#[test]
-fn labelled_syndication_set() {
+/// The labelled set: syndicated groups (an original and 3–5 copies), in
+/// Arabic and English, and pairs of different stories from one template
+/// (long ones and short briefs), which also join the stream as their own
+/// groups. Returns (group, text) documents and the template pairs.
+#[allow(clippy::type_complexity)]
+fn labelled_set() -> (Vec<(usize, String)>, Vec<(String, String)>, usize) {
     let mut rng = Lcg(20251103);
     // (group id, text)
     let mut docs: Vec<(usize, String)> = Vec::new();
@@ -401,6 +405,12 @@ fn labelled_syndication_set() {
         docs.push((group, other.clone()));
     }
 
+    (docs, template_pairs, group)
+}
+
+#[test]
+fn labelled_syndication_set() {
+    let (docs, template_pairs, group) = labelled_set();
     let fps: Vec<Fingerprint> = docs.iter().map(|(_, t)| Fingerprint::new(t)).collect();
     // Direct links: a shared band key confirmed by the similarity test.
     let (mut tp, mut fp, mut fn_) = (0usize, 0usize, 0usize);

@@ -293,7 +293,13 @@ fn hostile_servers_cost_nothing_but_their_own_feed() {
         assert!(export.contains(&format!("\"title\":\"{p}\"")), "{p} stored");
     }
 
-    let feeds = crate::rasad(dir.path(), &["feeds"]);
+    feeds_table_names_every_failure(dir.path(), &cases, &healthy);
+}
+
+/// `rasad feeds` gives each failing feed its reason and every healthy feed
+/// its five articles.
+fn feeds_table_names_every_failure(dir: &std::path::Path, cases: &[Case], healthy: &[&str]) {
+    let feeds = crate::rasad(dir, &["feeds"]);
     let table = String::from_utf8_lossy(&feeds.stdout);
     let row = |name: &str| {
         table
@@ -302,7 +308,7 @@ fn hostile_servers_cost_nothing_but_their_own_feed() {
             .unwrap_or_else(|| panic!("no row for {name}:\n{table}"))
             .to_string()
     };
-    for c in &cases {
+    for c in cases {
         let r = row(c.name);
         assert!(c.reason.iter().any(|w| r.contains(w)), "{}: {r}", c.name);
     }
@@ -314,7 +320,7 @@ fn hostile_servers_cost_nothing_but_their_own_feed() {
         let r = row(name);
         assert!(words.iter().any(|w| r.contains(w)), "{name}: {r}");
     }
-    for h in &healthy {
+    for h in healthy {
         // the ITEMS column: every healthy feed stored its five articles
         let r = row(h);
         let cols: Vec<&str> = r.split_whitespace().collect();
