@@ -58,6 +58,12 @@ pub fn charset_from_content_type(content_type: &str) -> Option<&str> {
     })
 }
 
+/// Decodes a response body to UTF-8, with the charset of its
+/// `Content-Type` header (if any) as the HTTP declaration.
+pub fn decode_response(bytes: &[u8], content_type: Option<&str>) -> Decoded {
+    decode(bytes, content_type.and_then(charset_from_content_type))
+}
+
 /// Decodes `bytes` to UTF-8.
 ///
 /// Order: BOM; the HTTP charset; the XML prolog's `encoding` or an HTML

@@ -66,11 +66,7 @@ async fn get(fetcher: &Fetcher, url: &Url, kind: Kind) -> Result<Box<Fetched>> {
 }
 
 fn decode(f: &Fetched) -> String {
-    let http = f
-        .content_type
-        .as_deref()
-        .and_then(rasad::charset::charset_from_content_type);
-    rasad::charset::decode(&f.body, http).text
+    rasad::charset::decode_response(&f.body, f.content_type.as_deref()).text
 }
 
 /// What rasad would store from a page, as JSON.
@@ -78,11 +74,9 @@ fn page_report(f: &Fetched) -> serde_json::Value {
     let text = decode(f);
     match rasad::extract::extract(&text, Some(&f.url), &SiteRules::default()) {
         Ok(e) => {
-            let places = rasad::places::names_of(
-                rasad::places::tag(&format!("{}\n{}", e.title.as_deref().unwrap_or(""), e.text))
-                    .iter()
-                    .map(String::as_str),
-            );
+            // the places the store would tag, from the same index entry
+            let entry = rasad::search::index_entry(e.title.as_deref().unwrap_or(""), &e.text);
+            let places = rasad::places::names_of(entry.places.iter().map(String::as_str));
             serde_json::json!({
                 "url": f.url.as_str(),
                 "title": e.title,

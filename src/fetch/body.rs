@@ -12,6 +12,18 @@ pub(super) enum BodyError {
     Corrupt(String),
 }
 
+/// The error a [`Bounded`] writer raises past its cap, found again in the
+/// decoder's error.
+#[derive(Debug)]
+struct OverLimit;
+
+impl std::fmt::Display for OverLimit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("body over the byte limit")
+    }
+}
+impl std::error::Error for OverLimit {}
+
 /// Bytes kept up to a cap; a write past it fails.
 struct Bounded {
     buf: Vec<u8>,
@@ -23,7 +35,7 @@ impl Write for Bounded {
     fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
         if self.buf.len() as u64 + data.len() as u64 > self.limit {
             self.over = true;
-            return Err(std::io::Error::other("body over the byte limit"));
+            return Err(std::io::Error::other(OverLimit));
         }
         self.buf.extend_from_slice(data);
         Ok(data.len())
@@ -79,21 +91,8 @@ impl Decoder {
         if self.raw > self.limit {
             return Err(BodyError::TooLarge);
         }
-        let (r, over) = match &mut self.inner {
-            Inner::Identity(w) => (w.write_all(data), w.over),
-            Inner::Gzip(d) => {
-                let r = d.write_all(data);
-                (r, d.get_ref().over)
-            }
-            Inner::Deflate(d) => {
-                let r = d.write_all(data);
-                (r, d.get_ref().over)
-            }
-            Inner::Brotli(d) => {
-                let r = d.write_all(data);
-                (r, d.get_ref().over)
-            }
-        };
+        let r = self.writer().write_all(data);
+        let over = self.out().over;
         match r {
             Ok(()) => Ok(()),
             Err(_) if over => Err(BodyError::TooLarge),
@@ -103,18 +102,31 @@ impl Decoder {
 
     /// Bytes held so far: as they came and as decoded.
     pub(super) fn held(&self) -> u64 {
-        let out = match &self.inner {
-            Inner::Identity(w) => w.buf.len(),
-            Inner::Gzip(d) => d.get_ref().buf.len(),
-            Inner::Deflate(d) => d.get_ref().buf.len(),
-            Inner::Brotli(d) => d.get_ref().buf.len(),
+        let raw = match self.inner {
+            Inner::Identity(_) => 0,
+            _ => self.raw,
         };
-        out as u64
-            + if matches!(self.inner, Inner::Identity(_)) {
-                0
-            } else {
-                self.raw
-            }
+        self.out().buf.len() as u64 + raw
+    }
+
+    /// Where the bytes go as they come.
+    fn writer(&mut self) -> &mut dyn Write {
+        match &mut self.inner {
+            Inner::Identity(w) => w,
+            Inner::Gzip(d) => d.as_mut(),
+            Inner::Deflate(d) => d.as_mut(),
+            Inner::Brotli(d) => d.as_mut(),
+        }
+    }
+
+    /// The decoded bytes so far.
+    fn out(&self) -> &Bounded {
+        match &self.inner {
+            Inner::Identity(w) => w,
+            Inner::Gzip(d) => d.get_ref(),
+            Inner::Deflate(d) => d.get_ref(),
+            Inner::Brotli(d) => d.get_ref(),
+        }
     }
 
     /// The whole decoded body, once the last bytes are in.
@@ -129,7 +141,9 @@ impl Decoder {
         };
         match out {
             Ok(w) => Ok(w.buf),
-            Err(e) if e.to_string().contains("byte limit") => Err(BodyError::TooLarge),
+            Err(e) if e.get_ref().is_some_and(|inner| inner.is::<OverLimit>()) => {
+                Err(BodyError::TooLarge)
+            }
             Err(e) => Err(BodyError::Corrupt(e.to_string())),
         }
     }

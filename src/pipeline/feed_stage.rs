@@ -117,16 +117,12 @@ impl Pipeline {
         })
         .await
         .map_err(FeedOutcome::failed)?;
-        let http_charset = fetched
-            .content_type
-            .as_deref()
-            .and_then(charset::charset_from_content_type)
-            .map(str::to_string);
+        let content_type = fetched.content_type;
         let (body, final_url) = (fetched.body, fetched.url);
         let _large = fetched.large; // held until the body is parsed
         let parsed = self
             .cpu_bound(move || {
-                let decoded = charset::decode(&body, http_charset.as_deref());
+                let decoded = charset::decode_response(&body, content_type.as_deref());
                 feed::parse(&decoded.text, &final_url)
             })
             .await;

@@ -109,18 +109,14 @@ impl Pipeline {
             }
         };
         let rules = feed.rules.clone();
-        let http_charset = fetched
-            .content_type
-            .as_deref()
-            .and_then(charset::charset_from_content_type)
-            .map(str::to_string);
+        let content_type = fetched.content_type;
         let page_url = fetched.url;
         let body = fetched.body;
         let _large = fetched.large; // held until the body is extracted
         let shown = page_url.to_string();
         let res = self
             .cpu_bound(move || {
-                let decoded = charset::decode(&body, http_charset.as_deref());
+                let decoded = charset::decode_response(&body, content_type.as_deref());
                 extract::extract(&decoded.text, Some(&page_url), &rules)
             })
             .await;
