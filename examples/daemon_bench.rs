@@ -44,7 +44,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = tempfile::tempdir()?;
     let mut servers = Vec::new();
     let mut config = String::from(
-        "[defaults]\ninterval = \"20s\"\nscrape = false\n[fetch]\nallow_networks = [\"127.0.0.0/24\"]\nmax_concurrency = 64\n",
+        "[web]\nlisten = \"\"\n[defaults]\ninterval = \"20s\"\nscrape = false\n[fetch]\nallow_networks = [\"127.0.0.0/24\"]\nmax_concurrency = 64\n",
     );
     for h in 0..HOSTS {
         let s = TestServer::start(&format!("127.0.0.{}", h + 2));

@@ -61,6 +61,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         &store,
         feed_id,
         n,
+        chrono::Duration::zero(),
         |k| item(k, text(&mut rng)),
         |batch, done| {
             for (it, d) in batch.iter().zip(done) {

@@ -184,6 +184,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         &store,
         feed_id,
         n,
+        chrono::Duration::zero(),
         |k| {
             let (title, body) = article(&mut rng, k % 2 == 0);
             let url = format!("https://outlet{}.example/news/{k}", k % 40);

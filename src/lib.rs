@@ -20,3 +20,4 @@ pub mod scheduler;
 pub mod search;
 pub mod store;
 pub mod text;
+pub mod web;

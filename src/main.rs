@@ -158,6 +158,13 @@ enum Command {
     },
     /// Per-feed health: last success, last error, articles.
     Feeds,
+    /// The web reader over the database, without polling (`rasad run`
+    /// serves it too when `[web] listen` is set).
+    Serve {
+        /// Address to listen on (default: `[web] listen`, else 127.0.0.1:8470).
+        #[arg(long)]
+        listen: Option<String>,
+    },
     /// Fetch one feed or article URL as a poll would (same client, same
     /// address guard, the config's fetch settings) and print what rasad
     /// would store: a feed's items and its first three pages, or a page's
@@ -283,6 +290,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             json,
         } => cli::read::search(&cli, query, limit, filter, json),
         Command::Feeds => cli::read::feeds(&cli),
+        Command::Serve { ref listen } => cli::serve::serve(&cli, listen.as_deref()),
         Command::Try { ref url, json } => cli::probe::try_url(&cli.config, url, json),
     }
 }

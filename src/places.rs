@@ -44,6 +44,8 @@ pub struct Place {
     pub id: String,
     pub name: String,
     pub governorate: String,
+    /// Every other name it goes by (Arabic, Kurdish, English spellings).
+    pub variants: Vec<String>,
 }
 
 struct Variant {
@@ -88,6 +90,11 @@ fn gazetteer() -> &'static Gazetteer {
                 id: id.into(),
                 name: name.trim_matches('"').into(),
                 governorate: gov.into(),
+                variants: variants
+                    .split('|')
+                    .map(|v| v.trim_start_matches('~').trim().to_string())
+                    .filter(|v| !v.is_empty())
+                    .collect(),
             });
             for v in std::iter::once(name.trim_matches('"')).chain(variants.split('|')) {
                 let (needs_context, v) = match v.strip_prefix('~') {
@@ -160,6 +167,11 @@ pub fn lookup(name: &str) -> Option<&'static Place> {
         .get(&key)
         .map(|&i| &g.places[i])
         .or_else(|| g.places.iter().find(|p| p.id == name.trim()))
+}
+
+/// Every place of the gazetteer, in its order.
+pub fn all() -> &'static [Place] {
+    &gazetteer().places
 }
 
 /// The display name of a place id.

@@ -31,12 +31,14 @@ pub fn store_with_feed(
     Ok((dir, store, feed_id))
 }
 
-/// Ingests items `0..n` made by `make`, 1,000 per transaction, calling
-/// `after` with each batch and what the store did with it.
+/// Ingests items `0..n` made by `make`, 1,000 per transaction, first seen
+/// spread evenly over the `span` up to now (all now when it is zero),
+/// calling `after` with each batch and what the store did with it.
 pub fn fill(
     store: &Store,
     feed_id: i64,
     n: u64,
+    span: chrono::Duration,
     mut make: impl FnMut(u64) -> NewItem,
     mut after: impl FnMut(
         &[NewItem],
@@ -47,7 +49,8 @@ pub fn fill(
     let mut i = 0;
     while i < n {
         let batch: Vec<NewItem> = (i..(i + 1000).min(n)).map(&mut make).collect();
-        let done = store.ingest(feed_id, &batch, now)?;
+        let back = span.num_seconds() * (n - i) as i64 / n.max(1) as i64;
+        let done = store.ingest(feed_id, &batch, now - chrono::Duration::seconds(back))?;
         after(&batch, &done)?;
         i += 1000;
     }

@@ -51,14 +51,18 @@ pub(crate) fn run_daemon(cli: &Cli) -> Result<ExitCode> {
     let config_path = cli.config.clone();
     let pipeline = pipeline(cli, config, false)?;
     let rt = runtime()?;
+    let web = pipeline.config.web.clone();
+    let db = pipeline.store.path().to_path_buf();
     rt.block_on(async {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-            .context("cannot listen for SIGTERM")?;
-        let shutdown = async move {
-            tokio::select! {
-                _ = term.recv() => tracing::info!("SIGTERM received"),
-                _ = tokio::signal::ctrl_c() => tracing::info!("SIGINT received"),
-            }
+        let shutdown = crate::cli::serve::signals()?;
+        // the reader beside the daemon: a reader that cannot start is
+        // reported, and collecting goes on
+        let reader = match web.listen {
+            Some(addr) => crate::cli::serve::start(addr, &db, web.token.clone(), shutdown.clone())
+                .await
+                .map_err(|e| tracing::error!("{e:#}; collecting without the reader"))
+                .ok(),
+            None => None,
         };
         let mut hup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
             .context("cannot listen for SIGHUP")?;
@@ -82,7 +86,11 @@ pub(crate) fn run_daemon(cli: &Cli) -> Result<ExitCode> {
             ),
         )
         .await
-        .map_err(anyhow::Error::from)
+        .map_err(anyhow::Error::from)?;
+        if let Some(task) = reader {
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(5), task).await;
+        }
+        Ok::<(), anyhow::Error>(())
     })?;
     Ok(ExitCode::SUCCESS)
 }

@@ -5,3 +5,4 @@ pub(crate) mod collect;
 pub(crate) mod files;
 pub(crate) mod probe;
 pub(crate) mod read;
+pub(crate) mod serve;

@@ -142,9 +142,7 @@ pub(crate) fn build_filter(args: &FilterArgs, query: Option<&str>) -> Result<Fil
         lang: args.lang.as_ref().map(|l| l.trim().to_ascii_lowercase()),
         place,
         query,
-        rank: false,
-        limit: None,
-        by_story: false,
+        ..Filter::default()
     })
 }
 

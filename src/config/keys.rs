@@ -5,7 +5,8 @@
 use std::ops::Range;
 
 /// The keys each place of the file takes (for messages about unknown ones).
-pub(super) const TOP_KEYS: &[&str] = &["db", "defaults", "fetch", "store", "feed"];
+pub(super) const TOP_KEYS: &[&str] = &["db", "defaults", "fetch", "store", "web", "feed"];
+pub(super) const WEB_KEYS: &[&str] = &["listen", "token", "token_file"];
 pub(super) const DEFAULTS_KEYS: &[&str] = &["interval", "lang", "scrape"];
 pub(super) const FETCH_KEYS: &[&str] = &[
     "timeout",

@@ -33,6 +33,7 @@ pub struct Config {
     pub defaults: Defaults,
     pub fetch: FetchConfig,
     pub store: StoreConfig,
+    pub web: WebConfig,
     pub feeds: Vec<FeedConfig>,
     /// Problems that do not stop rasad (e.g. a very short interval).
     pub warnings: Vec<ConfigIssue>,
@@ -100,6 +101,29 @@ impl Default for StoreConfig {
     fn default() -> Self {
         StoreConfig {
             max_db_size: DEFAULT_MAX_DB_SIZE,
+        }
+    }
+}
+
+/// `[web]`: the reader `rasad run` serves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebConfig {
+    /// Where to listen; `None` when `listen = ""` turns the reader off.
+    pub listen: Option<std::net::SocketAddr>,
+    /// Required of every request (bearer token or login cookie) when set.
+    pub token: Option<String>,
+}
+
+/// Default `[web] listen`: loopback only.
+pub const DEFAULT_WEB_LISTEN: std::net::SocketAddr = std::net::SocketAddr::V4(
+    std::net::SocketAddrV4::new(std::net::Ipv4Addr::LOCALHOST, 8470),
+);
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        WebConfig {
+            listen: Some(DEFAULT_WEB_LISTEN),
+            token: None,
         }
     }
 }
@@ -177,7 +201,16 @@ struct RawConfig {
     #[serde(default)]
     store: Option<RawStore>,
     #[serde(default)]
+    web: Option<RawWeb>,
+    #[serde(default)]
     feed: Vec<RawFeed>,
+}
+
+#[derive(Deserialize)]
+struct RawWeb {
+    listen: Option<Spanned<String>>,
+    token: Option<Spanned<String>>,
+    token_file: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]

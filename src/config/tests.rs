@@ -114,3 +114,37 @@ fn bad_network() {
     let err = parse("[fetch]\nallow_networks = [\"10.0.0.0/33\"]\n").unwrap_err();
     assert_eq!(err.issues[0].line, Some(2));
 }
+
+#[test]
+fn web_listen_token_and_reach() {
+    let feed = "[[feed]]\nname = \"a\"\nurl = \"https://example.org/rss\"\n";
+    let c = parse(feed).unwrap();
+    assert_eq!(c.web.listen, Some(DEFAULT_WEB_LISTEN));
+    assert_eq!(c.web.token, None);
+    let c = parse(&format!("[web]\nlisten = \"\"\n{feed}")).unwrap();
+    assert_eq!(c.web.listen, None);
+    let c = parse(&format!(
+        "[web]\nlisten = \"0.0.0.0:9000\"\ntoken = \"0123456789abcdef-long\"\n{feed}"
+    ))
+    .unwrap();
+    assert_eq!(c.web.listen, Some("0.0.0.0:9000".parse().unwrap()));
+    assert_eq!(c.web.token.as_deref(), Some("0123456789abcdef-long"));
+    // beyond loopback without a token: refused, at the line of `listen`
+    let e = parse(&format!("[web]\nlisten = \"0.0.0.0:9000\"\n{feed}")).unwrap_err();
+    assert_eq!(e.issues[0].line, Some(2));
+    assert_eq!(e.issues[0].key.as_deref(), Some("web.listen"));
+    assert!(e.issues[0].message.contains("token"), "{e}");
+    for bad in [
+        "listen = \"localhost\"",
+        "token = \"short\"",
+        "lisen = \"x\"",
+    ] {
+        let e = parse(&format!("[web]\n{bad}\n{feed}")).unwrap_err();
+        assert_eq!(e.issues[0].line, Some(2), "{bad}: {e}");
+    }
+    let e = parse(&format!(
+        "[web]\ntoken_file = \"/nonexistent/token\"\n{feed}"
+    ))
+    .unwrap_err();
+    assert!(e.to_string().contains("/nonexistent/token"), "{e}");
+}

@@ -10,7 +10,7 @@ use url::Url;
 
 use super::keys::{
     closest, show_path, span_of, PathSeg, DEFAULTS_KEYS, FEED_KEYS, FETCH_KEYS, STORE_KEYS,
-    TOP_KEYS,
+    TOP_KEYS, WEB_KEYS,
 };
 use super::values::{parse_duration, parse_network, parse_size, BadValue};
 use super::*;
@@ -91,12 +91,14 @@ impl Validator<'_> {
         let fetch = self.check_fetch(raw.fetch);
         let feeds = self.check_feeds(raw.feed, &defaults);
         let store = self.check_store(raw.store.as_ref());
+        let web = self.check_web(raw.web.as_ref());
         Config {
             path: self.file.clone(),
             db,
             defaults,
             fetch,
             store,
+            web,
             feeds,
             warnings: Vec::new(),
         }
@@ -329,6 +331,90 @@ impl Validator<'_> {
         store
     }
 
+    /// `[web]`: an address (or "" for off); a token, inline or from a file
+    /// beside the config; a listener beyond loopback only with a token.
+    fn check_web(&mut self, raw: Option<&RawWeb>) -> WebConfig {
+        let mut web = WebConfig::default();
+        let Some(raw) = raw else { return web };
+        if let Some(listen) = &raw.listen {
+            let text = listen.get_ref().trim();
+            web.listen = if text.is_empty() {
+                None
+            } else {
+                match text.parse::<std::net::SocketAddr>() {
+                    Ok(addr) => Some(addr),
+                    Err(_) => {
+                        self.error(
+                            listen.span(),
+                            "web.listen",
+                            format!("{text:?} is not an address: write 127.0.0.1:8470, [::1]:8470, or \"\" for no reader"),
+                        );
+                        None
+                    }
+                }
+            };
+        }
+        let token = match (&raw.token, &raw.token_file) {
+            (Some(t), Some(_)) => {
+                self.error(t.span(), "web.token", "set token or token_file, not both");
+                None
+            }
+            (Some(t), None) => Some((t.span(), "web.token", t.get_ref().trim().to_string())),
+            (None, Some(f)) => self.token_file(f).map(|t| (f.span(), "web.token_file", t)),
+            (None, None) => None,
+        };
+        if let Some((span, key, token)) = token {
+            if token.chars().count() < 16
+                || token.chars().any(|c| c.is_whitespace() || c.is_control())
+            {
+                self.error(
+                    span,
+                    key,
+                    "the token must be at least 16 characters, without spaces",
+                );
+            } else {
+                web.token = Some(token);
+            }
+        }
+        let token_given = raw.token.is_some() || raw.token_file.is_some();
+        if let (Some(addr), false, Some(listen)) = (web.listen, token_given, &raw.listen) {
+            if !addr.ip().is_loopback() {
+                self.error(
+                    listen.span(),
+                    "web.listen",
+                    format!("{addr} is reachable beyond this machine: set [web] token or token_file first"),
+                );
+            }
+        }
+        web
+    }
+
+    /// The token in `token_file` (relative to the config's folder).
+    fn token_file(&mut self, f: &Spanned<String>) -> Option<String> {
+        let base = self
+            .file
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        let path = base.join(f.get_ref().trim());
+        let read = std::fs::File::open(&path).and_then(|file| {
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut std::io::Read::take(file, 4096), &mut text)?;
+            Ok(text)
+        });
+        match read {
+            Ok(text) => Some(text.trim().to_string()),
+            Err(e) => {
+                self.error(
+                    f.span(),
+                    "web.token_file",
+                    format!("cannot read {}: {e}", path.display()),
+                );
+                None
+            }
+        }
+    }
+
     /// One issue per key rasad does not know, at its line, with the keys
     /// that place takes.
     pub(super) fn unknown_keys(&mut self, unknown: &[Vec<PathSeg>]) {
@@ -342,6 +428,7 @@ impl Validator<'_> {
                     ("[defaults]", DEFAULTS_KEYS)
                 }
                 Some(PathSeg::Key(k)) if k == "store" && path.len() > 1 => ("[store]", STORE_KEYS),
+                Some(PathSeg::Key(k)) if k == "web" && path.len() > 1 => ("[web]", WEB_KEYS),
                 _ => ("the top level", TOP_KEYS),
             };
             let name = match path.last() {

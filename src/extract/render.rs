@@ -245,9 +245,11 @@ pub fn finish_blocks(mut blocks: Vec<Block>, title: Option<&str>) -> Body {
             html.push_str("</ul>\n");
             in_list = false;
         }
+        // each block finds its own direction: an English paragraph in an
+        // Arabic article reads left to right
         html.push('<');
         html.push_str(b.kind.tag());
-        html.push('>');
+        html.push_str(" dir=\"auto\">");
         html.push_str(&b.html);
         html.push_str("</");
         html.push_str(b.kind.tag());
@@ -352,7 +354,7 @@ mod tests {
         );
         assert!(
             body.html.starts_with(
-                "<h2>عنوان &lt;فرعي&gt;</h2>\n<p>نص <a href=\"https://npasyria.com/tag/"
+                "<h2 dir=\"auto\">عنوان &lt;فرعي&gt;</h2>\n<p dir=\"auto\">نص <a href=\"https://npasyria.com/tag/"
             ),
             "{}",
             body.html
@@ -364,8 +366,9 @@ mod tests {
             body.html
         );
         assert!(
-            body.html
-                .ends_with("<ul>\n<li>كوباني</li>\n<li>الرقة</li>\n</ul>\n"),
+            body.html.ends_with(
+                "<ul>\n<li dir=\"auto\">كوباني</li>\n<li dir=\"auto\">الرقة</li>\n</ul>\n"
+            ),
             "{}",
             body.html
         );

@@ -13,6 +13,7 @@ mod ingest;
 mod ops;
 mod pages;
 mod query;
+mod reader;
 mod schema;
 mod stories;
 
@@ -30,6 +31,7 @@ pub use schema::APPLICATION_ID;
 
 mod types;
 
+pub use reader::SiteRow;
 pub use types::*;
 
 /// The database.

@@ -62,6 +62,8 @@ impl Store {
                 feeds: a.feeds,
                 first_seen: a.first_seen,
                 published: a.published,
+                lang: a.lang,
+                places: a.places,
             };
             match current.as_mut() {
                 Some(s) if s.story_id == a.story_id => s.add(member),
@@ -108,11 +110,11 @@ const ARTICLE_COLUMNS: &str =
            JOIN feeds f2 ON f2.id = s.feed_id),
         a.site, a.title_source,
         (SELECT group_concat(place, '|') FROM article_places WHERE article_id = a.id),
-        a.html, ";
+        a.html, a.extraction_error, ";
 
-/// The SQL and its bound values for `filter`: conditions on the article
-/// (and the FTS match), then the order (relevance, story or first seen).
-fn article_query(filter: &Filter) -> (String, Vec<String>) {
+/// The conditions of `filter` on articles `a` (and `articles_fts` when it
+/// has a query), as SQL after `WHERE 1=1`, with their bound values.
+pub(super) fn conditions(filter: &Filter) -> (String, Vec<String>) {
     let mut conds = String::new();
     let mut args: Vec<String> = Vec::new();
     let mut cond = |sql: &str, value: String, args: &mut Vec<String>| {
@@ -132,19 +134,27 @@ fn article_query(filter: &Filter) -> (String, Vec<String>) {
             &mut args,
         );
     }
+    let when = if filter.by_first_seen {
+        "a.first_seen"
+    } else {
+        "COALESCE(a.published, a.first_seen)"
+    };
     if let Some(s) = filter.since {
-        cond(
-            " AND COALESCE(a.published, a.first_seen) >= ?",
-            ts(s),
-            &mut args,
-        );
+        cond(&format!(" AND {when} >= ?"), ts(s), &mut args);
     }
     if let Some(u) = filter.until {
-        cond(
-            " AND COALESCE(a.published, a.first_seen) < ?",
-            ts(u),
-            &mut args,
-        );
+        cond(&format!(" AND {when} < ?"), ts(u), &mut args);
+    }
+    if let Some(id) = filter.article {
+        cond(" AND a.id = ?", id.to_string(), &mut args);
+    }
+    if let Some(site) = &filter.site {
+        cond(" AND a.site = ?", site.clone(), &mut args);
+    }
+    if !filter.stories.is_empty() {
+        // numbers, not text: written into the SQL
+        let ids: Vec<String> = filter.stories.iter().map(i64::to_string).collect();
+        conds.push_str(&format!(" AND a.story_id IN ({})", ids.join(",")));
     }
     if !filter.feeds.is_empty() {
         let mut marks = Vec::new();
@@ -158,10 +168,19 @@ fn article_query(filter: &Filter) -> (String, Vec<String>) {
             marks.join(",")
         ));
     }
-    let limit = filter
-        .limit
-        .map(|n| format!(" LIMIT {}", n.min(1_000_000)))
-        .unwrap_or_default();
+    (conds, args)
+}
+
+/// The SQL and its bound values for `filter`: conditions on the article
+/// (and the FTS match), then the order (relevance, story or first seen).
+fn article_query(filter: &Filter) -> (String, Vec<String>) {
+    let (conds, args) = conditions(filter);
+    let limit = match (filter.limit, filter.offset) {
+        (Some(n), 0) => format!(" LIMIT {}", n.min(1_000_000)),
+        (Some(n), k) => format!(" LIMIT {} OFFSET {}", n.min(1_000_000), k.min(1_000_000)),
+        (None, 0) => String::new(),
+        (None, k) => format!(" LIMIT -1 OFFSET {}", k.min(1_000_000)),
+    };
     let mut sql = String::from(ARTICLE_COLUMNS);
     if filter.rank && filter.query.is_some() {
         // rank and cut inside, then compute the costly columns for the few
@@ -182,11 +201,13 @@ fn article_query(filter: &Filter) -> (String, Vec<String>) {
     });
     sql.push_str(" JOIN feeds fd ON fd.id = a.feed_id WHERE 1=1");
     sql.push_str(&conds);
-    sql.push_str(if filter.by_story {
-        " ORDER BY (SELECT min(b.first_seen) FROM articles b WHERE b.story_id = a.story_id),
+    sql.push_str(match (filter.by_story, filter.newest_first) {
+        (true, _) => {
+            " ORDER BY (SELECT min(b.first_seen) FROM articles b WHERE b.story_id = a.story_id),
            a.story_id, a.first_seen, a.id"
-    } else {
-        " ORDER BY a.first_seen, a.id"
+        }
+        (false, false) => " ORDER BY a.first_seen, a.id",
+        (false, true) => " ORDER BY a.first_seen DESC, a.id DESC",
     });
     sql.push_str(&limit);
     (sql, args)
@@ -232,7 +253,8 @@ fn article_row(r: &rusqlite::Row) -> rusqlite::Result<ArticleRow> {
         extraction: r.get(12)?,
         places: crate::places::names_of(places.as_deref().unwrap_or("").split('|')),
         html: r.get(18)?,
-        score: r.get(19)?,
+        extraction_error: r.get(19)?,
+        score: r.get(20)?,
         content_hash: r.get(13)?,
         sightings,
     })

@@ -172,6 +172,10 @@ pub(super) const MIGRATIONS: &[&str] = &[
                json_each('[\"' || replace(trim(a.places, '|'), '|', '\",\"') || '\"]') j
         WHERE a.places <> '' AND j.value <> '';
     ALTER TABLE articles DROP COLUMN places;",
+    // 10: the reader's views: articles by their time (the `since`/`until`
+    // expression, so a window is an index range) and by site
+    "CREATE INDEX articles_when ON articles(COALESCE(published, first_seen));
+    CREATE INDEX articles_site_seen ON articles(site, first_seen);",
 ];
 
 /// The first migration step after which sites are filled from Rust (the

@@ -193,6 +193,9 @@ pub struct ArticleRow {
     pub text: String,
     pub text_source: TextSource,
     pub extraction: Extraction,
+    /// Why the page could not be read, when it could not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub extraction_error: Option<String>,
     pub places: Vec<String>,
     pub content_hash: String,
     /// Every sighting: which feed listed it, under which URL and title, when.
@@ -218,6 +221,8 @@ pub struct StoryMember {
     pub feeds: Vec<String>,
     pub first_seen: String,
     pub published: Option<String>,
+    pub lang: Option<String>,
+    pub places: Vec<String>,
 }
 
 /// One story: syndicated copies of one text, with who carried it and who was first.
@@ -281,6 +286,19 @@ pub struct Filter {
     pub limit: Option<usize>,
     /// Group rows by story (stories in order of their first article).
     pub by_story: bool,
+    /// Only these stories (story ids), when not empty.
+    pub stories: Vec<i64>,
+    /// Only this article.
+    pub article: Option<i64>,
+    /// Only articles of this site (registrable domain).
+    pub site: Option<String>,
+    /// Rows skipped before the first one returned (pages of results).
+    pub offset: usize,
+    /// Newest first (by first seen) instead of oldest first.
+    pub newest_first: bool,
+    /// `since` and `until` bound the time rasad first saw an article (what
+    /// came in), not its publication time.
+    pub by_first_seen: bool,
 }
 
 /// What the search index keeps of an article.

@@ -232,7 +232,10 @@ fn atom_export_round_trips_through_a_feed_parser() {
                 .as_str()
                 .and_then(|t| t.lines().next())
                 .expect("text");
-            assert!(body.contains(&format!("<p>{first}</p>")), "{body}");
+            assert!(
+                body.contains(&format!("<p dir=\"auto\">{first}</p>")),
+                "{body}"
+            );
         }
         let cats: Vec<&str> = entry.categories.iter().map(|c| c.term.as_str()).collect();
         let places: Vec<&str> = row["places"]

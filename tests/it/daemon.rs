@@ -179,7 +179,7 @@ fn daemon_schedules_backs_off_reloads_and_notifies() {
     );
     s.route("/new.xml", Route::ok("application/rss+xml", rss("new")));
     let config = |names: &[&str]| {
-        let mut c = String::from("[defaults]\ninterval = \"1s\"\nscrape = false\n[fetch]\nallow_networks = [\"127.0.0.0/24\"]\n");
+        let mut c = String::from("[web]\nlisten = \"127.0.0.1:0\"\n[defaults]\ninterval = \"1s\"\nscrape = false\n[fetch]\nallow_networks = [\"127.0.0.0/24\"]\n");
         for n in names {
             c.push_str(&format!(
                 "[[feed]]\nname = \"{n}\"\nurl = \"{}\"\n",
@@ -254,7 +254,7 @@ fn local_outage_is_reported_once_and_punishes_no_feed() {
         })
         .collect();
     let mut cfg = String::from(
-        "[defaults]\ninterval = \"1s\"\n[fetch]\nallow_networks = [\"127.0.0.0/24\"]\n",
+        "[web]\nlisten = \"127.0.0.1:0\"\n[defaults]\ninterval = \"1s\"\n[fetch]\nallow_networks = [\"127.0.0.0/24\"]\n",
     );
     for (i, port) in closed.iter().enumerate() {
         cfg.push_str(&format!(

@@ -1,6 +1,7 @@
 //! End-to-end tests: the real `rasad` binary against a real HTTP server on
 //! loopback and a database in a temp folder.
 
+mod browser;
 mod collect;
 mod commands;
 mod daemon;
@@ -10,6 +11,7 @@ mod hostile;
 mod lcg;
 mod props;
 mod provenance;
+mod reader;
 mod security;
 mod server;
 
@@ -264,6 +266,8 @@ fn world() -> World {
 
     let config = format!(
         r#"db = "rasad.db"
+[web]
+listen = "127.0.0.1:0"
 [defaults]
 interval = "30m"
 [fetch]

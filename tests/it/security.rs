@@ -18,7 +18,7 @@ const MB: u64 = 1024;
 
 fn config(dir: &Path, extra: &str, feeds: &[(&str, String)]) {
     let mut c =
-        format!("[fetch]\nallow_networks = [\"127.0.0.0/8\"]\nhost_gap = \"0s\"\n{extra}\n");
+        format!("[web]\nlisten = \"127.0.0.1:0\"\n[fetch]\nallow_networks = [\"127.0.0.0/8\"]\nhost_gap = \"0s\"\n{extra}\n");
     for (name, url) in feeds {
         c.push_str(&format!("[[feed]]\nname = \"{name}\"\nurl = \"{url}\"\n"));
     }
