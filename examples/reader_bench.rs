@@ -4,7 +4,9 @@
 //! size of the HTML, measured as the time from the request to the last
 //! byte of the answer over loopback (one client, `Connection: close`).
 //!
-//!     cargo run --release --example reader_bench [N]
+//!     cargo run --release --example reader_bench [N [DB]]
+//!
+//! With DB, the store is built there once and reused by later runs.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -19,76 +21,18 @@ mod bench_store;
 mod lcg;
 use lcg::Lcg;
 
-const AR: &[&str] = &[
-    "قال",
-    "مصادر",
-    "محلية",
-    "إن",
-    "اشتباكات",
-    "في",
-    "ريف",
-    "الحسكة",
-    "القامشلي",
-    "الرقة",
-    "كوباني",
-    "دير",
-    "الزور",
-    "المياه",
-    "الخبز",
-    "الأسعار",
-    "الإدارة",
-    "الذاتية",
-    "قوات",
-    "مخيم",
-    "الهول",
-    "منبج",
-    "الطبقة",
-    "عامودا",
-    "الكهرباء",
-    "المحروقات",
-    "معبر",
-    "سيمالكا",
-    "تعزيزات",
-];
-const EN: &[&str] = &[
-    "said",
-    "local",
-    "sources",
-    "clashes",
-    "in",
-    "the",
-    "countryside",
-    "of",
-    "Hasakah",
-    "Qamishli",
-    "Raqqa",
-    "Kobani",
-    "Deir",
-    "ez-Zor",
-    "water",
-    "bread",
-    "prices",
-    "administration",
-    "forces",
-    "camp",
-    "al-Hol",
-    "Manbij",
-    "Tabqa",
-    "electricity",
-    "fuel",
-    "crossing",
-    "reinforcements",
-];
+#[path = "support/news.rs"]
+mod news;
 
-fn text(rng: &mut Lcg, words: &[&str], n: usize) -> String {
-    (0..n)
-        .map(|_| words[(rng.next() as usize) % words.len()])
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-/// Fills the store, first seen over the last 30 days.
-fn build(n: u64) -> Result<(tempfile::TempDir, std::path::PathBuf), Box<dyn std::error::Error>> {
+/// Fills the store, first seen over the last 30 days (in `keep` when
+/// given and it is not there yet; as it is when it is).
+fn build(
+    n: u64,
+    keep: Option<std::path::PathBuf>,
+) -> Result<(tempfile::TempDir, std::path::PathBuf), Box<dyn std::error::Error>> {
+    if let Some(path) = keep.as_ref().filter(|p| p.exists()) {
+        return Ok((tempfile::tempdir()?, path.clone()));
+    }
     let (dir, store, feed_id) = bench_store::store_with_feed(None)?;
     let mut rng = Lcg(7);
     bench_store::fill(
@@ -98,27 +42,34 @@ fn build(n: u64) -> Result<(tempfile::TempDir, std::path::PathBuf), Box<dyn std:
         chrono::Duration::days(30),
         |k| {
             let arabic = k % 2 == 0;
-            let words = if arabic { AR } else { EN };
+            let (title, body) = news::article(&mut rng, arabic);
             let url = format!("https://outlet{}.example/news/{k}", k % 40);
             NewItem {
                 key: url.clone(),
                 url: Some(url.clone()),
                 original_url: Some(url),
                 guid: None,
-                title: Some(text(&mut rng, words, 8)),
+                title: Some(title),
                 author: None,
                 published: None,
                 lang: Some(if arabic { "ar" } else { "en" }.into()),
-                summary: text(&mut rng, words, 400),
+                summary: body,
                 scrape: false,
-                site: None,
+                site: Some(format!("outlet{}.example", k % 40)),
             }
         },
         |_, _| Ok(()),
     )?;
     while store.refresh_index(None, 10_000, rasad::search::index_entry)? > 0 {}
     let path = store.path().to_path_buf();
-    Ok((dir, path))
+    drop(store);
+    match keep {
+        Some(to) => {
+            std::fs::copy(&path, &to)?;
+            Ok((dir, to))
+        }
+        None => Ok((dir, path)),
+    }
 }
 
 /// One GET; the time to the last byte, the status and the body's size.
@@ -148,7 +99,7 @@ fn enc(s: &str) -> String {
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let n = bench_store::count_arg(100_000);
     let started = Instant::now();
-    let (_dir, db) = build(n)?;
+    let (_dir, db) = build(n, std::env::args().nth(2).map(Into::into))?;
     println!(
         "built and indexed {n} articles in {:.1} s",
         started.elapsed().as_secs_f64()

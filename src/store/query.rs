@@ -194,6 +194,21 @@ fn article_query(filter: &Filter) -> (String, Vec<String>) {
         ));
         return (sql, args);
     }
+    if filter.newest_first && !filter.by_story && filter.limit.is_some() {
+        // the newest few: order and cut on ids, then read the rows kept
+        let from = if filter.query.is_some() {
+            "articles_fts JOIN articles a ON a.id = articles_fts.rowid"
+        } else {
+            "articles a"
+        };
+        sql.push_str(&format!(
+            "NULL FROM (SELECT a.id AS id, a.first_seen AS seen FROM {from}
+              WHERE 1=1{conds} ORDER BY a.first_seen DESC, a.id DESC{limit}) r
+             JOIN articles a ON a.id = r.id JOIN feeds fd ON fd.id = a.feed_id
+             ORDER BY r.seen DESC, r.id DESC"
+        ));
+        return (sql, args);
+    }
     sql.push_str(if filter.query.is_some() {
         "-bm25(articles_fts, 3.0, 1.0) FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid"
     } else {

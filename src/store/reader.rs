@@ -24,14 +24,21 @@ impl Store {
         offset: usize,
     ) -> Result<Vec<i64>, StoreError> {
         let (conds, args) = conditions(filter);
-        let from = if filter.query.is_some() {
-            "articles_fts JOIN articles a ON a.id = articles_fts.rowid"
-        } else {
-            "articles a"
+        // a window of first sightings is the narrowest condition there is
+        // (a day of a store of years): it drives, whatever else is asked
+        let from = match (
+            &filter.query,
+            filter.by_first_seen && filter.since.is_some(),
+        ) {
+            (Some(_), _) => "articles_fts JOIN articles a ON a.id = articles_fts.rowid",
+            (None, true) => "articles a INDEXED BY articles_seen_story",
+            (None, false) => "articles a",
         };
+        // `+a.story_id`: the window (an index range) decides the plan, not
+        // the grouping (a scan of every article in story order)
         let sql = format!(
             "SELECT a.story_id FROM {from} WHERE 1=1{conds}
-              GROUP BY a.story_id ORDER BY max(a.first_seen) DESC, a.story_id DESC
+              GROUP BY +a.story_id ORDER BY max(a.first_seen) DESC, a.story_id DESC
               LIMIT {} OFFSET {}",
             limit.min(10_000),
             offset.min(1_000_000)

@@ -173,9 +173,15 @@ pub(super) const MIGRATIONS: &[&str] = &[
         WHERE a.places <> '' AND j.value <> '';
     ALTER TABLE articles DROP COLUMN places;",
     // 10: the reader's views: articles by their time (the `since`/`until`
-    // expression, so a window is an index range) and by site
+    // expression, so a window is an index range), by first seen with their
+    // story (a window's stories from the index alone), by site; a feed's
+    // articles (feed health counts them)
     "CREATE INDEX articles_when ON articles(COALESCE(published, first_seen));
-    CREATE INDEX articles_site_seen ON articles(site, first_seen);",
+    CREATE INDEX articles_seen_story ON articles(first_seen, story_id);
+    DROP INDEX articles_first_seen;
+    CREATE INDEX articles_site_seen ON articles(site, first_seen);
+    CREATE INDEX sightings_feed_article ON sightings(feed_id, article_id);
+    CREATE INDEX articles_page_errors ON articles(feed_id, updated) WHERE extraction_error IS NOT NULL;",
 ];
 
 /// The first migration step after which sites are filled from Rust (the
