@@ -125,6 +125,7 @@ pub fn extract(
                 .lines()
                 .map(|l| render::Block {
                     kind: render::BlockKind::P,
+                    lang: None,
                     text: l.to_string(),
                     html: {
                         let mut h = String::new();

@@ -18,6 +18,9 @@ pub struct Block {
     pub kind: BlockKind,
     pub text: String,
     pub html: String,
+    /// The language the page gave this block (its own `lang` or that of
+    /// an enclosing block), when it is a well-formed tag.
+    pub lang: Option<String>,
 }
 
 /// The finished body.
@@ -31,7 +34,8 @@ pub struct Body {
 pub struct Writer<'u> {
     base: Option<&'u Url>,
     blocks: Vec<Block>,
-    kinds: Vec<BlockKind>,
+    /// Open blocks: their kind and language.
+    kinds: Vec<(BlockKind, Option<String>)>,
     text: String,
     html: String,
     /// Open inline elements (output tag, opening markup).
@@ -96,7 +100,11 @@ impl<'u> Writer<'u> {
     }
 
     fn kind(&self) -> BlockKind {
-        self.kinds.last().copied().unwrap_or(BlockKind::P)
+        self.kinds.last().map_or(BlockKind::P, |(k, _)| *k)
+    }
+
+    fn lang(&self) -> Option<String> {
+        self.kinds.last().and_then(|(_, l)| l.clone())
     }
 
     /// Ends the current block, if it has text.
@@ -113,6 +121,7 @@ impl<'u> Writer<'u> {
                 kind: self.kind(),
                 text,
                 html: collapse_ws(&html),
+                lang: self.lang(),
             });
         }
         self.text.clear();
@@ -122,9 +131,12 @@ impl<'u> Writer<'u> {
         }
     }
 
-    pub fn open_block(&mut self, name: &str) {
+    /// Opens a block element; `lang` is its attribute, if any (an
+    /// enclosing block's language holds otherwise).
+    pub fn open_block(&mut self, name: &str, lang: Option<&str>) {
         self.flush();
-        self.kinds.push(BlockKind::of(name));
+        let lang = lang.and_then(lang_tag).or_else(|| self.lang());
+        self.kinds.push((BlockKind::of(name), lang));
     }
 
     pub fn close_block(&mut self) {
@@ -249,7 +261,15 @@ pub fn finish_blocks(mut blocks: Vec<Block>, title: Option<&str>) -> Body {
         // Arabic article reads left to right
         html.push('<');
         html.push_str(b.kind.tag());
-        html.push_str(" dir=\"auto\">");
+        // `dir="auto"` rather than the page's own `dir`: pages mark their
+        // whole body rtl, English paragraphs included
+        html.push_str(" dir=\"auto\"");
+        if let Some(l) = &b.lang {
+            html.push_str(" lang=\"");
+            html.push_str(l);
+            html.push('"');
+        }
+        html.push('>');
         html.push_str(&b.html);
         html.push_str("</");
         html.push_str(b.kind.tag());
@@ -259,6 +279,20 @@ pub fn finish_blocks(mut blocks: Vec<Block>, title: Option<&str>) -> Body {
         html.push_str("</ul>\n");
     }
     Body { text, html }
+}
+
+/// A language attribute as a well-formed BCP 47-like tag (`ar`, `en-GB`,
+/// `ckb`, `ku-Latn`), lowercase primary subtag; anything else is dropped.
+fn lang_tag(raw: &str) -> Option<String> {
+    let t = raw.trim();
+    let ok = !t.is_empty()
+        && t.len() <= 20
+        && t.split('-')
+            .all(|p| !p.is_empty() && p.len() <= 8 && p.bytes().all(|b| b.is_ascii_alphanumeric()))
+        && t.split('-')
+            .next()
+            .is_some_and(|p| p.len() >= 2 && p.bytes().all(|b| b.is_ascii_alphabetic()));
+    ok.then(|| t.to_string())
 }
 
 pub(super) fn is_boilerplate_line(line: &str) -> bool {
@@ -327,10 +361,11 @@ mod tests {
     fn html_is_sanitized_and_structured() {
         let base = Url::parse("https://npasyria.com/2025/11/x/").expect("url");
         let mut w = Writer::new(Some(&base));
-        w.open_block("h2");
+        // a hostile attribute is no language
+        w.open_block("h2", Some("\" onmouseover=\"x"));
         w.text("عنوان <فرعي>");
         w.close_block();
-        w.open_block("p");
+        w.open_block("p", Some("ar"));
         w.text("نص ");
         assert!(w.open_inline("a", Some("/tag/الحسكة\" onclick=\"x")));
         w.text("الحسكة");
@@ -341,10 +376,10 @@ mod tests {
         w.text("القامشلي");
         w.close_inline();
         w.close_block();
-        w.open_block("li");
+        w.open_block("li", None);
         w.text("كوباني");
         w.close_block();
-        w.open_block("li");
+        w.open_block("li", None);
         w.text("الرقة");
         w.close_block();
         let body = w.finish(None);
@@ -354,7 +389,7 @@ mod tests {
         );
         assert!(
             body.html.starts_with(
-                "<h2 dir=\"auto\">عنوان &lt;فرعي&gt;</h2>\n<p dir=\"auto\">نص <a href=\"https://npasyria.com/tag/"
+                "<h2 dir=\"auto\">عنوان &lt;فرعي&gt;</h2>\n<p dir=\"auto\" lang=\"ar\">نص <a href=\"https://npasyria.com/tag/"
             ),
             "{}",
             body.html
@@ -382,6 +417,7 @@ mod tests {
             kind: BlockKind::P,
             text: t.into(),
             html: t.into(),
+            lang: None,
         };
         let body = finish_blocks(
             vec![
@@ -405,6 +441,7 @@ mod tests {
             kind: BlockKind::P,
             text: t.into(),
             html: t.into(),
+            lang: None,
         };
         let body = finish_blocks(
             vec![

@@ -55,7 +55,7 @@ impl Analysis<'_> {
                         if name == "br" {
                             w.line_break();
                         } else if is_block_tag(name) {
-                            w.open_block(name);
+                            w.open_block(name, e.attr("lang").or(e.attr("xml:lang")));
                         } else {
                             inline_open.push(w.open_inline(name, e.attr("href")));
                         }
