@@ -1,5 +1,5 @@
 //! Operations: the watchdog's ping, the WAL checkpoint on a clean stop,
-//! and SQLite's integrity check.
+//! read-only connections, and SQLite's integrity check.
 
 use super::*;
 
@@ -15,6 +15,12 @@ impl Store {
     /// Writes the WAL back into the database file (on a clean stop).
     pub fn checkpoint(&self) -> Result<(), StoreError> {
         self.with(|c| c.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);"))
+    }
+
+    /// From now on this connection refuses every write (`PRAGMA
+    /// query_only`): the reader's connections.
+    pub fn only_read(&self) -> Result<(), StoreError> {
+        self.with(|c| c.pragma_update(None, "query_only", true))
     }
 
     /// Runs SQLite's own integrity check; "ok" when healthy.

@@ -178,7 +178,6 @@ pub(super) const MIGRATIONS: &[&str] = &[
     // articles (feed health counts them)
     "CREATE INDEX articles_when ON articles(COALESCE(published, first_seen));
     CREATE INDEX articles_seen_story ON articles(first_seen, story_id);
-    DROP INDEX articles_first_seen;
     CREATE INDEX articles_site_seen ON articles(site, first_seen);
     CREATE INDEX sightings_feed_article ON sightings(feed_id, article_id);
     CREATE INDEX articles_page_errors ON articles(feed_id, updated) WHERE extraction_error IS NOT NULL;",

@@ -82,8 +82,12 @@ impl Reader {
     /// Opens `POOL` connections to the database at `path`.
     pub fn open(path: &Path, token: Option<String>) -> Result<Reader, StoreError> {
         let stores = (0..POOL)
-            .map(|_| Store::open(path))
-            .collect::<Result<Vec<_>, _>>()?;
+            .map(|_| {
+                let s = Store::open(path)?;
+                s.only_read()?;
+                Ok(s)
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
         Ok(Reader {
             stores,
             next: AtomicUsize::new(0),
