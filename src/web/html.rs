@@ -53,6 +53,18 @@ impl Ui {
         }
     }
 
+    /// "1 outlet", "3 outlets", "منفذان"…
+    pub fn outlets(self, n: usize) -> String {
+        match (self, n) {
+            (Ui::En, 1) => "1 outlet".into(),
+            (Ui::En, n) => format!("{n} outlets"),
+            (Ui::Ar, 1) => "منفذ واحد".into(),
+            (Ui::Ar, 2) => "منفذان".into(),
+            (Ui::Ar, n) if (3..=10).contains(&n) => format!("{n} منافذ"),
+            (Ui::Ar, n) => format!("{n} منفذاً"),
+        }
+    }
+
     /// The interface's word for `key` (the English word is the key).
     pub fn t(self, key: &'static str) -> &'static str {
         if self == Ui::En {
@@ -65,8 +77,8 @@ impl Ui {
             "Outlets" => "المنافذ",
             "Feeds" => "الخلاصات",
             "first" => "الأول",
-            "outlets" => "منافذ",
             "Outlet" => "المنفذ",
+            "articles" => "مقالات",
             "Language" => "اللغة",
             "Place" => "المكان",
             "Since" => "منذ",

@@ -89,7 +89,7 @@ fn story_item(ui: Ui, s: &StoryRow) -> Markup {
                 (s.title.as_deref().unwrap_or("(no title)"))
             }
             div.meta {
-                strong { (s.outlets.len().max(1)) " " (ui.t("outlets")) }
+                strong { (ui.outlets(s.outlets.len().max(1))) }
                 " · " span.first { (ui.t("first")) ": " (s.first_outlet.as_deref().unwrap_or("?")) }
                 " " (when(&s.first_seen))
                 @for l in &langs { " " span.tag { (l) } }
@@ -132,7 +132,7 @@ async fn story(
     let title = story.title.clone().unwrap_or_else(|| format!("story {id}"));
     let body = html! {
         h1 dir="auto" { (title) }
-        p.meta { (story.articles.len()) " articles, " (story.outlets.len()) " " (ui.t("outlets")) }
+        p.meta { (story.articles.len()) " " (ui.t("articles")) " · " (ui.outlets(story.outlets.len())) }
         table {
             thead { tr { th { (ui.t("Outlet")) } th { "Feed" } th { "Title" } th { "First seen" } th { "Published" } th { "Lag" } } }
             tbody {

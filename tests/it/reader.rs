@@ -294,6 +294,20 @@ fn reader_pages_over_a_polled_database() {
         "two outlets carried the story: {html}"
     );
     assert!(html.contains("dir=\"auto\""));
+    // Arabic chrome for an Arabic browser
+    let ar = request(
+        addr,
+        "GET",
+        "/",
+        &[("Accept-Language", "ar-SY,ar;q=0.9,en;q=0.5")],
+        b"",
+    );
+    assert!(
+        ar.text().contains("<html lang=\"ar\" dir=\"rtl\">"),
+        "{}",
+        ar.text()
+    );
+    assert!(ar.text().contains("منفذان"), "{}", ar.text());
     // the stylesheet under a hashed name, cached for good
     let css = html
         .split("href=\"/static/")
