@@ -35,6 +35,36 @@ pub fn export_stories(
     Ok(n)
 }
 
+/// Writes one JSON line per version of every article matching `filter`
+/// (`{"article_id", "version", "seen_at", "title", "text", "source",
+/// "feed", "url", "sha256"}`); returns how many.
+pub fn export_versions(
+    store: &Store,
+    filter: &Filter,
+    out: &mut dyn Write,
+) -> Result<usize, StoreError> {
+    let mut ids = Vec::new();
+    store.for_each_article(filter, |a| {
+        ids.push(a.id);
+        Ok(())
+    })?;
+    let mut n = 0;
+    for id in ids {
+        let (versions, _) = store.history(id)?;
+        for v in versions {
+            let mut line = serde_json::to_value(&v).map_err(|e| io_err(store, e.into()))?;
+            if let Some(o) = line.as_object_mut() {
+                o.insert("article_id".into(), id.into());
+            }
+            serde_json::to_writer(&mut *out, &line).map_err(|e| io_err(store, e.into()))?;
+            out.write_all(b"\n").map_err(|e| io_err(store, e))?;
+            n += 1;
+        }
+    }
+    out.flush().map_err(|e| io_err(store, e))?;
+    Ok(n)
+}
+
 use crate::text::escaped as xml_escape;
 
 fn write_atom_head(out: &mut dyn Write, now: chrono::DateTime<chrono::Utc>) -> std::io::Result<()> {
@@ -197,6 +227,8 @@ pub const CSV_COLUMNS: &[&str] = &[
     "extraction",
     "places",
     "content_hash",
+    "status",
+    "versions",
 ];
 
 /// How to write an export.
@@ -286,6 +318,8 @@ fn write_csv_row(out: &mut dyn Write, r: &ArticleRow) -> std::io::Result<()> {
         r.extraction.as_str().to_string(),
         r.places.join("|"),
         r.content_hash.clone(),
+        r.status.as_str().to_string(),
+        r.versions.to_string(),
     ];
     write_csv_record(out, fields.iter().map(|f| neutralize_formula(f)))
 }

@@ -9,6 +9,7 @@ pub mod charset;
 pub mod config;
 pub mod daemon;
 pub mod dedup;
+pub mod evidence;
 pub mod export;
 pub mod extract;
 pub mod feed;

@@ -118,8 +118,12 @@ enum Command {
         query: Option<String>,
         /// One line per story (syndicated copies grouped): its articles,
         /// outlets, and who carried it first. JSON Lines.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "versions")]
         stories: bool,
+        /// One line per version of each article (what it said each time it
+        /// said something else): JSON Lines.
+        #[arg(long)]
+        versions: bool,
         /// CSV with a UTF-8 byte-order mark, so Excel shows Arabic correctly.
         #[arg(long)]
         excel: bool,
@@ -175,6 +179,25 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// An article's versions, with a word-level diff between each and the
+    /// one before it from the same source, and its takedowns and restores.
+    History {
+        /// The article's id (`id` in the export).
+        id: String,
+        /// One JSON object per version and event.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write an article's evidence bundle: the raw bodies as received, the
+    /// text of every version, manifest.json with SHA-256 hashes, a README.
+    Evidence {
+        id: String,
+        /// A new (or empty) folder.
+        #[arg(short = 'o', long = "output")]
+        output: PathBuf,
+    },
+    /// Check an evidence bundle: every file against its hash.
+    Verify { dir: PathBuf },
     /// Validate the config file and say what is wrong, with line numbers.
     CheckConfig,
     /// Add the feeds of an OPML file to the config file (comments and order
@@ -265,6 +288,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             ref filter,
             ref query,
             stories,
+            versions,
             excel,
             ref output,
         } => cli::read::export(
@@ -272,10 +296,17 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Format::from(format),
             filter,
             query.as_deref(),
-            stories,
+            match (stories, versions) {
+                (true, _) => cli::read::Shape::Stories,
+                (_, true) => cli::read::Shape::Versions,
+                _ => cli::read::Shape::Articles,
+            },
             excel,
             output.as_deref(),
         ),
+        Command::History { ref id, json } => cli::proof::history(&cli, id, json),
+        Command::Evidence { ref id, ref output } => cli::proof::evidence(&cli, id, output),
+        Command::Verify { ref dir } => cli::proof::verify(dir),
         Command::Extract {
             ref url,
             json,

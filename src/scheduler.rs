@@ -162,6 +162,27 @@ pub fn page_retry_wait(attempts: i64) -> chrono::Duration {
     chrono::Duration::minutes(minutes)
 }
 
+/// How long until an article's page is read again, by the time since it
+/// last changed (its first sighting when it never did): the longest step
+/// of `schedule` not longer than that time (the first step at least);
+/// `None` once it has not changed for `stop_after`, or with no schedule.
+pub fn recheck_wait(
+    schedule: &[std::time::Duration],
+    stop_after: std::time::Duration,
+    since_change: chrono::Duration,
+) -> Option<chrono::Duration> {
+    let since = since_change.to_std().unwrap_or_default();
+    if since >= stop_after {
+        return None;
+    }
+    let step = schedule
+        .iter()
+        .rev()
+        .find(|s| **s <= since)
+        .or(schedule.first())?;
+    chrono::Duration::from_std(*step).ok()
+}
+
 /// How long a feed is held back after a parse that never finished (the
 /// process died on it), by the failures before it: 15 minutes, doubling,
 /// at most the 6-hour failure backoff.
@@ -172,6 +193,33 @@ pub fn crash_backoff(failures: i64) -> chrono::Duration {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn rechecks_decay_with_the_time_since_the_last_change() {
+        let m = |n: u64| Duration::from_secs(n * 60);
+        let schedule = [m(15), m(60), m(180), m(1440), m(4320), m(43200)];
+        let stop = m(365 * 1440);
+        let wait = |minutes: i64| {
+            recheck_wait(&schedule, stop, chrono::Duration::minutes(minutes))
+                .map(|d| d.num_minutes())
+        };
+        assert_eq!(wait(0), Some(15), "a new article: the first step");
+        assert_eq!(wait(14), Some(15));
+        assert_eq!(wait(59), Some(15));
+        assert_eq!(wait(60), Some(60));
+        assert_eq!(wait(5 * 60), Some(180));
+        assert_eq!(wait(2 * 1440), Some(1440));
+        assert_eq!(wait(10 * 1440), Some(4320));
+        assert_eq!(wait(100 * 1440), Some(43200));
+        assert_eq!(wait(365 * 1440), None, "a year unchanged: no more checks");
+        assert_eq!(recheck_wait(&[], stop, chrono::Duration::zero()), None);
+        assert_eq!(
+            recheck_wait(&schedule, stop, chrono::Duration::minutes(-5)).map(|d| d.num_minutes()),
+            Some(15),
+            "a clock that went back"
+        );
+    }
+
     use super::*;
 
     const MIN10: Duration = Duration::from_secs(600);

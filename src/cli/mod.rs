@@ -4,5 +4,6 @@
 pub(crate) mod collect;
 pub(crate) mod files;
 pub(crate) mod probe;
+pub(crate) mod proof;
 pub(crate) mod read;
 pub(crate) mod serve;

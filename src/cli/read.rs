@@ -12,19 +12,27 @@ use rasad::store::{Filter, Store};
 use crate::cli::files::load_config;
 use crate::{Cli, FilterArgs};
 
-/// `rasad export`: articles (or stories) in a format, to stdout or a file
-/// written atomically; OPML of the configured feeds.
+/// What one line of an export is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Shape {
+    Articles,
+    Stories,
+    Versions,
+}
+
+/// `rasad export`: articles (or stories, or versions) in a format, to
+/// stdout or a file written atomically; OPML of the configured feeds.
 pub(crate) fn export(
     cli: &Cli,
     format: Format,
     filter: &FilterArgs,
     query: Option<&str>,
-    stories: bool,
+    shape: Shape,
     excel: bool,
     output: Option<&Path>,
 ) -> Result<ExitCode> {
-    if stories && format != Format::Jsonl {
-        bail!("--stories writes JSON Lines; drop --format or use --format jsonl");
+    if shape != Shape::Articles && format != Format::Jsonl {
+        bail!("--stories and --versions write JSON Lines; drop --format or use --format jsonl");
     }
     if excel && format != Format::Csv {
         bail!("--excel is for --format csv");
@@ -50,22 +58,17 @@ pub(crate) fn export(
         excel,
         progress: output.is_some() && std::io::IsTerminal::is_terminal(&std::io::stderr()),
     };
+    let write = |w: &mut dyn Write| match shape {
+        Shape::Stories => export::export_stories(&store, &filter, w),
+        Shape::Versions => export::export_versions(&store, &filter, w),
+        Shape::Articles => export::export(&store, &filter, &options, w),
+    };
     let n = match output {
-        Some(path) => rasad::atomic::write_file(path, |w| {
-            if stories {
-                export::export_stories(&store, &filter, w)
-            } else {
-                export::export(&store, &filter, &options, w)
-            }
-        })?,
+        Some(path) => rasad::atomic::write_file(path, write)?,
         None => {
             let stdout = std::io::stdout();
             let mut w = std::io::BufWriter::new(stdout.lock());
-            if stories {
-                export::export_stories(&store, &filter, &mut w)?
-            } else {
-                export::export(&store, &filter, &options, &mut w)?
-            }
+            write(&mut w)?
         }
     };
     tracing::info!(articles = n, "exported");

@@ -5,7 +5,9 @@
 use std::ops::Range;
 
 /// The keys each place of the file takes (for messages about unknown ones).
-pub(super) const TOP_KEYS: &[&str] = &["db", "defaults", "fetch", "store", "web", "feed"];
+pub(super) const TOP_KEYS: &[&str] =
+    &["db", "defaults", "fetch", "store", "web", "recheck", "feed"];
+pub(super) const RECHECK_KEYS: &[&str] = &["schedule", "stop_after", "per_site_hour"];
 pub(super) const WEB_KEYS: &[&str] = &["listen", "token", "token_file"];
 pub(super) const DEFAULTS_KEYS: &[&str] = &["interval", "lang", "scrape"];
 pub(super) const FETCH_KEYS: &[&str] = &[
@@ -19,7 +21,7 @@ pub(super) const FETCH_KEYS: &[&str] = &[
     "user_agent",
     "allow_networks",
 ];
-pub(super) const STORE_KEYS: &[&str] = &["max_db_size"];
+pub(super) const STORE_KEYS: &[&str] = &["max_db_size", "max_raw_size"];
 pub(super) const FEED_KEYS: &[&str] = &[
     "name",
     "url",

@@ -34,6 +34,7 @@ pub struct Config {
     pub fetch: FetchConfig,
     pub store: StoreConfig,
     pub web: WebConfig,
+    pub recheck: RecheckConfig,
     pub feeds: Vec<FeedConfig>,
     /// Problems that do not stop rasad (e.g. a very short interval).
     pub warnings: Vec<ConfigIssue>,
@@ -92,6 +93,38 @@ pub fn default_user_agent() -> String {
 pub struct StoreConfig {
     /// Largest database file; reaching it behaves like a full disk.
     pub max_db_size: u64,
+    /// Raw response bodies (evidence) kept at most, compressed; the oldest
+    /// are pruned first, their hashes kept.
+    pub max_raw_size: u64,
+}
+
+/// Default `[store] max_raw_size`: 2 GiB.
+pub const DEFAULT_MAX_RAW_SIZE: u64 = 2 * 1024 * 1024 * 1024;
+
+/// `[recheck]`: when stored articles' pages are read again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecheckConfig {
+    /// Waits between re-checks, by the time since the article last
+    /// changed (the longest step not longer than that time); empty: never.
+    pub schedule: Vec<Duration>,
+    /// No re-check once an article has not changed for this long.
+    pub stop_after: Duration,
+    /// Re-checks of one site's articles per hour at most.
+    pub per_site_hour: usize,
+}
+
+impl Default for RecheckConfig {
+    fn default() -> Self {
+        let h = 3600;
+        RecheckConfig {
+            schedule: [15 * 60, h, 3 * h, 24 * h, 72 * h, 720 * h]
+                .into_iter()
+                .map(Duration::from_secs)
+                .collect(),
+            stop_after: Duration::from_secs(365 * 24 * h),
+            per_site_hour: 30,
+        }
+    }
 }
 
 /// Default `[store] max_db_size`: 10 GiB.
@@ -101,6 +134,7 @@ impl Default for StoreConfig {
     fn default() -> Self {
         StoreConfig {
             max_db_size: DEFAULT_MAX_DB_SIZE,
+            max_raw_size: DEFAULT_MAX_RAW_SIZE,
         }
     }
 }
@@ -203,6 +237,8 @@ struct RawConfig {
     #[serde(default)]
     web: Option<RawWeb>,
     #[serde(default)]
+    recheck: Option<RawRecheck>,
+    #[serde(default)]
     feed: Vec<RawFeed>,
 }
 
@@ -216,6 +252,14 @@ struct RawWeb {
 #[derive(Deserialize)]
 struct RawStore {
     max_db_size: Option<Spanned<SizeValue>>,
+    max_raw_size: Option<Spanned<SizeValue>>,
+}
+
+#[derive(Deserialize)]
+struct RawRecheck {
+    schedule: Option<Vec<Spanned<String>>>,
+    stop_after: Option<Spanned<String>>,
+    per_site_hour: Option<Spanned<i64>>,
 }
 
 #[derive(Deserialize)]

@@ -9,8 +9,8 @@ use toml::Spanned;
 use url::Url;
 
 use super::keys::{
-    closest, show_path, span_of, PathSeg, DEFAULTS_KEYS, FEED_KEYS, FETCH_KEYS, STORE_KEYS,
-    TOP_KEYS, WEB_KEYS,
+    closest, show_path, span_of, PathSeg, DEFAULTS_KEYS, FEED_KEYS, FETCH_KEYS, RECHECK_KEYS,
+    STORE_KEYS, TOP_KEYS, WEB_KEYS,
 };
 use super::values::{parse_duration, parse_network, parse_size, BadValue};
 use super::*;
@@ -92,6 +92,7 @@ impl Validator<'_> {
         let feeds = self.check_feeds(raw.feed, &defaults);
         let store = self.check_store(raw.store.as_ref());
         let web = self.check_web(raw.web.as_ref());
+        let recheck = self.check_recheck(raw.recheck.as_ref());
         Config {
             path: self.file.clone(),
             db,
@@ -99,6 +100,7 @@ impl Validator<'_> {
             fetch,
             store,
             web,
+            recheck,
             feeds,
             warnings: Vec::new(),
         }
@@ -328,7 +330,45 @@ impl Validator<'_> {
                 store.max_db_size = n;
             }
         }
+        if let Some(max) = raw.and_then(|s| s.max_raw_size.as_ref()) {
+            if let Some(n) = self.size(max, "store.max_raw_size") {
+                store.max_raw_size = n;
+            }
+        }
         store
+    }
+
+    /// `[recheck]`: a schedule of durations (short ones with a warning),
+    /// when to stop, a budget per site.
+    fn check_recheck(&mut self, raw: Option<&RawRecheck>) -> RecheckConfig {
+        let mut r = RecheckConfig::default();
+        let Some(raw) = raw else { return r };
+        if let Some(steps) = &raw.schedule {
+            let mut schedule = Vec::new();
+            for s in steps {
+                if let Some(d) = self.duration(s, "recheck.schedule") {
+                    self.check_interval(s, "recheck.schedule", d);
+                    schedule.push(d);
+                }
+            }
+            if schedule.windows(2).any(|w| w[0] > w[1]) {
+                if let Some(first) = steps.first() {
+                    self.error(first.span(), "recheck.schedule", "the steps must grow: write them shortest first, e.g. [\"15m\", \"1h\", \"1d\"]");
+                }
+            }
+            r.schedule = schedule;
+        }
+        if let Some(s) = &raw.stop_after {
+            if let Some(d) = self.duration(s, "recheck.stop_after") {
+                r.stop_after = d;
+            }
+        }
+        if let Some(n) = &raw.per_site_hour {
+            if let Some(n) = self.count(n, "recheck.per_site_hour", 3600) {
+                r.per_site_hour = n;
+            }
+        }
+        r
     }
 
     /// `[web]`: an address (or "" for off); a token, inline or from a file
@@ -429,6 +469,9 @@ impl Validator<'_> {
                 }
                 Some(PathSeg::Key(k)) if k == "store" && path.len() > 1 => ("[store]", STORE_KEYS),
                 Some(PathSeg::Key(k)) if k == "web" && path.len() > 1 => ("[web]", WEB_KEYS),
+                Some(PathSeg::Key(k)) if k == "recheck" && path.len() > 1 => {
+                    ("[recheck]", RECHECK_KEYS)
+                }
                 _ => ("the top level", TOP_KEYS),
             };
             let name = match path.last() {

@@ -15,7 +15,7 @@ mod limit;
 use std::sync::Arc;
 use std::time::Duration;
 
-use http::header::{self, HeaderMap, HeaderValue};
+use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use http_body_util::BodyExt;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
@@ -71,7 +71,24 @@ pub struct Fetched {
     /// The place a body over [`LARGE_BODY`] holds; keep it until the body
     /// is parsed.
     pub large: Option<tokio::sync::OwnedSemaphorePermit>,
+    /// The response headers kept as evidence ([`EVIDENCE_HEADERS`]), as
+    /// received (at most 1 KiB each).
+    pub headers: Vec<(String, String)>,
 }
+
+/// Response headers kept with a raw body: what dates, identifies and
+/// describes it.
+pub const EVIDENCE_HEADERS: &[&str] = &[
+    "date",
+    "last-modified",
+    "etag",
+    "content-type",
+    "content-language",
+    "content-length",
+    "server",
+    "age",
+    "x-cache",
+];
 
 /// The result of a request that did not fail.
 #[derive(Debug)]
@@ -245,6 +262,12 @@ impl Fetcher {
             last_modified: header_str(header::LAST_MODIFIED, 1024),
         };
         let content_type = header_str(header::CONTENT_TYPE, 1024);
+        let kept_headers: Vec<(String, String)> = EVIDENCE_HEADERS
+            .iter()
+            .filter_map(|&name| {
+                header_str(HeaderName::from_static(name), 1024).map(|v| (name.to_string(), v))
+            })
+            .collect();
         let encoding = header_str(header::CONTENT_ENCODING, 64);
         let limit = match kind {
             Kind::Feed => self.max_feed_bytes,
@@ -272,6 +295,7 @@ impl Fetcher {
             content_type,
             body,
             large,
+            headers: kept_headers,
         })))
     }
 

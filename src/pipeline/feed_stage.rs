@@ -12,9 +12,9 @@ use crate::charset;
 use crate::config::FeedConfig;
 use crate::dedup::{self, Fingerprint, KeyMaker};
 use crate::feed;
-use crate::fetch::{FetchOutcome, Fetched, Validators};
+use crate::fetch::{FetchOutcome, Fetched, Validators, LARGE_BODY};
 use crate::scheduler;
-use crate::store::{FeedStatus, NewItem};
+use crate::store::{Evidence, FeedStatus, NewItem};
 use crate::text;
 
 impl Pipeline {
@@ -30,7 +30,7 @@ impl Pipeline {
             Err(outcome) => return outcome,
         };
         let validators = fetched.validators.clone();
-        let parsed = match self.parse_feed(feed, feed_id, *fetched, failures).await {
+        let (parsed, doc) = match self.parse_feed(feed, feed_id, *fetched, failures).await {
             Ok(p) => p,
             Err(outcome) => return outcome,
         };
@@ -42,7 +42,7 @@ impl Pipeline {
         }
         let items = new_items(feed, feed_id, parsed);
         let count = items.len();
-        let new = match self.store_items(feed_id, items).await {
+        let new = match self.store_items(feed_id, items, doc).await {
             Ok(new) => new,
             Err(outcome) => return outcome,
         };
@@ -103,14 +103,15 @@ impl Pipeline {
 
     /// Decodes and parses a body on a CPU slot, marked in the store first:
     /// should this process die parsing it, the next one finds the feed
-    /// failed and held back instead of dying on it again.
+    /// failed and held back instead of dying on it again. A body up to
+    /// [`LARGE_BODY`] comes back as evidence for the versions it yields.
     async fn parse_feed(
         &self,
         feed: &FeedConfig,
         feed_id: i64,
         fetched: Fetched,
         failures: i64,
-    ) -> Result<feed::ParsedFeed, FeedOutcome> {
+    ) -> Result<(feed::ParsedFeed, Option<Box<Evidence>>), FeedOutcome> {
         blocking(&self.store, move |s| {
             let now = Utc::now();
             s.mark_parsing(feed_id, now, now + scheduler::crash_backoff(failures))
@@ -119,11 +120,24 @@ impl Pipeline {
         .map_err(FeedOutcome::failed)?;
         let content_type = fetched.content_type;
         let (body, final_url) = (fetched.body, fetched.url);
+        let (status, headers) = (fetched.status, fetched.headers);
         let _large = fetched.large; // held until the body is parsed
+        let fetched_at = Utc::now();
         let parsed = self
             .cpu_bound(move || {
                 let decoded = charset::decode_response(&body, content_type.as_deref());
-                feed::parse(&decoded.text, &final_url)
+                let parsed = feed::parse(&decoded.text, &final_url);
+                let small = body.len() as u64 <= LARGE_BODY;
+                let doc = small.then(|| {
+                    Box::new(Evidence {
+                        body,
+                        url: final_url.to_string(),
+                        status,
+                        headers,
+                        fetched_at,
+                    })
+                });
+                parsed.map(|p| (p, doc))
             })
             .await;
         match parsed {
@@ -141,9 +155,14 @@ impl Pipeline {
 
     /// Stores the items; articles that keep the feed's text are final now
     /// and linked into their stories. Returns how many were new.
-    async fn store_items(&self, feed_id: i64, items: Vec<NewItem>) -> Result<usize, FeedOutcome> {
+    async fn store_items(
+        &self,
+        feed_id: i64,
+        items: Vec<NewItem>,
+        doc: Option<Box<Evidence>>,
+    ) -> Result<usize, FeedOutcome> {
         let ingested = blocking(&self.store, move |s| {
-            let ingested = s.ingest(feed_id, &items, Utc::now())?;
+            let ingested = s.ingest_with(feed_id, &items, Utc::now(), doc.as_deref())?;
             for (item, done) in items.iter().zip(&ingested) {
                 if done.new && !item.scrape {
                     let fp = Fingerprint::new(&item.summary);

@@ -11,6 +11,9 @@
 
 mod feed_stage;
 mod page_stage;
+mod recheck;
+
+pub use recheck::{is_not_found_title, left_for_a_section};
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -353,6 +356,20 @@ impl Pipeline {
             } else {
                 (0, 0)
             };
+            // re-checks after the new pages, never before them
+            let rechecked = if feed.scrape {
+                self.recheck_pages(feed, feed_id).await
+            } else {
+                0
+            };
+            if pages_ok + rechecked > 0 || matches!(outcome, FeedOutcome::Fresh { .. }) {
+                let max = self.config.store.max_raw_size;
+                match blocking(&self.store, move |s| s.prune_raw(max)).await {
+                    Ok(0) => {}
+                    Ok(n) => info!(bodies = n, "oldest raw bodies pruned (hashes kept)"),
+                    Err(e) => warn!(error = %e, "cannot prune raw bodies"),
+                }
+            }
             // search index and place tags for what changed
             if let Err(e) = blocking(&self.store, move |s| {
                 s.refresh_index(Some(feed_id), 5_000, crate::search::index_entry)

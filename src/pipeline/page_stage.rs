@@ -15,8 +15,8 @@ use crate::config::FeedConfig;
 use crate::dedup::Fingerprint;
 use crate::extract;
 use crate::feed;
-use crate::fetch::{FetchOutcome, Kind};
-use crate::store::{PageJob, PageResult, Store, StoreError};
+use crate::fetch::{FetchOutcome, Fetched, Kind};
+use crate::store::{Evidence, PageJob, PageResult, Store, StoreError};
 use crate::text;
 
 impl Pipeline {
@@ -61,8 +61,9 @@ impl Pipeline {
                 }
                 let id = job.article_id;
                 let job = job.clone();
+                let first_check = self.first_check();
                 match blocking(&self.store, move |s| {
-                    let still_there = s.save_extraction(&job, &result, Utc::now())?;
+                    let still_there = s.save_extraction(&job, &result, Utc::now(), first_check)?;
                     if let (true, PageResult::Ok { text, .. }) = (still_there, &result) {
                         settle_article(s, id, text)?;
                     }
@@ -96,50 +97,93 @@ impl Pipeline {
 
     /// Fetches and extracts one page.
     async fn read_page(&self, feed: &FeedConfig, job: &PageJob) -> Result<PageResult, PageError> {
+        let fetched = self.fetch_raw(job).await?;
+        let (result, evidence) = self.extract_fetched(feed, fetched).await;
+        Ok(page_result(result?, evidence))
+    }
+
+    /// Fetches a page (redirects followed): the last response.
+    pub(super) async fn fetch_raw(&self, job: &PageJob) -> Result<Box<Fetched>, PageError> {
         let url = Url::parse(&job.url).map_err(|source| PageError::BadUrl {
             url: job.url.clone(),
             source,
         })?;
-        let fetched = match self.fetcher.get(&url, Kind::Page, None).await? {
-            FetchOutcome::Fresh(f) => f,
-            FetchOutcome::NotModified => {
-                return Err(PageError::NotModified {
-                    url: url.to_string(),
-                })
-            }
-        };
+        match self.fetcher.get(&url, Kind::Page, None).await? {
+            FetchOutcome::Fresh(f) => Ok(f),
+            FetchOutcome::NotModified => Err(PageError::NotModified {
+                url: url.to_string(),
+            }),
+        }
+    }
+
+    /// Extracts a fetched page on a CPU slot; the body comes back as
+    /// evidence either way.
+    pub(super) async fn extract_fetched(
+        &self,
+        feed: &FeedConfig,
+        fetched: Box<Fetched>,
+    ) -> (Result<extract::Extracted, PageError>, Box<Evidence>) {
+        let Fetched {
+            url: page_url,
+            status,
+            content_type,
+            body,
+            headers,
+            large,
+            ..
+        } = *fetched;
+        let _large = large; // held until the body is extracted
         let rules = feed.rules.clone();
-        let content_type = fetched.content_type;
-        let page_url = fetched.url;
-        let body = fetched.body;
-        let _large = fetched.large; // held until the body is extracted
         let shown = page_url.to_string();
+        let fetched_at = Utc::now();
         let res = self
             .cpu_bound(move || {
                 let decoded = charset::decode_response(&body, content_type.as_deref());
-                extract::extract(&decoded.text, Some(&page_url), &rules)
+                (
+                    extract::extract(&decoded.text, Some(&page_url), &rules),
+                    body,
+                )
             })
             .await;
-        let e = match res {
-            Ok(Ok(e)) => e,
-            Ok(Err(source)) => return Err(PageError::Extract { url: shown, source }),
-            Err(e) => {
-                return Err(PageError::Crashed {
-                    url: shown,
+        let (result, body) = match res {
+            Ok((r, body)) => (
+                r.map_err(|source| PageError::Extract {
+                    url: shown.clone(),
+                    source,
+                }),
+                body,
+            ),
+            Err(e) => (
+                Err(PageError::Crashed {
+                    url: shown.clone(),
                     detail: e.to_string(),
-                })
-            }
+                }),
+                Vec::new(),
+            ),
         };
-        let clean =
-            |s: String| text::truncate_bytes(text::strip_controls(&s).into_owned(), MAX_TEXT_BYTES);
-        Ok(PageResult::Ok {
-            published: e.published.as_deref().and_then(feed::parse_date),
-            lang: e.lang.as_deref().and_then(text::primary_language),
-            text: clean(e.text),
-            html: clean(e.html),
-            title: e.title.map(clean),
-            author: e.author.map(clean),
-        })
+        let evidence = Box::new(Evidence {
+            body,
+            url: shown,
+            status,
+            headers,
+            fetched_at,
+        });
+        (result, evidence)
+    }
+}
+
+/// What the store keeps of an extracted page.
+pub(super) fn page_result(e: extract::Extracted, evidence: Box<Evidence>) -> PageResult {
+    let clean =
+        |s: String| text::truncate_bytes(text::strip_controls(&s).into_owned(), MAX_TEXT_BYTES);
+    PageResult::Ok {
+        published: e.published.as_deref().and_then(feed::parse_date),
+        lang: e.lang.as_deref().and_then(text::primary_language),
+        text: clean(e.text),
+        html: clean(e.html),
+        title: e.title.map(clean),
+        author: e.author.map(clean),
+        evidence: Some(evidence),
     }
 }
 

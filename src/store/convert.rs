@@ -4,7 +4,9 @@
 
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 
-use super::{Extraction, FeedStatus, TextSource, TitleSource};
+use super::{
+    ArticleStatus, EventKind, Extraction, FeedStatus, TextSource, TitleSource, VersionSource,
+};
 
 macro_rules! sql_text_enum {
     ($t:ty, [$($v:ident),+]) => {
@@ -39,6 +41,9 @@ sql_text_enum!(Extraction, [Ok, Failed, Pending, Skipped]);
 sql_text_enum!(TextSource, [Page, Feed]);
 sql_text_enum!(TitleSource, [Page, SiteFeed, FirstSighting]);
 sql_text_enum!(FeedStatus, [Ok, NotModified, Unchanged, Failed]);
+sql_text_enum!(ArticleStatus, [Live, Changed, Removed]);
+sql_text_enum!(VersionSource, [Page, Feed]);
+sql_text_enum!(EventKind, [Removed, Restored]);
 
 #[cfg(test)]
 mod tests {
@@ -57,6 +62,15 @@ mod tests {
         }
         for v in FeedStatus::ALL {
             assert_eq!(FeedStatus::from_text(v.as_str()), Some(*v));
+        }
+        for v in ArticleStatus::ALL {
+            assert_eq!(ArticleStatus::from_text(v.as_str()), Some(*v));
+        }
+        for v in VersionSource::ALL {
+            assert_eq!(VersionSource::from_text(v.as_str()), Some(*v));
+        }
+        for v in EventKind::ALL {
+            assert_eq!(EventKind::from_text(v.as_str()), Some(*v));
         }
         assert_eq!(Extraction::from_text("done"), None);
     }

@@ -13,8 +13,8 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::{
-    ts, Extraction, Ingested, NewItem, Store, StoreError, TextSource, TitleSource,
-    MIN_BODY_MERGE_CHARS,
+    ts, versions, Evidence, Extraction, Ingested, NewItem, Store, StoreError, TextSource,
+    TitleSource, VersionSource, MIN_BODY_MERGE_CHARS,
 };
 
 impl Store {
@@ -27,6 +27,19 @@ impl Store {
         feed_id: i64,
         items: &[NewItem],
         now: DateTime<Utc>,
+    ) -> Result<Vec<Ingested>, StoreError> {
+        self.ingest_with(feed_id, items, now, None)
+    }
+
+    /// As [`Store::ingest`]; each item is also a version of its article
+    /// from this feed when it says something new (the first time, or an
+    /// edit), an edit kept with `doc`, the feed document it came in.
+    pub fn ingest_with(
+        &self,
+        feed_id: i64,
+        items: &[NewItem],
+        now: DateTime<Utc>,
+        doc: Option<&Evidence>,
     ) -> Result<Vec<Ingested>, StoreError> {
         let now_s = ts(now);
         self.with(|c| {
@@ -68,6 +81,15 @@ impl Store {
                 if !new {
                     resolve_provenance(&tx, article_id, &now_s)?;
                 }
+                let reading = versions::Reading {
+                    source: VersionSource::Feed,
+                    feed_id: Some(feed_id),
+                    url: Some(seen_url),
+                    title: it.title.as_deref(),
+                    text: &it.summary,
+                    evidence: doc,
+                };
+                versions::record_version(&tx, article_id, &reading, &now_s)?;
                 out.push(Ingested { article_id, new });
             }
             tx.commit()?;

@@ -16,6 +16,7 @@ mod query;
 mod reader;
 mod schema;
 mod stories;
+mod versions;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -33,6 +34,7 @@ mod types;
 
 pub use reader::SiteRow;
 pub use types::*;
+pub use versions::{norm_hash, sha256_hex, RecheckOutcome};
 
 /// The database.
 pub struct Store {

@@ -94,7 +94,9 @@ impl Store {
     }
 
     /// Saves the outcome of fetching and extracting an article's page. A
-    /// failure keeps the feed text and schedules a retry with backoff.
+    /// failure keeps the feed text and schedules a retry with backoff; a
+    /// page read is a version of the article (when it says something new)
+    /// and, the first time, sets its first re-check (`first_check`).
     /// Returns false (and writes nothing) when the article is no longer the
     /// one the job named (merged away meanwhile).
     pub fn save_extraction(
@@ -102,11 +104,8 @@ impl Store {
         job: &PageJob,
         result: &PageResult,
         now: DateTime<Utc>,
+        first_check: Option<DateTime<Utc>>,
     ) -> Result<bool, StoreError> {
-        let page_hash = match result {
-            PageResult::Ok { text, .. } => crate::text::content_hash(text),
-            PageResult::Failed { .. } => String::new(),
-        };
         let now_s = ts(now);
         self.with(|c| {
             let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
@@ -121,36 +120,13 @@ impl Store {
                 return Ok(false);
             };
             match result {
-                PageResult::Ok {
-                    text,
-                    html,
-                    title,
-                    author,
-                    published,
-                    lang,
-                } => {
+                PageResult::Ok { .. } => {
+                    write_page(&tx, job, result, &now_s)?;
                     tx.execute(
-                        "UPDATE articles SET text = ?2, text_source = ?10, extraction = ?11,
-                            extraction_error = NULL, next_extraction = NULL,
-                            content_hash = ?3, page_title = ?4, updated = ?5, fts_done = 0,
-                            page_author = ?6, page_published = ?7,
-                            lang = COALESCE(lang, ?8), html = ?9
-                         WHERE id = ?1",
-                        params![
-                            job.article_id,
-                            text,
-                            page_hash,
-                            title,
-                            now_s,
-                            author,
-                            published.map(ts),
-                            lang,
-                            html,
-                            TextSource::Page,
-                            Extraction::Ok,
-                        ],
+                        "UPDATE articles SET next_check = ?2 WHERE id = ?1 AND next_check IS NULL
+                           AND checks = 0",
+                        params![job.article_id, first_check.map(ts)],
                     )?;
-                    ingest::resolve_provenance(&tx, job.article_id, &now_s)?;
                 }
                 PageResult::Failed { error } => {
                     // the attempt was counted when it began
@@ -167,4 +143,63 @@ impl Store {
             Ok(true)
         })
     }
+}
+
+/// Writes a page read into its article (text, HTML, what the page said,
+/// provenance chosen again) and keeps it as a version when it says
+/// something new. A failure writes nothing here.
+pub(super) fn write_page(
+    tx: &rusqlite::Transaction,
+    job: &PageJob,
+    result: &PageResult,
+    now_s: &str,
+) -> rusqlite::Result<()> {
+    let PageResult::Ok {
+        text,
+        html,
+        title,
+        author,
+        published,
+        lang,
+        evidence,
+    } = result
+    else {
+        return Ok(());
+    };
+    tx.execute(
+        "UPDATE articles SET text = ?2, text_source = ?10, extraction = ?11,
+            extraction_error = NULL, next_extraction = NULL,
+            content_hash = ?3, page_title = ?4, updated = ?5, fts_done = 0,
+            page_author = ?6, page_published = ?7,
+            lang = COALESCE(lang, ?8), html = ?9
+         WHERE id = ?1",
+        params![
+            job.article_id,
+            text,
+            crate::text::content_hash(text),
+            title,
+            now_s,
+            author,
+            published.map(ts),
+            lang,
+            html,
+            TextSource::Page,
+            Extraction::Ok,
+        ],
+    )?;
+    ingest::resolve_provenance(tx, job.article_id, now_s)?;
+    let reading = versions::Reading {
+        source: VersionSource::Page,
+        feed_id: None,
+        url: Some(
+            evidence
+                .as_deref()
+                .map_or(job.url.as_str(), |e| e.url.as_str()),
+        ),
+        title: title.as_deref(),
+        text,
+        evidence: evidence.as_deref(),
+    };
+    versions::record_version(tx, job.article_id, &reading, now_s)?;
+    Ok(())
 }

@@ -110,7 +110,8 @@ const ARTICLE_COLUMNS: &str =
            JOIN feeds f2 ON f2.id = s.feed_id),
         a.site, a.title_source,
         (SELECT group_concat(place, '|') FROM article_places WHERE article_id = a.id),
-        a.html, a.extraction_error, ";
+        a.html, a.extraction_error, a.status,
+        (SELECT count(*) FROM versions v WHERE v.article_id = a.id), ";
 
 /// The conditions of `filter` on articles `a` (and `articles_fts` when it
 /// has a query), as SQL after `WHERE 1=1`, with their bound values.
@@ -269,7 +270,9 @@ fn article_row(r: &rusqlite::Row) -> rusqlite::Result<ArticleRow> {
         places: crate::places::names_of(places.as_deref().unwrap_or("").split('|')),
         html: r.get(18)?,
         extraction_error: r.get(19)?,
-        score: r.get(20)?,
+        status: r.get(20)?,
+        versions: r.get(21)?,
+        score: r.get(22)?,
         content_hash: r.get(13)?,
         sightings,
     })

@@ -181,6 +181,51 @@ pub(super) const MIGRATIONS: &[&str] = &[
     CREATE INDEX articles_site_seen ON articles(site, first_seen);
     CREATE INDEX sightings_feed_article ON sightings(feed_id, article_id);
     CREATE INDEX articles_page_errors ON articles(feed_id, updated) WHERE extraction_error IS NOT NULL;",
+    // 11: versions (what an article said, each time it said something
+    // else), events (taken down, restored), the raw bodies as received
+    // (compressed, with their hash, kept after pruning), re-check state
+    "CREATE TABLE raw_bodies (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        sha256 TEXT NOT NULL UNIQUE,
+        url TEXT NOT NULL,
+        status INTEGER NOT NULL,
+        headers TEXT NOT NULL,
+        fetched_at TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        body BLOB
+    );
+    CREATE INDEX raw_bodies_kept ON raw_bodies(fetched_at) WHERE body IS NOT NULL;
+    CREATE TABLE versions (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        article_id INTEGER NOT NULL REFERENCES articles(id),
+        seen_at TEXT NOT NULL,
+        source TEXT NOT NULL,
+        feed_id INTEGER REFERENCES feeds(id),
+        url TEXT,
+        title TEXT,
+        text TEXT NOT NULL,
+        norm_hash TEXT NOT NULL,
+        raw_id INTEGER REFERENCES raw_bodies(id)
+    );
+    CREATE INDEX versions_article ON versions(article_id, source, feed_id, id);
+    CREATE TABLE article_events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        article_id INTEGER NOT NULL REFERENCES articles(id),
+        kind TEXT NOT NULL,
+        seen_at TEXT NOT NULL,
+        status INTEGER,
+        url TEXT,
+        detail TEXT,
+        raw_id INTEGER REFERENCES raw_bodies(id)
+    );
+    CREATE INDEX article_events_article ON article_events(article_id, id);
+    ALTER TABLE articles ADD COLUMN status TEXT NOT NULL DEFAULT 'live';
+    ALTER TABLE articles ADD COLUMN changed_at TEXT;
+    ALTER TABLE articles ADD COLUMN checked_at TEXT;
+    ALTER TABLE articles ADD COLUMN next_check TEXT;
+    ALTER TABLE articles ADD COLUMN checks INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX articles_next_check ON articles(feed_id, next_check) WHERE next_check IS NOT NULL;
+    CREATE INDEX articles_site_checked ON articles(site, checked_at) WHERE checked_at IS NOT NULL;",
 ];
 
 /// The first migration step after which sites are filled from Rust (the

@@ -66,6 +66,13 @@ impl Store {
                 "UPDATE article_aliases SET article_id = ?2 WHERE article_id = ?1",
                 params![gone, keep],
             )?;
+            // what the merged article said, and when, stays on record
+            for table in ["versions", "article_events"] {
+                tx.execute(
+                    &format!("UPDATE {table} SET article_id = ?2 WHERE article_id = ?1"),
+                    params![gone, keep],
+                )?;
+            }
             tx.execute(
                 "UPDATE articles SET story_id = (SELECT story_id FROM articles WHERE id = ?2)
                  WHERE story_id = ?1 AND id <> ?1",

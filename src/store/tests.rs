@@ -129,6 +129,7 @@ fn exact_repeat_merge_keeps_every_sighting() {
         .article_id;
     let body = "نص كامل للخبر ".repeat(30);
     let ok = |text: &str| PageResult::Ok {
+        evidence: None,
         text: text.into(),
         html: String::new(),
         title: None,
@@ -142,7 +143,7 @@ fn exact_repeat_merge_keeps_every_sighting() {
         (third, "https://y.org/copy"),
     ] {
         assert!(store
-            .save_extraction(&job(id, key), &ok(&body), now)
+            .save_extraction(&job(id, key), &ok(&body), now, None)
             .expect("save"));
     }
     // the older article survives whichever page was saved last
@@ -168,7 +169,7 @@ fn exact_repeat_merge_keeps_every_sighting() {
     );
     // a job handed out before the merge finds its article gone
     assert!(!store
-        .save_extraction(&job(second, "https://x.org/copy"), &ok(&body), now)
+        .save_extraction(&job(second, "https://x.org/copy"), &ok(&body), now, None)
         .expect("save"));
     let rows = all(&store);
     assert_eq!(rows.len(), 2);
@@ -191,6 +192,7 @@ fn article_ids_are_never_reused() {
     let id = store.sync_feeds(&[feed("a")], now).expect("sync")["a"];
     let body = "نص كامل للخبر ".repeat(30);
     let ok = PageResult::Ok {
+        evidence: None,
         text: body.clone(),
         html: String::new(),
         title: None,
@@ -208,7 +210,9 @@ fn article_ids_are_never_reused() {
         .article_id;
     // the newest article (the highest id) is merged away and deleted
     for (a, key) in [(first, "https://x.org/1"), (newest, "https://x.org/2")] {
-        store.save_extraction(&job(a, key), &ok, now).expect("save");
+        store
+            .save_extraction(&job(a, key), &ok, now, None)
+            .expect("save");
     }
     assert_eq!(
         store
@@ -226,7 +230,7 @@ fn article_ids_are_never_reused() {
     );
     // a job for the deleted article writes nothing, and names no other
     assert!(!store
-        .save_extraction(&job(newest, "https://x.org/2"), &ok, now)
+        .save_extraction(&job(newest, "https://x.org/2"), &ok, now, None)
         .expect("save"));
 }
 
@@ -248,6 +252,7 @@ fn failed_extraction_keeps_feed_text_and_is_retried_later() {
                 error: "HTTP 500".into(),
             },
             now,
+            None,
         )
         .expect("save");
     assert!(store

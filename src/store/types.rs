@@ -68,6 +68,123 @@ impl Extraction {
     }
 }
 
+/// Whether an article is still as first published.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ArticleStatus {
+    /// Never changed since first seen (by any one source).
+    Live,
+    /// A source said something else later (a retitle, an edited figure).
+    Changed,
+    /// Its page was taken down (the last re-check found it gone).
+    Removed,
+}
+
+impl ArticleStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ArticleStatus::Live => "live",
+            ArticleStatus::Changed => "changed",
+            ArticleStatus::Removed => "removed",
+        }
+    }
+}
+
+/// Where a version was read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VersionSource {
+    Page,
+    Feed,
+}
+
+impl VersionSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VersionSource::Page => "page",
+            VersionSource::Feed => "feed",
+        }
+    }
+}
+
+/// What happened to an article's page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    Removed,
+    Restored,
+}
+
+impl EventKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::Removed => "removed",
+            EventKind::Restored => "restored",
+        }
+    }
+}
+
+/// A response body as received (decompressed), with what proves where and
+/// when: kept as evidence for a version or an event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Evidence {
+    pub body: Vec<u8>,
+    /// The URL after redirects.
+    pub url: String,
+    pub status: u16,
+    /// Selected response headers, as received.
+    pub headers: Vec<(String, String)>,
+    pub fetched_at: DateTime<Utc>,
+}
+
+/// One stored version of an article.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct VersionRow {
+    /// 1-based, in the order seen.
+    pub version: usize,
+    pub seen_at: String,
+    pub title: Option<String>,
+    pub text: String,
+    pub source: VersionSource,
+    /// The feed that said it (feed versions).
+    pub feed: Option<String>,
+    pub url: Option<String>,
+    /// SHA-256 of the raw body this version was read from, if one is kept.
+    pub sha256: Option<String>,
+    #[serde(skip)]
+    pub raw_id: Option<i64>,
+}
+
+/// One takedown or restore.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct EventRow {
+    pub event: EventKind,
+    pub seen_at: String,
+    pub status: Option<u16>,
+    pub url: Option<String>,
+    pub detail: Option<String>,
+    pub sha256: Option<String>,
+    #[serde(skip)]
+    pub raw_id: Option<i64>,
+}
+
+/// A raw body read back, with its record.
+#[derive(Debug, Clone)]
+pub struct RawRow {
+    pub id: i64,
+    pub sha256: String,
+    pub url: String,
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub fetched_at: String,
+    pub size: u64,
+    /// `None` once pruned by the budget (the hash stays).
+    pub body: Option<Vec<u8>>,
+}
+
+/// A re-check due: the article, its key, the URL to read.
+pub type RecheckJob = PageJob;
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("{path}: not a rasad database ({reason}); the file was not modified")]
@@ -137,6 +254,8 @@ pub enum PageResult {
         author: Option<String>,
         published: Option<DateTime<Utc>>,
         lang: Option<String>,
+        /// The body as received, kept with the version it yields.
+        evidence: Option<Box<Evidence>>,
     },
     Failed {
         error: String,
@@ -193,6 +312,10 @@ pub struct ArticleRow {
     pub text: String,
     pub text_source: TextSource,
     pub extraction: Extraction,
+    /// `live`, `changed` (a source said something else later) or `removed`.
+    pub status: ArticleStatus,
+    /// Versions stored (page and feed).
+    pub versions: i64,
     /// Why the page could not be read, when it could not.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub extraction_error: Option<String>,

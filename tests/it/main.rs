@@ -14,6 +14,7 @@ mod provenance;
 mod reader;
 mod security;
 mod server;
+mod versions;
 
 use std::collections::HashMap;
 use std::path::Path;

@@ -1,0 +1,237 @@
+//! Re-checks: stored articles' pages read again on a decaying schedule
+//! (`[recheck]`), within a per-site budget, after the feed's new pages; a
+//! page that says something else is a new version, a page gone (404/410, a
+//! redirect to the home or a section, no article any more) a takedown, a
+//! page back a restore.
+
+use chrono::Utc;
+use futures_util::StreamExt;
+use tracing::{info, warn, Instrument};
+use url::Url;
+
+use super::page_stage::page_result;
+use super::{blocking, PageError, Pipeline};
+use crate::config::FeedConfig;
+use crate::fetch::FetchError;
+use crate::store::{RecheckJob, RecheckOutcome};
+
+/// Re-checks of one feed per pass at most (the per-site budget may allow
+/// fewer).
+const MAX_RECHECKS_PER_PASS: usize = 50;
+
+/// Titles of "not found" pages, normalized (`text::normalize`), in the
+/// languages rasad reads.
+const NOT_FOUND_TITLES: &[&str] = &[
+    "404",
+    "not found",
+    "page not found",
+    "page introuvable",
+    "الصفحة غير موجوده",
+    "الصفحه غير موجوده",
+    "الصفحه المطلوبه غير موجوده",
+    "لم يتم العثور على الصفحه",
+    "خطا 404",
+    "rupel nehat ditin",
+    "rûpel nehat dîtin",
+    "rûpel tune",
+    "پەڕە نەدۆزرایەوە",
+    "sayfa bulunamadı",
+];
+
+impl Pipeline {
+    /// When a first extraction's article is checked again.
+    pub(super) fn first_check(&self) -> Option<chrono::DateTime<Utc>> {
+        let r = &self.config.recheck;
+        crate::scheduler::recheck_wait(&r.schedule, r.stop_after, chrono::Duration::zero())
+            .map(|w| Utc::now() + w)
+    }
+
+    /// Re-checks this feed's articles whose time has come; how many.
+    pub(super) async fn recheck_pages(&self, feed: &FeedConfig, feed_id: i64) -> usize {
+        if self.config.recheck.schedule.is_empty() {
+            return 0;
+        }
+        let per_hour = self.config.recheck.per_site_hour;
+        let jobs = match blocking(&self.store, move |s| {
+            s.claim_rechecks(feed_id, Utc::now(), MAX_RECHECKS_PER_PASS, per_hour)
+        })
+        .await
+        {
+            Ok(j) => j,
+            Err(e) => {
+                warn!(error = %e, "cannot list re-checks");
+                return 0;
+            }
+        };
+        let n = jobs.len();
+        futures_util::stream::iter(jobs)
+            .for_each_concurrent(self.config.fetch.max_per_host.max(1), |job| async move {
+                let _place = self.slots.pages.acquire().await;
+                let span = tracing::info_span!("recheck", url = %job.url);
+                let outcome = Box::pin(self.recheck(feed, &job))
+                    .instrument(span.clone())
+                    .await;
+                match &outcome {
+                    RecheckOutcome::Gone { detail, .. } => {
+                        span.in_scope(|| info!(detail = %detail, "article taken down"))
+                    }
+                    RecheckOutcome::Unreachable { error } => {
+                        span.in_scope(|| warn!(error = %error, "re-check failed"))
+                    }
+                    RecheckOutcome::Read(_) => {}
+                }
+                let r = self.config.recheck.clone();
+                if let Err(e) = blocking(&self.store, move |s| {
+                    s.save_recheck(&job, &outcome, Utc::now(), |since| {
+                        crate::scheduler::recheck_wait(&r.schedule, r.stop_after, since)
+                    })
+                })
+                .await
+                {
+                    warn!(error = %e, "cannot save the re-check");
+                }
+            })
+            .await;
+        n
+    }
+
+    /// Reads one article's page again and says what became of it.
+    async fn recheck(&self, feed: &FeedConfig, job: &RecheckJob) -> RecheckOutcome {
+        let fetched = match self.fetch_raw(job).await {
+            Ok(f) => f,
+            Err(PageError::Fetch(FetchError::Status { status, url, .. }))
+                if matches!(status, 404 | 410) =>
+            {
+                return RecheckOutcome::Gone {
+                    status: Some(status),
+                    detail: format!("HTTP {status}"),
+                    url,
+                    evidence: None,
+                }
+            }
+            Err(e) => {
+                return RecheckOutcome::Unreachable {
+                    error: e.to_string(),
+                }
+            }
+        };
+        let final_url = fetched.url.clone();
+        let status = fetched.status;
+        if let Ok(asked) = Url::parse(&job.url) {
+            if left_for_a_section(&asked, &final_url) {
+                let (_, evidence) = self.extract_fetched(feed, fetched).await;
+                return RecheckOutcome::Gone {
+                    status: Some(status),
+                    detail: format!("redirected to {final_url}"),
+                    url: final_url.to_string(),
+                    evidence: Some(evidence),
+                };
+            }
+        }
+        let (extracted, evidence) = self.extract_fetched(feed, fetched).await;
+        match extracted {
+            Ok(e) if e.title.as_deref().is_some_and(is_not_found_title) => RecheckOutcome::Gone {
+                status: Some(status),
+                detail: format!("a \"not found\" page: {}", e.title.unwrap_or_default()),
+                url: final_url.to_string(),
+                evidence: Some(evidence),
+            },
+            Ok(e) => RecheckOutcome::Read(page_result(e, evidence)),
+            Err(PageError::Extract { source, .. }) => RecheckOutcome::Gone {
+                status: Some(status),
+                detail: format!("the page has no article any more ({source})"),
+                url: final_url.to_string(),
+                evidence: Some(evidence),
+            },
+            Err(e) => RecheckOutcome::Unreachable {
+                error: e.to_string(),
+            },
+        }
+    }
+}
+
+/// Whether a request for the article `asked` ended on its site's home or a
+/// section page: another URL whose path is the root or a proper prefix of
+/// the article's path (`/news/2025/11/x` → `/`, `/news/`).
+pub fn left_for_a_section(asked: &Url, ended: &Url) -> bool {
+    let segments = |u: &Url| -> Vec<String> {
+        u.path()
+            .split('/')
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect()
+    };
+    let (a, e) = (segments(asked), segments(ended));
+    let same_site = crate::dedup::site_of(asked) == crate::dedup::site_of(ended);
+    same_site && e.len() < a.len() && a.starts_with(&e) && e.len() <= 1
+        || same_site && e.is_empty() && !a.is_empty()
+}
+
+/// Whether a page's title says it is a "not found" page: one of its parts
+/// (between `|`, `-`, `:`, `·`, dashes) is such a phrase.
+pub fn is_not_found_title(title: &str) -> bool {
+    let t = crate::text::normalize(title);
+    t.split(['|', '-', ':', '·', '–', '—', '«', '»'])
+        .map(|part| part.split_whitespace().collect::<Vec<_>>().join(" "))
+        .any(|part| {
+            NOT_FOUND_TITLES.iter().any(|p| {
+                crate::text::normalize(p)
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+                    == part
+            })
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_redirect_to_the_home_or_a_section_is_a_takedown() {
+        let u = |s: &str| Url::parse(s).unwrap();
+        let article = u("https://npasyria.com/news/2025/11/ras-al-ain-water/");
+        assert!(left_for_a_section(&article, &u("https://npasyria.com/")));
+        assert!(left_for_a_section(
+            &article,
+            &u("https://www.npasyria.com/news/")
+        ));
+        assert!(!left_for_a_section(
+            &article,
+            &u("https://npasyria.com/news/2025/11/ras-al-ain-water-2/")
+        ));
+        assert!(!left_for_a_section(
+            &article,
+            &u("https://npasyria.com/en/news/2025/11/x/")
+        ));
+        assert!(
+            !left_for_a_section(&article, &u("https://other.example/")),
+            "another site is a move, not a takedown"
+        );
+        assert!(!left_for_a_section(
+            &u("https://npasyria.com/"),
+            &u("https://npasyria.com/")
+        ));
+    }
+
+    #[test]
+    fn not_found_titles_in_every_language() {
+        for t in [
+            "404 - Page not found",
+            "Page Not Found | North Press",
+            "الصفحة غير موجودة – نورث برس",
+            "خطأ 404",
+            "Rûpel nehat dîtin",
+        ] {
+            assert!(is_not_found_title(t), "{t}");
+        }
+        for t in [
+            "Water cuts in Hasakah",
+            "مقتل 4 أشخاص في دير الزور",
+            "Found: 404 families return to Kobani",
+        ] {
+            assert!(!is_not_found_title(t), "{t}");
+        }
+    }
+}
