@@ -148,3 +148,38 @@ fn web_listen_token_and_reach() {
     .unwrap_err();
     assert!(e.to_string().contains("/nonexistent/token"), "{e}");
 }
+
+#[test]
+fn recheck_schedule_budget_and_raw_size() {
+    let feed = "[[feed]]\nname = \"a\"\nurl = \"https://example.org/rss\"\n";
+    let c = parse(feed).unwrap();
+    assert_eq!(c.recheck, RecheckConfig::default());
+    assert_eq!(c.recheck.schedule.len(), 6);
+    assert_eq!(c.store.max_raw_size, DEFAULT_MAX_RAW_SIZE);
+    let c = parse(&format!(
+        "[recheck]\nschedule = [\"5s\", \"1h\"]\nstop_after = \"30d\"\nper_site_hour = 10\n[store]\nmax_raw_size = \"100MiB\"\n{feed}"
+    ))
+    .unwrap();
+    assert_eq!(
+        c.recheck.schedule,
+        vec![Duration::from_secs(5), Duration::from_secs(3600)]
+    );
+    assert_eq!(c.recheck.stop_after, Duration::from_secs(30 * 86_400));
+    assert_eq!(c.recheck.per_site_hour, 10);
+    assert_eq!(c.store.max_raw_size, 100 * 1024 * 1024);
+    // a short step is allowed, with a warning at its line
+    assert_eq!(c.warnings.len(), 1);
+    assert_eq!(c.warnings[0].line, Some(2));
+    let off = parse(&format!("[recheck]\nschedule = []\n{feed}")).unwrap();
+    assert!(off.recheck.schedule.is_empty());
+    for bad in [
+        "schedule = [\"1d\", \"1h\"]",
+        "schedule = [\"often\"]",
+        "per_site_hour = 0",
+        "stop_after = \"soon\"",
+        "schedul = []",
+    ] {
+        let e = parse(&format!("[recheck]\n{bad}\n{feed}")).unwrap_err();
+        assert_eq!(e.issues[0].line, Some(2), "{bad}: {e}");
+    }
+}

@@ -50,7 +50,8 @@ impl Pipeline {
                 let span = tracing::info_span!("page", url = %job.url);
                 // boxed: a page waiting for its place is a few words, not the
                 // whole state of a fetch and an extraction
-                let result = Box::pin(self.fetch_page(feed, &job))
+                // a body over LARGE_BODY keeps its place until it is saved
+                let (result, _large) = Box::pin(self.fetch_page(feed, &job))
                     .instrument(span.clone())
                     .await;
                 let ok = matches!(result, PageResult::Ok { .. });
@@ -86,20 +87,16 @@ impl Pipeline {
         )
     }
 
-    async fn fetch_page(&self, feed: &FeedConfig, job: &PageJob) -> PageResult {
-        match self.read_page(feed, job).await {
-            Ok(r) => r,
-            Err(e) => PageResult::Failed {
-                error: e.to_string(),
-            },
+    async fn fetch_page(&self, feed: &FeedConfig, job: &PageJob) -> (PageResult, Option<Permit>) {
+        let fetched = match self.fetch_raw(job).await {
+            Ok(f) => f,
+            Err(e) => return (failed(e), None),
+        };
+        let (result, evidence, large) = self.extract_fetched(feed, fetched).await;
+        match result {
+            Ok(e) => (page_result(e, evidence), large),
+            Err(e) => (failed(e), None),
         }
-    }
-
-    /// Fetches and extracts one page.
-    async fn read_page(&self, feed: &FeedConfig, job: &PageJob) -> Result<PageResult, PageError> {
-        let fetched = self.fetch_raw(job).await?;
-        let (result, evidence) = self.extract_fetched(feed, fetched).await;
-        Ok(page_result(result?, evidence))
     }
 
     /// Fetches a page (redirects followed): the last response.
@@ -117,12 +114,17 @@ impl Pipeline {
     }
 
     /// Extracts a fetched page on a CPU slot; the body comes back as
-    /// evidence either way.
+    /// evidence either way, with the place a large body holds (keep it
+    /// until the evidence is saved).
     pub(super) async fn extract_fetched(
         &self,
         feed: &FeedConfig,
         fetched: Box<Fetched>,
-    ) -> (Result<extract::Extracted, PageError>, Box<Evidence>) {
+    ) -> (
+        Result<extract::Extracted, PageError>,
+        Box<Evidence>,
+        Option<Permit>,
+    ) {
         let Fetched {
             url: page_url,
             status,
@@ -132,7 +134,6 @@ impl Pipeline {
             large,
             ..
         } = *fetched;
-        let _large = large; // held until the body is extracted
         let rules = feed.rules.clone();
         let shown = page_url.to_string();
         let fetched_at = Utc::now();
@@ -168,7 +169,16 @@ impl Pipeline {
             headers,
             fetched_at,
         });
-        (result, evidence)
+        (result, evidence, large)
+    }
+}
+
+/// The place of a body over [`crate::fetch::LARGE_BODY`].
+pub(super) type Permit = tokio::sync::OwnedSemaphorePermit;
+
+fn failed(e: PageError) -> PageResult {
+    PageResult::Failed {
+        error: e.to_string(),
     }
 }
 

@@ -9,7 +9,7 @@ use futures_util::StreamExt;
 use tracing::{info, warn, Instrument};
 use url::Url;
 
-use super::page_stage::page_result;
+use super::page_stage::{page_result, Permit};
 use super::{blocking, PageError, Pipeline};
 use crate::config::FeedConfig;
 use crate::fetch::FetchError;
@@ -68,7 +68,8 @@ impl Pipeline {
             .for_each_concurrent(self.config.fetch.max_per_host.max(1), |job| async move {
                 let _place = self.slots.pages.acquire().await;
                 let span = tracing::info_span!("recheck", url = %job.url);
-                let outcome = Box::pin(self.recheck(feed, &job))
+                // a body over LARGE_BODY keeps its place until it is saved
+                let (outcome, _large) = Box::pin(self.recheck(feed, &job))
                     .instrument(span.clone())
                     .await;
                 match &outcome {
@@ -96,57 +97,55 @@ impl Pipeline {
     }
 
     /// Reads one article's page again and says what became of it.
-    async fn recheck(&self, feed: &FeedConfig, job: &RecheckJob) -> RecheckOutcome {
+    async fn recheck(
+        &self,
+        feed: &FeedConfig,
+        job: &RecheckJob,
+    ) -> (RecheckOutcome, Option<Permit>) {
         let fetched = match self.fetch_raw(job).await {
             Ok(f) => f,
             Err(PageError::Fetch(FetchError::Status { status, url, .. }))
                 if matches!(status, 404 | 410) =>
             {
-                return RecheckOutcome::Gone {
+                let gone = RecheckOutcome::Gone {
                     status: Some(status),
                     detail: format!("HTTP {status}"),
                     url,
                     evidence: None,
-                }
+                };
+                return (gone, None);
             }
             Err(e) => {
-                return RecheckOutcome::Unreachable {
-                    error: e.to_string(),
-                }
+                let error = e.to_string();
+                return (RecheckOutcome::Unreachable { error }, None);
             }
         };
         let final_url = fetched.url.clone();
         let status = fetched.status;
-        if let Ok(asked) = Url::parse(&job.url) {
-            if left_for_a_section(&asked, &final_url) {
-                let (_, evidence) = self.extract_fetched(feed, fetched).await;
-                return RecheckOutcome::Gone {
-                    status: Some(status),
-                    detail: format!("redirected to {final_url}"),
-                    url: final_url.to_string(),
-                    evidence: Some(evidence),
-                };
+        let moved_up =
+            Url::parse(&job.url).is_ok_and(|asked| left_for_a_section(&asked, &final_url));
+        let (extracted, evidence, large) = self.extract_fetched(feed, fetched).await;
+        let detail = match extracted {
+            _ if moved_up => format!("redirected to {final_url}"),
+            Ok(e) if e.title.as_deref().is_some_and(is_not_found_title) => {
+                format!("a \"not found\" page: {}", e.title.unwrap_or_default())
             }
-        }
-        let (extracted, evidence) = self.extract_fetched(feed, fetched).await;
-        match extracted {
-            Ok(e) if e.title.as_deref().is_some_and(is_not_found_title) => RecheckOutcome::Gone {
-                status: Some(status),
-                detail: format!("a \"not found\" page: {}", e.title.unwrap_or_default()),
-                url: final_url.to_string(),
-                evidence: Some(evidence),
-            },
-            Ok(e) => RecheckOutcome::Read(page_result(e, evidence)),
-            Err(PageError::Extract { source, .. }) => RecheckOutcome::Gone {
-                status: Some(status),
-                detail: format!("the page has no article any more ({source})"),
-                url: final_url.to_string(),
-                evidence: Some(evidence),
-            },
-            Err(e) => RecheckOutcome::Unreachable {
-                error: e.to_string(),
-            },
-        }
+            Ok(e) => return (RecheckOutcome::Read(page_result(e, evidence)), large),
+            Err(PageError::Extract { source, .. }) => {
+                format!("the page has no article any more ({source})")
+            }
+            Err(e) => {
+                let error = e.to_string();
+                return (RecheckOutcome::Unreachable { error }, None);
+            }
+        };
+        let gone = RecheckOutcome::Gone {
+            status: Some(status),
+            detail,
+            url: final_url.to_string(),
+            evidence: Some(evidence),
+        };
+        (gone, large)
     }
 }
 

@@ -269,3 +269,116 @@ fn failed_extraction_keeps_feed_text_and_is_retried_later() {
     assert_eq!(rows[0].text_source, TextSource::Feed);
     assert_eq!(rows[0].extraction, Extraction::Failed);
 }
+
+fn page_read(title: &str, text: &str, body: &[u8], at: DateTime<Utc>) -> PageResult {
+    PageResult::Ok {
+        evidence: Some(Box::new(Evidence {
+            body: body.to_vec(),
+            url: "https://x.org/1".into(),
+            status: 200,
+            headers: vec![("content-type".into(), "text/html".into())],
+            fetched_at: at,
+        })),
+        text: text.into(),
+        html: String::new(),
+        title: Some(title.into()),
+        author: None,
+        published: None,
+        lang: None,
+    }
+}
+
+#[test]
+fn a_version_only_when_the_normalized_text_changes() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let store = Store::open(&dir.path().join("r.db")).expect("open");
+    let now = Utc::now();
+    let feed_id = store.sync_feeds(&[feed("a")], now).expect("sync")["a"];
+    let art = store
+        .ingest(feed_id, &[item("https://x.org/1", None, "الحسكة")], now)
+        .expect("ingest")[0]
+        .article_id;
+    let j = job(art, "https://x.org/1");
+    let readings = [
+        ("مقتل ثلاثة", "قتل ثلاثة أشخاص في ريف دير الزور", true),
+        // tashkeel, whitespace and the digits' script are no change
+        ("مقتلُ ثلاثة", "قُتل  ثلاثة   أشخاص في ريف دير الزور", false),
+        ("مقتل 3", "قتل 3 أشخاص", true),
+        ("مقتل ٣", "قتل ٣ أشخاص", false),
+        // a changed digit is
+        ("مقتل ٤", "قتل ٤ أشخاص", true),
+    ];
+    for (i, (title, text, new)) in readings.iter().enumerate() {
+        let body = format!("<html>{i}</html>");
+        store
+            .save_extraction(&j, &page_read(title, text, body.as_bytes(), now), now, None)
+            .expect("save");
+        let (versions, _) = store.history(art).expect("history");
+        let pages = versions
+            .iter()
+            .filter(|v| v.source == VersionSource::Page)
+            .count();
+        let expected = readings[..=i].iter().filter(|r| r.2).count();
+        assert_eq!(pages, expected, "reading {i} ({title}): new = {new}");
+    }
+    let (versions, _) = store.history(art).expect("history");
+    assert_eq!(
+        versions[0].source,
+        VersionSource::Feed,
+        "the feed's text first"
+    );
+    assert_eq!(all(&store)[0].status, ArticleStatus::Changed);
+    // each page version with its raw body, as received
+    let raw = store
+        .raw_body(versions[1].raw_id.expect("raw"))
+        .expect("read")
+        .expect("kept");
+    assert_eq!(raw.body.as_deref(), Some(&b"<html>0</html>"[..]));
+    assert_eq!(raw.sha256, sha256_hex(b"<html>0</html>"));
+    assert_eq!(raw.status, 200);
+}
+
+#[test]
+fn the_raw_budget_prunes_the_oldest_bodies_and_keeps_their_hashes() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let store = Store::open(&dir.path().join("r.db")).expect("open");
+    let start = Utc::now();
+    let feed_id = store.sync_feeds(&[feed("a")], start).expect("sync")["a"];
+    let mut ids = Vec::new();
+    for n in 0..4i64 {
+        let key = format!("https://x.org/{n}");
+        let art = store
+            .ingest(feed_id, &[item(&key, None, "t")], start)
+            .expect("ingest")[0]
+            .article_id;
+        // incompressible bodies of 10 KB, fetched a minute apart
+        let mut rng = 0x9e37_79b9_u32.wrapping_add(n as u32);
+        let body: Vec<u8> = (0..10_000)
+            .map(|_| {
+                rng ^= rng << 13;
+                rng ^= rng >> 17;
+                rng ^= rng << 5;
+                rng as u8
+            })
+            .collect();
+        let at = start + chrono::Duration::minutes(n);
+        store
+            .save_extraction(
+                &job(art, &key),
+                &page_read("t", &format!("نص {n}"), &body, at),
+                at,
+                None,
+            )
+            .expect("save");
+        ids.push((art, sha256_hex(&body)));
+    }
+    assert_eq!(store.prune_raw(25_000).expect("prune"), 2);
+    for (i, (art, sha)) in ids.iter().enumerate() {
+        let (versions, _) = store.history(*art).expect("history");
+        let raw_id = versions.iter().find_map(|v| v.raw_id).expect("raw id");
+        let raw = store.raw_body(raw_id).expect("read").expect("record");
+        assert_eq!(&raw.sha256, sha, "the hash stays");
+        assert_eq!(raw.body.is_some(), i >= 2, "the two oldest are pruned");
+    }
+    assert_eq!(store.prune_raw(25_000).expect("prune"), 0);
+}

@@ -178,10 +178,12 @@ fn article_body(a: &ArticleRow) -> Markup {
 /// An article: every field, every sighting, the body.
 async fn article(State(r): State<Arc<Reader>>, ui: Ui, Path(id): Path<String>) -> Page {
     let id = params::id("article", &id)?;
-    let a = r
+    let (a, (versions, events)) = r
         .read(move |s| {
-            s.article(id)?
-                .ok_or_else(|| WebError::NotFound(format!("no article {id}")))
+            let a = s
+                .article(id)?
+                .ok_or_else(|| WebError::NotFound(format!("no article {id}")))?;
+            Ok((a, s.history(id)?))
         })
         .await?;
     let title = a.title.clone().unwrap_or_else(|| format!("article {id}"));
@@ -200,7 +202,9 @@ async fn article(State(r): State<Arc<Reader>>, ui: Ui, Path(id): Path<String>) -
             tr { th { "Title from" } td { (a.title_source.as_str()) } }
             @if let Some(u) = &a.url { tr { th { (ui.t("Original")) } td { a href=(u) rel="noreferrer noopener" dir="ltr" { (u) } } } }
             tr { th { "SHA-256" } td { code { (a.content_hash) } } }
+            tr { th { "Status" } td { (a.status.as_str()) " · " (a.versions) " versions" } }
         }
+        (history(&a, &versions, &events))
         h2 { (ui.t("Sightings")) }
         table {
             thead { tr { th { "Feed" } th { "URL" } th { "Title given" } th { "First seen" } th { "Last seen" } } }
@@ -215,6 +219,42 @@ async fn article(State(r): State<Arc<Reader>>, ui: Ui, Path(id): Path<String>) -
         (article_body(&a))
     };
     Ok(page(ui, &title, None, body).into_response())
+}
+
+/// An article's versions and takedowns, when there is more than one
+/// reading to show.
+fn history(
+    a: &ArticleRow,
+    versions: &[crate::store::VersionRow],
+    events: &[crate::store::EventRow],
+) -> Markup {
+    let short = |h: &Option<String>| {
+        h.as_deref()
+            .map_or("-".to_string(), |h| h.chars().take(16).collect())
+    };
+    html! {
+        @if versions.len() > 1 || !events.is_empty() {
+            h2 { "History" }
+            table {
+                thead { tr { th { "Seen" } th { "What" } th { "Title or reason" } th { "Raw SHA-256" } } }
+                tbody {
+                    @for v in versions { tr {
+                        td { (when(&v.seen_at)) }
+                        td { "version " (v.version) " · " (v.source.as_str()) @if let Some(f) = &v.feed { " " (f) } }
+                        td dir="auto" { (v.title.as_deref().unwrap_or("")) }
+                        td { code { (short(&v.sha256)) } }
+                    } }
+                    @for e in events { tr {
+                        td { (when(&e.seen_at)) }
+                        td.error { (e.event.as_str()) @if let Some(s) = e.status { " · HTTP " (s) } }
+                        td dir="auto" { (e.detail.as_deref().unwrap_or("")) }
+                        td { code { (short(&e.sha256)) } }
+                    } }
+                }
+            }
+            p.muted { "rasad history " (a.id) " shows the word-level changes; rasad evidence " (a.id) " -o DIR writes the proof." }
+        }
+    }
 }
 
 /// Search: the `rasad search` syntax, filters, snippets, pages.
