@@ -75,7 +75,15 @@ struct Daemon {
     /// Whether the local network is down (every feed failing at once).
     outage: bool,
     notifier: Notifier,
+    /// The client of deliveries (none when it could not be set up).
+    poster: Option<Arc<crate::fetch::Poster>>,
+    /// The delivery pass running, if one is: never more than one, never
+    /// in the way of polling.
+    delivering: Option<tokio::task::JoinHandle<()>>,
 }
+
+/// How often due deliveries are looked for.
+const DELIVERY_TICK: Duration = Duration::from_secs(1);
 
 /// Runs until `shutdown` completes.
 pub async fn run(
@@ -97,7 +105,17 @@ pub async fn run(
         network_failures: 0,
         outage: false,
         notifier,
+        poster: None,
+        delivering: None,
     };
+    d.poster = match crate::fetch::Poster::new(&d.pipeline.config.fetch.user_agent) {
+        Ok(p) => Some(Arc::new(p)),
+        Err(e) => {
+            error!(error = %e, "deliveries cannot be sent");
+            None
+        }
+    };
+    let mut deliveries = tokio::time::interval(DELIVERY_TICK);
     d.notifier
         .ready(&format!("polling {} feeds", d.feeds.len()));
     info!(feeds = d.feeds.len(), "daemon started");
@@ -117,6 +135,7 @@ pub async fn run(
                     None => std::future::pending::<()>().await,
                 }
             } => d.watchdog().await,
+            _ = deliveries.tick() => d.deliver(),
             _ = tokio::time::sleep_until(next_wake) => {}
         }
     }
@@ -250,8 +269,30 @@ impl Daemon {
 
     /// Stops starting work, lets in-flight feeds finish within the grace
     /// time, cancels the rest, checkpoints the WAL.
+    /// Starts a delivery pass unless one is running.
+    fn deliver(&mut self) {
+        if self.delivering.as_ref().is_some_and(|t| !t.is_finished()) {
+            return;
+        }
+        let Some(poster) = self.poster.clone() else {
+            return;
+        };
+        let p = self.pipeline.clone();
+        self.delivering = Some(tokio::spawn(async move {
+            p.deliver_due(&poster).await;
+        }));
+    }
+
     async fn stop(mut self) {
         self.notifier.stopping();
+        if let Some(t) = self.delivering.take() {
+            // a delivery in flight ends within its own timeout; what was
+            // not acknowledged is sent after the restart
+            let abort = t.abort_handle();
+            if tokio::time::timeout(STOP_GRACE, t).await.is_err() {
+                abort.abort();
+            }
+        }
         info!(in_flight = self.tasks.len(), "stopping");
         let tasks = &mut self.tasks;
         let drained = tokio::time::timeout(STOP_GRACE, async {

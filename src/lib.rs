@@ -4,6 +4,7 @@
 //! The binary (`src/main.rs`) is a thin CLI over these modules; see
 //! ARCHITECTURE.md for the map and the invariants.
 
+pub mod alerts;
 pub mod atomic;
 pub mod charset;
 pub mod config;

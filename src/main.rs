@@ -86,6 +86,9 @@ struct FilterArgs {
     /// (Serêkaniyê = رأس العين = Ras al-Ain).
     #[arg(long)]
     place: Option<String>,
+    /// Set by `export --watch`.
+    #[arg(skip)]
+    watch: Option<String>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -124,6 +127,9 @@ enum Command {
         /// said something else): JSON Lines.
         #[arg(long)]
         versions: bool,
+        /// Only the articles this watch matched (`[[watch]] name`).
+        #[arg(long)]
+        watch: Option<String>,
         /// CSV with a UTF-8 byte-order mark, so Excel shows Arabic correctly.
         #[arg(long)]
         excel: bool,
@@ -162,6 +168,14 @@ enum Command {
     },
     /// Per-feed health: last success, last error, articles.
     Feeds,
+    /// Each outlet's activity: state (active, silent, unreachable),
+    /// items expected and seen in the last 12 hours, items a day.
+    Outlets {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Each watch: matches, deliveries made and waiting, the last error.
+    Watches,
     /// The web reader over the database, without polling (`rasad run`
     /// serves it too when `[web] listen` is set).
     Serve {
@@ -289,12 +303,16 @@ fn run(cli: Cli) -> Result<ExitCode> {
             ref query,
             stories,
             versions,
+            ref watch,
             excel,
             ref output,
         } => cli::read::export(
             &cli,
             Format::from(format),
-            filter,
+            &FilterArgs {
+                watch: watch.clone(),
+                ..filter.clone()
+            },
             query.as_deref(),
             match (stories, versions) {
                 (true, _) => cli::read::Shape::Stories,
@@ -321,6 +339,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
             json,
         } => cli::read::search(&cli, query, limit, filter, json),
         Command::Feeds => cli::read::feeds(&cli),
+        Command::Outlets { json } => cli::watch::outlets(&cli, json),
+        Command::Watches => cli::watch::watches(&cli),
         Command::Serve { ref listen } => cli::serve::serve(&cli, listen.as_deref()),
         Command::Try { ref url, json } => cli::probe::try_url(&cli.config, url, json),
     }

@@ -163,10 +163,11 @@ pub fn tag_words(words: &[&str]) -> Vec<String> {
 pub fn lookup(name: &str) -> Option<&'static Place> {
     let g = gazetteer();
     let key = key_words(name).join(" ");
-    g.by_name
-        .get(&key)
-        .map(|&i| &g.places[i])
-        .or_else(|| g.places.iter().find(|p| p.id == name.trim()))
+    g.by_name.get(&key).map(|&i| &g.places[i]).or_else(|| {
+        let name = name.trim();
+        // an id, or a display name ("Kobani (Ayn al-Arab)")
+        g.places.iter().find(|p| p.id == name || p.name == name)
+    })
 }
 
 /// Every place of the gazetteer, in its order.

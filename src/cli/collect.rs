@@ -113,7 +113,17 @@ pub(crate) fn poll(cli: &Cli, only: &[String], force: bool) -> Result<ExitCode> 
             .collect()
     };
     let pipeline = pipeline(cli, config, force)?;
-    let summary = runtime()?.block_on(pipeline.poll_feeds(&feeds, progress_line()))?;
+    let summary = runtime()?.block_on(async {
+        let summary = pipeline.poll_feeds(&feeds, progress_line()).await?;
+        // what the watches matched goes out before the poll ends
+        match rasad::fetch::Poster::new(&pipeline.config.fetch.user_agent) {
+            Ok(poster) => {
+                pipeline.deliver_due(&poster).await;
+            }
+            Err(e) => tracing::error!(error = %e, "deliveries cannot be sent"),
+        }
+        Ok::<_, anyhow::Error>(summary)
+    })?;
     println!(
         "feeds: {} ok, {} not modified, {} failed; new articles: {}; pages: {} extracted, {} failed",
         summary.feeds_ok,

@@ -7,3 +7,4 @@ pub(crate) mod probe;
 pub(crate) mod proof;
 pub(crate) mod read;
 pub(crate) mod serve;
+pub(crate) mod watch;

@@ -145,6 +145,7 @@ pub(crate) fn build_filter(args: &FilterArgs, query: Option<&str>) -> Result<Fil
         lang: args.lang.as_ref().map(|l| l.trim().to_ascii_lowercase()),
         place,
         query,
+        watch: args.watch.clone(),
         ..Filter::default()
     })
 }

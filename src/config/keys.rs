@@ -5,8 +5,12 @@
 use std::ops::Range;
 
 /// The keys each place of the file takes (for messages about unknown ones).
-pub(super) const TOP_KEYS: &[&str] =
-    &["db", "defaults", "fetch", "store", "web", "recheck", "feed"];
+pub(super) const TOP_KEYS: &[&str] = &[
+    "db", "defaults", "fetch", "store", "web", "recheck", "feed", "watch",
+];
+pub(super) const WATCH_KEYS: &[&str] = &[
+    "name", "query", "places", "feeds", "lang", "webhook", "secret", "ntfy", "digest", "kind",
+];
 pub(super) const RECHECK_KEYS: &[&str] = &["schedule", "stop_after", "per_site_hour"];
 pub(super) const WEB_KEYS: &[&str] = &["listen", "token", "token_file"];
 pub(super) const DEFAULTS_KEYS: &[&str] = &["interval", "lang", "scrape"];

@@ -14,6 +14,7 @@ mod edit;
 mod keys;
 mod validate;
 mod values;
+mod watch;
 
 use ipnet::IpNet;
 use serde::Deserialize;
@@ -36,6 +37,8 @@ pub struct Config {
     pub web: WebConfig,
     pub recheck: RecheckConfig,
     pub feeds: Vec<FeedConfig>,
+    /// `[[watch]]`: what to be told about, and where.
+    pub watches: Vec<WatchConfig>,
     /// Problems that do not stop rasad (e.g. a very short interval).
     pub warnings: Vec<ConfigIssue>,
 }
@@ -162,6 +165,39 @@ impl Default for WebConfig {
     }
 }
 
+/// What a watch is told about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WatchKind {
+    /// New articles (and new outlets carrying a watched story) matching it.
+    Articles,
+    /// Outlets going silent, unreachable, and recovering.
+    Silence,
+}
+
+/// One `[[watch]]`, checked: its query already in FTS5 form, its places as
+/// gazetteer ids.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WatchConfig {
+    /// Unique; `[a-z0-9_-]`, used in URLs and logs.
+    pub name: String,
+    pub kind: WatchKind,
+    /// The search as written, and its FTS5 form.
+    pub query: Option<(String, String)>,
+    /// Place ids; an article must mention one of them.
+    pub places: Vec<String>,
+    /// Feed names; an article must have been seen in one of them.
+    pub feeds: Vec<String>,
+    /// Languages (`ar`, `ku`, …); an article must be in one of them.
+    pub lang: Vec<String>,
+    /// POST of the event as JSON, signed with `secret`.
+    pub webhook: Option<Url>,
+    pub secret: Option<String>,
+    /// Plain-text POST in the style of ntfy.
+    pub ntfy: Option<Url>,
+    /// One delivery every this long with all matches, instead of one each.
+    pub digest: Option<Duration>,
+}
+
 /// One `[[feed]]` entry, with defaults applied.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FeedConfig {
@@ -239,6 +275,8 @@ struct RawConfig {
     #[serde(default)]
     recheck: Option<RawRecheck>,
     #[serde(default)]
+    watch: Vec<RawWatch>,
+    #[serde(default)]
     feed: Vec<RawFeed>,
 }
 
@@ -253,6 +291,23 @@ struct RawWeb {
 struct RawStore {
     max_db_size: Option<Spanned<SizeValue>>,
     max_raw_size: Option<Spanned<SizeValue>>,
+}
+
+#[derive(Deserialize)]
+struct RawWatch {
+    name: Spanned<String>,
+    query: Option<Spanned<String>>,
+    #[serde(default)]
+    places: Vec<Spanned<String>>,
+    #[serde(default)]
+    feeds: Vec<Spanned<String>>,
+    #[serde(default)]
+    lang: Vec<Spanned<String>>,
+    webhook: Option<Spanned<String>>,
+    secret: Option<Spanned<String>>,
+    ntfy: Option<Spanned<String>>,
+    digest: Option<Spanned<String>>,
+    kind: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]

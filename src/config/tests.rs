@@ -183,3 +183,45 @@ fn recheck_schedule_budget_and_raw_size() {
         assert_eq!(e.issues[0].line, Some(2), "{bad}: {e}");
     }
 }
+
+#[test]
+fn watches_checked_with_line_and_key() {
+    let feed =
+        "[[feed]]\nname = \"North Press Agency (نورث برس)\"\nurl = \"https://example.org/rss\"\n";
+    let c = parse(&format!(
+        "{feed}[[watch]]\nname = \"kobani\"\nquery = \"كوباني OR Kobani OR Kobanê\"\nplaces = [\"Kobanê\", \"رأس العين\"]\n\
+         feeds = [\"North Press Agency (نورث برس)\"]\nlang = [\"ar\", \"KU\"]\nwebhook = \"https://hooks.example.org/rasad\"\n\
+         secret = \"s\"\nntfy = \"https://ntfy.example.org/kobani\"\ndigest = \"30m\"\n\
+         [[watch]]\nname = \"outlets\"\nkind = \"silence\"\nwebhook = \"http://127.0.0.1:9000/x\"\n"
+    ))
+    .unwrap();
+    let w = &c.watches[0];
+    assert_eq!(w.name, "kobani");
+    assert_eq!(w.kind, WatchKind::Articles);
+    assert_eq!(
+        w.places,
+        vec!["kobani".to_string(), "ras_al_ain".to_string()]
+    );
+    assert_eq!(w.lang, vec!["ar".to_string(), "ku".to_string()]);
+    assert_eq!(w.digest, Some(Duration::from_secs(1800)));
+    assert!(w.query.as_ref().is_some_and(|(_, fts)| fts.contains("OR")));
+    assert_eq!(c.watches[1].kind, WatchKind::Silence);
+    for (bad, line) in [
+        ("name = \"Kobani Watch\"\nplaces = [\"kobani\"]", 5),
+        ("name = \"w\"\nplaces = [\"Atlantis\"]", 6),
+        ("name = \"w\"\nfeeds = [\"Nobody\"]", 6),
+        ("name = \"w\"\nquery = \"x\"\nwebhook = \"ftp://x\"", 7),
+        ("name = \"w\"\nquery = \"x\"\nkind = \"alerts\"", 7),
+        ("name = \"w\"", 5),
+        ("name = \"w\"\nquery = \"x\"\nsecret = \"s\"", 7),
+        ("name = \"w\"\nquery = \"x\"\nwebhok = \"x\"", 7),
+    ] {
+        let e = parse(&format!("{feed}[[watch]]\n{bad}\n")).unwrap_err();
+        assert_eq!(e.issues[0].line, Some(line), "{bad}: {e}");
+    }
+    let e = parse(&format!(
+        "{feed}[[watch]]\nname = \"w\"\nquery = \"x\"\n[[watch]]\nname = \"w\"\nquery = \"y\"\n"
+    ))
+    .unwrap_err();
+    assert!(e.to_string().contains("already"), "{e}");
+}

@@ -10,7 +10,7 @@ use url::Url;
 
 use super::keys::{
     closest, show_path, span_of, PathSeg, DEFAULTS_KEYS, FEED_KEYS, FETCH_KEYS, RECHECK_KEYS,
-    STORE_KEYS, TOP_KEYS, WEB_KEYS,
+    STORE_KEYS, TOP_KEYS, WATCH_KEYS, WEB_KEYS,
 };
 use super::values::{parse_duration, parse_network, parse_size, BadValue};
 use super::*;
@@ -41,12 +41,12 @@ impl Validator<'_> {
         }
     }
 
-    fn error(&mut self, span: Range<usize>, key: &str, message: impl Into<String>) {
+    pub(super) fn error(&mut self, span: Range<usize>, key: &str, message: impl Into<String>) {
         let issue = self.issue(span, key, message);
         self.issues.push(issue);
     }
 
-    fn duration(&mut self, value: &Spanned<String>, key: &str) -> Option<Duration> {
+    pub(super) fn duration(&mut self, value: &Spanned<String>, key: &str) -> Option<Duration> {
         match parse_duration(value.get_ref()) {
             Ok(d) => Some(d),
             Err(msg) => {
@@ -93,6 +93,7 @@ impl Validator<'_> {
         let store = self.check_store(raw.store.as_ref());
         let web = self.check_web(raw.web.as_ref());
         let recheck = self.check_recheck(raw.recheck.as_ref());
+        let watches = self.check_watches(raw.watch, &feeds);
         Config {
             path: self.file.clone(),
             db,
@@ -102,6 +103,7 @@ impl Validator<'_> {
             web,
             recheck,
             feeds,
+            watches,
             warnings: Vec::new(),
         }
     }
@@ -463,6 +465,9 @@ impl Validator<'_> {
             let shown = show_path(path);
             let (place, known) = match path.first() {
                 Some(PathSeg::Key(k)) if k == "feed" && path.len() > 2 => ("[[feed]]", FEED_KEYS),
+                Some(PathSeg::Key(k)) if k == "watch" && path.len() > 2 => {
+                    ("[[watch]]", WATCH_KEYS)
+                }
                 Some(PathSeg::Key(k)) if k == "fetch" && path.len() > 1 => ("[fetch]", FETCH_KEYS),
                 Some(PathSeg::Key(k)) if k == "defaults" && path.len() > 1 => {
                     ("[defaults]", DEFAULTS_KEYS)

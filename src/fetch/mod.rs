@@ -11,6 +11,7 @@ mod body;
 mod connect;
 mod guard;
 mod limit;
+mod post;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -24,6 +25,7 @@ use url::Url;
 
 use crate::config::FetchConfig;
 pub use guard::{is_public, AddressGuard, GuardRefusal};
+pub use post::Poster;
 
 /// Redirects followed before a request fails.
 pub const MAX_REDIRECTS: usize = 5;

@@ -9,6 +9,9 @@
 //! `search`. `poll` calls [`Pipeline::poll_feeds`], the daemon
 //! [`Pipeline::poll_feed`].
 
+mod alerts;
+
+pub use alerts::{outlets, OutletReport};
 mod feed_stage;
 mod page_stage;
 mod recheck;
@@ -156,12 +159,15 @@ pub struct Pipeline {
     slots: Arc<Slots>,
     /// Fetch even feeds and pages held back (Retry-After, backoff).
     force: bool,
+    /// The config's article watches, compiled.
+    watches: Arc<crate::alerts::Watches>,
 }
 
 impl Pipeline {
     pub fn new(config: Arc<Config>, fetcher: Arc<Fetcher>, store: Arc<Store>) -> Pipeline {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         Pipeline {
+            watches: Arc::new(crate::alerts::Watches::new(&config.watches)),
             config,
             fetcher,
             store,
@@ -378,6 +384,9 @@ impl Pipeline {
             {
                 warn!(error = %e, "cannot update the search index");
             }
+            // then the watches see what is new, and the outlet is judged
+            self.watch_articles(feed_id).await;
+            self.judge_outlet(feed).await;
             FeedReport {
                 outcome,
                 pages_ok,

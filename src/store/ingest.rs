@@ -187,7 +187,28 @@ fn insert_article(
         ],
     )?;
     let id = tx.last_insert_rowid();
-    tx.execute("UPDATE articles SET story_id = id WHERE id = ?1", [id])?;
+    // a new article waits for the watches
+    tx.execute(
+        "UPDATE articles SET story_id = id, watched = 0 WHERE id = ?1",
+        [id],
+    )?;
+    // items per hour of its site and feed: when it was published (when
+    // that is a plausible past time), else now
+    let seen = chrono::DateTime::parse_from_rfc3339(now_s).map_or(0, |t| t.timestamp());
+    let when = it
+        .published
+        .map(|p| p.timestamp())
+        .filter(|&p| p <= seen && p > seen - 30 * 86_400)
+        .unwrap_or(seen);
+    tx.execute(
+        "INSERT INTO activity (site, feed_id, hour, items) VALUES (?1, ?2, ?3, 1)
+         ON CONFLICT (site, hour, feed_id) DO UPDATE SET items = items + 1",
+        params![
+            it.site.as_deref().or(feed_site).unwrap_or(""),
+            feed_id,
+            when.div_euclid(3600)
+        ],
+    )?;
     Ok(id)
 }
 

@@ -17,6 +17,7 @@ mod reader;
 mod schema;
 mod stories;
 mod versions;
+mod watches;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -35,6 +36,7 @@ mod types;
 pub use reader::SiteRow;
 pub use types::*;
 pub use versions::{norm_hash, sha256_hex, RecheckOutcome};
+pub use watches::{DeliveryRow, Unwatched, WatchStat};
 
 /// The database.
 pub struct Store {

@@ -149,6 +149,13 @@ pub(super) fn conditions(filter: &Filter) -> (String, Vec<String>) {
     if let Some(id) = filter.article {
         cond(" AND a.id = ?", id.to_string(), &mut args);
     }
+    if let Some(w) = &filter.watch {
+        cond(
+            " AND a.id IN (SELECT article_id FROM watch_matches WHERE watch = ?)",
+            w.clone(),
+            &mut args,
+        );
+    }
     if let Some(site) = &filter.site {
         cond(" AND a.site = ?", site.clone(), &mut args);
     }

@@ -226,6 +226,51 @@ pub(super) const MIGRATIONS: &[&str] = &[
     ALTER TABLE articles ADD COLUMN checks INTEGER NOT NULL DEFAULT 0;
     CREATE INDEX articles_next_check ON articles(feed_id, next_check) WHERE next_check IS NOT NULL;
     CREATE INDEX articles_site_checked ON articles(site, checked_at) WHERE checked_at IS NOT NULL;",
+    // 12: watches and silence: items per hour per site and feed, matches
+    // (once per watch and article), the delivery queue, outlet states;
+    // articles from before are not matched after the fact
+    "CREATE TABLE activity (
+        site TEXT NOT NULL,
+        feed_id INTEGER NOT NULL,
+        hour INTEGER NOT NULL,
+        items INTEGER NOT NULL,
+        PRIMARY KEY (site, hour, feed_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE watch_matches (
+        watch TEXT NOT NULL,
+        article_id INTEGER NOT NULL,
+        story_id INTEGER NOT NULL,
+        site TEXT,
+        event TEXT NOT NULL,
+        matched_at TEXT NOT NULL,
+        PRIMARY KEY (watch, article_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX watch_matches_story ON watch_matches(watch, story_id);
+    CREATE TABLE deliveries (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        watch TEXT NOT NULL,
+        target TEXT NOT NULL,
+        url TEXT NOT NULL,
+        event TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        due TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        delivered_at TEXT,
+        last_error TEXT
+    );
+    CREATE INDEX deliveries_due ON deliveries(due) WHERE delivered_at IS NULL;
+    CREATE INDEX deliveries_watch ON deliveries(watch, id);
+    CREATE TABLE outlet_states (
+        site TEXT PRIMARY KEY,
+        state TEXT NOT NULL,
+        since TEXT NOT NULL,
+        expected REAL NOT NULL,
+        actual INTEGER NOT NULL,
+        checked_at TEXT NOT NULL
+    );
+    ALTER TABLE articles ADD COLUMN watched INTEGER NOT NULL DEFAULT 1;
+    CREATE INDEX articles_unwatched ON articles(feed_id) WHERE watched = 0;",
 ];
 
 /// The first migration step after which sites are filled from Rust (the

@@ -382,3 +382,72 @@ fn the_raw_budget_prunes_the_oldest_bodies_and_keeps_their_hashes() {
     }
     assert_eq!(store.prune_raw(25_000).expect("prune"), 0);
 }
+
+#[test]
+fn a_watch_fires_once_per_article_and_an_outlet_joining_is_an_update() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let store = Store::open(&dir.path().join("r.db")).expect("open");
+    let now = Utc::now();
+    let feed_id = store.sync_feeds(&[feed("a")], now).expect("sync")["a"];
+    let watch = crate::config::WatchConfig {
+        name: "kobani".into(),
+        kind: crate::config::WatchKind::Articles,
+        query: None,
+        places: vec!["kobani".into()],
+        feeds: Vec::new(),
+        lang: Vec::new(),
+        webhook: Some(url::Url::parse("http://127.0.0.1:9/hook").expect("url")),
+        secret: None,
+        ntfy: None,
+        digest: None,
+    };
+    let mut rows = Vec::new();
+    for key in ["https://x.org/1", "https://y.org/1", "https://x.org/2"] {
+        let id = store
+            .ingest(feed_id, &[item(key, None, "كوباني")], now)
+            .expect("ingest")[0]
+            .article_id;
+        let mut a = store.article(id).expect("read").expect("article");
+        a.story_id = rows.first().map_or(a.id, |r: &ArticleRow| r.id); // one story
+        rows.push(a);
+    }
+    let event = |a: &ArticleRow| store.record_match(&watch, a, None, now).expect("match");
+    assert_eq!(event(&rows[0]), Some("article"));
+    assert_eq!(
+        event(&rows[1]),
+        Some("story_update"),
+        "another outlet joins"
+    );
+    assert_eq!(event(&rows[1]), None, "once per article and watch");
+    assert_eq!(
+        event(&rows[2]),
+        Some("article"),
+        "the first outlet's next article"
+    );
+    let due = store.due_deliveries(now, 10).expect("due");
+    assert_eq!(due.len(), 3);
+    store.delivered(&[due[0].id], now).expect("ack");
+    assert_eq!(
+        store.due_deliveries(now, 10).expect("due").len(),
+        2,
+        "acknowledged: never again"
+    );
+    store
+        .delivery_failed(
+            &[due[1].id],
+            "HTTP 503",
+            now + chrono::Duration::seconds(60),
+        )
+        .expect("fail");
+    assert_eq!(
+        store.due_deliveries(now, 10).expect("due").len(),
+        1,
+        "retried later"
+    );
+    let stats = store.watch_stats().expect("stats");
+    assert_eq!(
+        (stats[0].matches, stats[0].delivered, stats[0].pending),
+        (3, 1, 2)
+    );
+    assert_eq!(stats[0].last_error.as_deref(), Some("HTTP 503"));
+}

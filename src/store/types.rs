@@ -422,6 +422,8 @@ pub struct Filter {
     /// `since` and `until` bound the time rasad first saw an article (what
     /// came in), not its publication time.
     pub by_first_seen: bool,
+    /// Only articles this watch matched.
+    pub watch: Option<String>,
 }
 
 /// What the search index keeps of an article.

@@ -25,6 +25,26 @@ pub fn routes() -> Router<Arc<Reader>> {
         .route("/outlets", get(outlets))
         .route("/outlet/{site}", get(outlet))
         .route("/feeds", get(feeds))
+        .route("/watch/{file}", get(watch_feed))
+}
+
+/// `/watch/NAME.atom`: the articles a watch matched, newest last, as Atom.
+async fn watch_feed(State(r): State<Arc<Reader>>, Path(file): Path<String>) -> Page {
+    let name = file
+        .strip_suffix(".atom")
+        .filter(|n| {
+            !n.is_empty()
+                && n.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+        })
+        .ok_or_else(|| {
+            WebError::NotFound(format!("no watch feed {file:?}: write /watch/NAME.atom"))
+        })?;
+    let filter = Filter {
+        watch: Some(name.to_string()),
+        ..Filter::default()
+    };
+    super::api::download(&r, filter, super::params::Download::Atom).await
 }
 
 /// Stories per page on the front page; articles per page elsewhere.

@@ -15,6 +15,7 @@ mod reader;
 mod security;
 mod server;
 mod versions;
+mod watches;
 
 use std::collections::HashMap;
 use std::path::Path;
