@@ -261,11 +261,7 @@ impl Store {
 
     /// Items per hour of `site` (all its feeds) from unix hour `from`, and
     /// the hour of its first item.
-    pub fn activity(
-        &self,
-        site: &str,
-        from: i64,
-    ) -> Result<(HourCounts, Option<i64>), StoreError> {
+    pub fn activity(&self, site: &str, from: i64) -> Result<(HourCounts, Option<i64>), StoreError> {
         self.with(|c| {
             let mut st = c.prepare(
                 "SELECT hour, sum(items) FROM activity WHERE site = ?1 AND hour >= ?2 GROUP BY hour",
