@@ -366,3 +366,74 @@ fn judge(s: &Store, config: &crate::config::Config, site: &str) -> Result<(), St
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn watch(digest: Option<std::time::Duration>) -> WatchConfig {
+        WatchConfig {
+            name: "kobani".into(),
+            kind: WatchKind::Articles,
+            query: None,
+            places: vec!["kobani".into()],
+            feeds: Vec::new(),
+            lang: Vec::new(),
+            webhook: url::Url::parse("http://127.0.0.1:9/hook").ok(),
+            secret: Some("k".into()),
+            ntfy: url::Url::parse("http://127.0.0.1:9/ntfy").ok(),
+            digest,
+        }
+    }
+
+    fn row(id: i64, title: &str) -> DeliveryRow {
+        let payload = serde_json::json!({
+            "watch": "kobani", "event": "article",
+            "article": {"title": title, "url": format!("https://x.org/{id}"), "places": ["Kobani (Ayn al-Arab)"]},
+        });
+        DeliveryRow {
+            id,
+            watch: "kobani".into(),
+            target: "webhook".into(),
+            url: "http://127.0.0.1:9/hook".into(),
+            event: "article".into(),
+            payload: payload.to_string(),
+            attempts: 0,
+        }
+    }
+
+    #[test]
+    fn bodies_are_signed_and_digests_carry_every_item() {
+        let one = [row(1, "مساعدات إلى كوباني")];
+        let (body, headers) = render(&watch(None), "webhook", &one);
+        assert_eq!(body, one[0].payload.as_bytes(), "the body as queued");
+        let sig = headers
+            .iter()
+            .find(|(k, _)| *k == "x-rasad-signature")
+            .map(|(_, v)| v.clone());
+        assert_eq!(sig, Some(crate::alerts::signature("k", &body)));
+        let both = [row(1, "مساعدات إلى كوباني"), row(2, "الوقود في كوباني")];
+        let (body, headers) = render(
+            &watch(Some(std::time::Duration::from_secs(1800))),
+            "webhook",
+            &both,
+        );
+        let v: serde_json::Value = serde_json::from_slice(&body).expect("json");
+        assert_eq!(v["event"], "digest");
+        assert_eq!(v["items"].as_array().map(Vec::len), Some(2));
+        assert!(headers
+            .iter()
+            .any(|(k, v)| *k == "x-rasad-event" && v == "digest"));
+        let (text, headers) = render(&watch(None), "ntfy", &both);
+        let text = String::from_utf8(text).expect("utf-8");
+        assert!(
+            text.contains("مساعدات إلى كوباني\nhttps://x.org/1"),
+            "{text}"
+        );
+        assert!(
+            headers.contains(&("tags", "kobani".to_string())),
+            "{headers:?}"
+        );
+        assert!(headers.contains(&("click", "https://x.org/1".to_string())));
+    }
+}
