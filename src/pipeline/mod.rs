@@ -313,6 +313,47 @@ impl Pipeline {
 
     /// Fetches, parses and stores one feed, then fetches its pending pages.
     /// Every failure is recorded on the feed's row or the article's.
+    /// After a feed's fetch: its pages, then re-checks, the raw budget, the
+    /// index, the watches, its outlet's state. The pages read and failed.
+    async fn after_feed(
+        &self,
+        feed: &FeedConfig,
+        feed_id: i64,
+        outcome: &FeedOutcome,
+    ) -> (usize, usize) {
+        let (pages_ok, pages_failed) = if feed.scrape {
+            self.fetch_pages(feed, feed_id).await
+        } else {
+            (0, 0)
+        };
+        // re-checks after the new pages, never before them
+        let rechecked = if feed.scrape {
+            self.recheck_pages(feed, feed_id).await
+        } else {
+            0
+        };
+        if pages_ok + rechecked > 0 || matches!(outcome, FeedOutcome::Fresh { .. }) {
+            let max = self.config.store.max_raw_size;
+            match blocking(&self.store, move |s| s.prune_raw(max)).await {
+                Ok(0) => {}
+                Ok(n) => info!(bodies = n, "oldest raw bodies pruned (hashes kept)"),
+                Err(e) => warn!(error = %e, "cannot prune raw bodies"),
+            }
+        }
+        // search index and place tags for what changed
+        if let Err(e) = blocking(&self.store, move |s| {
+            s.refresh_index(Some(feed_id), 5_000, crate::search::index_entry)
+        })
+        .await
+        {
+            warn!(error = %e, "cannot update the search index");
+        }
+        // then the watches see what is new, and the outlet is judged
+        self.watch_articles(feed_id).await;
+        self.judge_outlet(feed).await;
+        (pages_ok, pages_failed)
+    }
+
     pub async fn poll_feed(&self, feed: &FeedConfig, feed_id: i64) -> FeedReport {
         let span = tracing::info_span!("feed", feed = %feed.name, url = %feed.url);
         async {
@@ -357,36 +398,7 @@ impl Pipeline {
                     info!(until = %crate::store::ts(*until), "feed held back")
                 }
             }
-            let (pages_ok, pages_failed) = if feed.scrape {
-                self.fetch_pages(feed, feed_id).await
-            } else {
-                (0, 0)
-            };
-            // re-checks after the new pages, never before them
-            let rechecked = if feed.scrape {
-                self.recheck_pages(feed, feed_id).await
-            } else {
-                0
-            };
-            if pages_ok + rechecked > 0 || matches!(outcome, FeedOutcome::Fresh { .. }) {
-                let max = self.config.store.max_raw_size;
-                match blocking(&self.store, move |s| s.prune_raw(max)).await {
-                    Ok(0) => {}
-                    Ok(n) => info!(bodies = n, "oldest raw bodies pruned (hashes kept)"),
-                    Err(e) => warn!(error = %e, "cannot prune raw bodies"),
-                }
-            }
-            // search index and place tags for what changed
-            if let Err(e) = blocking(&self.store, move |s| {
-                s.refresh_index(Some(feed_id), 5_000, crate::search::index_entry)
-            })
-            .await
-            {
-                warn!(error = %e, "cannot update the search index");
-            }
-            // then the watches see what is new, and the outlet is judged
-            self.watch_articles(feed_id).await;
-            self.judge_outlet(feed).await;
+            let (pages_ok, pages_failed) = self.after_feed(feed, feed_id, &outcome).await;
             FeedReport {
                 outcome,
                 pages_ok,

@@ -66,18 +66,16 @@ impl Store {
                 "UPDATE article_aliases SET article_id = ?2 WHERE article_id = ?1",
                 params![gone, keep],
             )?;
-            // what the merged article said, and when, stays on record
-            for table in ["versions", "article_events"] {
-                tx.execute(
-                    &format!("UPDATE {table} SET article_id = ?2 WHERE article_id = ?1"),
-                    params![gone, keep],
-                )?;
-            }
-            tx.execute(
+            // what the merged article said, and when, stays on record; its
+            // story's other members follow it
+            for sql in [
+                "UPDATE versions SET article_id = ?2 WHERE article_id = ?1",
+                "UPDATE article_events SET article_id = ?2 WHERE article_id = ?1",
                 "UPDATE articles SET story_id = (SELECT story_id FROM articles WHERE id = ?2)
                  WHERE story_id = ?1 AND id <> ?1",
-                params![gone, keep],
-            )?;
+            ] {
+                tx.execute(sql, params![gone, keep])?;
+            }
             tx.execute(
                 "UPDATE articles SET first_seen = min(first_seen, (SELECT first_seen FROM articles WHERE id = ?1))
                  WHERE id = ?2",
