@@ -35,20 +35,7 @@ fn text(rng: &mut Lcg) -> String {
 }
 
 fn item(i: u64, body: String) -> NewItem {
-    let url = format!("https://outlet{}.example/news/{i}", i % 50);
-    NewItem {
-        key: url.clone(),
-        url: Some(url.clone()),
-        original_url: Some(url),
-        guid: None,
-        title: Some(format!("خبر {i}")),
-        author: None,
-        published: None,
-        lang: Some("ar".into()),
-        summary: body,
-        scrape: false,
-        site: Some(format!("outlet{}.example", i % 50)),
-    }
+    bench_store::news_item(i, format!("خبر {i}"), body, Some("ar"), false)
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

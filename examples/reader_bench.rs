@@ -11,7 +11,6 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use rasad::store::NewItem;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 #[path = "support/bench_store.rs"]
@@ -43,20 +42,8 @@ fn build(
         |k| {
             let arabic = k % 2 == 0;
             let (title, body) = news::article(&mut rng, arabic);
-            let url = format!("https://outlet{}.example/news/{k}", k % 40);
-            NewItem {
-                key: url.clone(),
-                url: Some(url.clone()),
-                original_url: Some(url),
-                guid: None,
-                title: Some(title),
-                author: None,
-                published: None,
-                lang: Some(if arabic { "ar" } else { "en" }.into()),
-                summary: body,
-                scrape: false,
-                site: Some(format!("outlet{}.example", k % 40)),
-            }
+            let lang = if arabic { "ar" } else { "en" };
+            bench_store::news_item(k, title, body, Some(lang), false)
         },
         |_, _| Ok(()),
     )?;

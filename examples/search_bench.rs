@@ -10,7 +10,7 @@
 use std::time::Instant;
 
 use rasad::export::{self, Format, Options};
-use rasad::store::{Filter, NewItem};
+use rasad::store::Filter;
 
 #[path = "support/bench_store.rs"]
 mod bench_store;
@@ -35,20 +35,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         chrono::Duration::zero(),
         |k| {
             let (title, body) = article(&mut rng, k % 2 == 0);
-            let url = format!("https://outlet{}.example/news/{k}", k % 40);
-            NewItem {
-                key: url.clone(),
-                url: Some(url.clone()),
-                original_url: Some(url),
-                guid: None,
-                title: Some(title),
-                author: None,
-                published: None,
-                lang: Some(if k % 2 == 0 { "ar" } else { "en" }.into()),
-                summary: body,
-                scrape: false,
-                site: None,
-            }
+            let lang = if k % 2 == 0 { "ar" } else { "en" };
+            bench_store::news_item(k, title, body, Some(lang), false)
         },
         |_, _| Ok(()),
     )?;

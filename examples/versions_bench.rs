@@ -11,7 +11,7 @@
 
 use std::time::Instant;
 
-use rasad::store::{Evidence, NewItem, PageJob, PageResult};
+use rasad::store::{Evidence, PageJob, PageResult};
 
 #[path = "support/bench_store.rs"]
 mod bench_store;
@@ -66,22 +66,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         n,
         chrono::Duration::zero(),
         |k| {
-            let url = format!("https://outlet{}.example/news/{k}", k % 40);
             let (title, body) = news::article(&mut rng, k % 2 == 0);
             texts.push((title.clone(), body));
-            NewItem {
-                key: url.clone(),
-                url: Some(url.clone()),
-                original_url: Some(url),
-                guid: None,
-                title: Some(title),
-                author: None,
-                published: None,
-                lang: None,
-                summary: String::new(),
-                scrape: true,
-                site: Some(format!("outlet{}.example", k % 40)),
-            }
+            bench_store::news_item(k, title, String::new(), None, true)
         },
         |_, _| Ok(()),
     )?;

@@ -31,6 +31,25 @@ pub fn store_with_feed(
     Ok((dir, store, feed_id))
 }
 
+/// Item `k` of a store of 40 outlets (`outletN.example`): its title and
+/// text, in `lang`, its page to be read when `scrape`.
+pub fn news_item(k: u64, title: String, text: String, lang: Option<&str>, scrape: bool) -> NewItem {
+    let url = format!("https://outlet{}.example/news/{k}", k % 40);
+    NewItem {
+        key: url.clone(),
+        url: Some(url.clone()),
+        original_url: Some(url),
+        guid: None,
+        title: Some(title),
+        author: None,
+        published: None,
+        lang: lang.map(str::to_string),
+        summary: text,
+        scrape,
+        site: Some(format!("outlet{}.example", k % 40)),
+    }
+}
+
 /// Ingests items `0..n` made by `make`, 1,000 per transaction, first seen
 /// spread evenly over the `span` up to now (all now when it is zero),
 /// calling `after` with each batch and what the store did with it.

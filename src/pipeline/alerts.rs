@@ -8,7 +8,7 @@ use tracing::{info, warn};
 
 use super::{blocking, Pipeline};
 use crate::alerts::silence::{self, Feeds, OutletState};
-use crate::alerts::{Candidate, Doc};
+use crate::alerts::{Candidate, Doc, Watches};
 use crate::config::{FeedConfig, WatchConfig, WatchKind};
 use crate::fetch::Poster;
 use crate::store::{DeliveryRow, Store, StoreError};
@@ -23,36 +23,7 @@ impl Pipeline {
     pub(super) async fn watch_articles(&self, feed_id: i64) {
         let watches = std::sync::Arc::clone(&self.watches);
         let done = blocking(&self.store, move |s| {
-            let list = s.unwatched(feed_id, WATCH_BATCH)?;
-            let ids: Vec<i64> = list.iter().map(|a| a.id).collect();
-            let now = Utc::now();
-            for a in &list {
-                if watches.is_empty() {
-                    break;
-                }
-                let doc = Doc::new(&a.title, &a.text);
-                let c = Candidate {
-                    doc: &doc,
-                    places: &a.places,
-                    feeds: &a.feeds,
-                    lang: a.lang.as_deref(),
-                };
-                let hits: Vec<&WatchConfig> = watches.matching(&c).collect();
-                if hits.is_empty() {
-                    continue;
-                }
-                let Some(row) = s.article(a.id)? else {
-                    continue;
-                };
-                let story = s.stories(&[a.story_id])?.pop();
-                for w in hits {
-                    if let Some(event) = s.record_match(w, &row, story.as_ref(), now)? {
-                        info!(watch = %w.name, article = a.id, event, "watch matched");
-                    }
-                }
-            }
-            s.mark_watched(&ids)?;
-            Ok::<usize, StoreError>(ids.len())
+            watch_new(s, &watches, feed_id, WATCH_BATCH, Utc::now())
         })
         .await;
         if let Err(e) = done {
@@ -157,6 +128,46 @@ impl Pipeline {
             0
         })
     }
+}
+
+/// Shows up to `limit` of the feed's new articles (text final, indexed)
+/// to `watches`, queues what they match and marks them seen; the articles
+/// and the matches.
+pub fn watch_new(
+    s: &Store,
+    watches: &Watches,
+    feed_id: i64,
+    limit: usize,
+    now: chrono::DateTime<Utc>,
+) -> Result<(usize, usize), StoreError> {
+    let list = s.unwatched(feed_id, limit)?;
+    let ids: Vec<i64> = list.iter().map(|a| a.id).collect();
+    let mut matched = 0;
+    for a in list.iter().take_while(|_| !watches.is_empty()) {
+        let doc = Doc::new(&a.title, &a.text);
+        let c = Candidate {
+            doc: &doc,
+            places: &a.places,
+            feeds: &a.feeds,
+            lang: a.lang.as_deref(),
+        };
+        let hits: Vec<&WatchConfig> = watches.matching(&c).collect();
+        if hits.is_empty() {
+            continue;
+        }
+        let Some(row) = s.article(a.id)? else {
+            continue;
+        };
+        let story = s.stories(&[a.story_id])?.pop();
+        for w in hits {
+            if let Some(event) = s.record_match(w, &row, story.as_ref(), now)? {
+                info!(watch = %w.name, article = a.id, event, "watch matched");
+                matched += 1;
+            }
+        }
+    }
+    s.mark_watched(&ids)?;
+    Ok((ids.len(), matched))
 }
 
 /// The body and headers of a delivery: the JSON as queued (signed) for a

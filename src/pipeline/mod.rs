@@ -11,7 +11,7 @@
 
 mod alerts;
 
-pub use alerts::{outlets, OutletReport};
+pub use alerts::{outlets, watch_new, OutletReport};
 mod feed_stage;
 mod page_stage;
 mod recheck;
