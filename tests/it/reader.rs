@@ -386,6 +386,11 @@ fn reader_pages_over_a_polled_database() {
     assert!(csv.text().starts_with("id,"), "{}", csv.text());
     let jsonl = get(addr, &q("/search", &[("q", "حسكة"), ("format", "jsonl")])).text();
     assert_eq!(jsonl.lines().count(), 3, "{jsonl}");
+    // a watch's feed (no watch matched anything here: an empty feed)
+    let watch = get(addr, "/watch/kobani.atom");
+    assert_eq!(watch.status, 200);
+    assert!(feed_rs::parser::parse(&watch.body[..]).is_ok_and(|f| f.entries.is_empty()));
+    assert_eq!(get(addr, "/watch/Kobani").status, 404);
     let atom = get(addr, "/place/kobani?format=atom");
     let feed = feed_rs::parser::parse(&atom.body[..]).expect("Atom");
     assert_eq!(feed.entries.len(), 1);
