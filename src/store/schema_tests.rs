@@ -198,3 +198,28 @@ fn foreign_files_are_refused_and_untouched() {
     ));
     assert_eq!(std::fs::read(&other).expect("read"), before);
 }
+
+#[test]
+fn data_of_version_10_survives_versions_and_watches() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let p = dir.path().join("v10.db");
+    let mut conn = Connection::open(&p).expect("open");
+    migrate_to(&mut conn, &p, 10).expect("v10");
+    conn.execute_batch(
+        "INSERT INTO feeds (id, name, url, created, site) VALUES (1, 'نورث برس', 'https://npasyria.com/feed/', '2025-11-03T10:00:00Z', 'npasyria.com');
+         INSERT INTO articles (id, story_id, key, url, feed_id, title, first_seen, summary, text, text_source,
+                               extraction, content_hash, updated, site, fts_done)
+         VALUES (1, 1, 'https://npasyria.com/1', 'https://npasyria.com/1', 1, 'كوباني', '2025-11-03T10:00:00Z',
+                 's', 'نص عن كوباني', 'page', 'ok', 'h', '2025-11-03T10:00:00Z', 'npasyria.com', 1);",
+    )
+    .expect("v10 rows");
+    drop(conn);
+    let store = super::super::Store::open(&p).expect("upgrade");
+    let row = store.article(1).expect("read").expect("the article");
+    assert_eq!(row.status, super::super::ArticleStatus::Live);
+    assert_eq!((row.versions, row.text.as_str()), (0, "نص عن كوباني"));
+    let (versions, events) = store.history(1).expect("history");
+    assert!(versions.is_empty() && events.is_empty());
+    // an article from before the watches is not matched after the fact
+    assert!(store.unwatched(1, 10).expect("unwatched").is_empty());
+}
