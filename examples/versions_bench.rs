@@ -96,6 +96,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 status: 200,
                 headers: vec![("content-type".into(), "text/html; charset=utf-8".into())],
                 fetched_at: chrono::Utc::now(),
+                sealed: None,
             })),
         }
     };

@@ -140,10 +140,14 @@ pub fn watch_new(
     limit: usize,
     now: chrono::DateTime<Utc>,
 ) -> Result<(usize, usize), StoreError> {
+    if watches.is_empty() {
+        let n = s.mark_all_watched(feed_id)?;
+        return Ok((n, 0));
+    }
     let list = s.unwatched(feed_id, limit)?;
     let ids: Vec<i64> = list.iter().map(|a| a.id).collect();
     let mut matched = 0;
-    for a in list.iter().take_while(|_| !watches.is_empty()) {
+    for a in &list {
         let doc = Doc::new(&a.title, &a.text);
         let c = Candidate {
             doc: &doc,
@@ -276,11 +280,12 @@ pub fn outlets(
         .collect();
     sites.sort();
     sites.dedup();
-    let health = s.feed_health()?;
+    let failures = s.feed_failures()?;
+    let names = configured(config);
     sites
         .into_iter()
         .map(|site| {
-            let (judgement, feeds) = assess(s, config, &health, &site, now)?;
+            let (judgement, feeds) = assess(s, &names, &failures, &site, now)?;
             let since = s.outlet_state(&site)?.map(|(_, since)| since);
             Ok(OutletReport {
                 site,
@@ -292,33 +297,30 @@ pub fn outlets(
         .collect()
 }
 
-/// Judges `site` at `now` from its activity and its feeds' health.
+/// Each feed's name, site and failures in a row (`Store::feed_failures`).
+type Failures = [(String, Option<String>, i64)];
+
+/// Judges `site` at `now` from its activity and its feeds' failures (of
+/// the configured feeds only).
 fn assess(
     s: &Store,
-    config: &crate::config::Config,
-    health: &[crate::store::FeedHealth],
+    configured: &std::collections::HashSet<&str>,
+    failures: &Failures,
     site: &str,
     now: chrono::DateTime<Utc>,
 ) -> Result<(silence::Judgement, Vec<String>), StoreError> {
-    let of_site = |url: &str| {
-        url::Url::parse(url)
-            .ok()
-            .as_ref()
-            .and_then(crate::dedup::site_of)
-    };
-    let mine: Vec<_> = health
+    let live: Vec<_> = failures
         .iter()
-        .filter(|h| config.feeds.iter().any(|f| f.name == h.name))
-        .filter(|h| of_site(&h.url).as_deref() == Some(site))
+        .filter(|(name, _, _)| configured.contains(name.as_str()))
         .collect();
-    let configured: Vec<_> = health
+    let mine: Vec<_> = live
         .iter()
-        .filter(|h| config.feeds.iter().any(|f| f.name == h.name))
+        .filter(|(_, s, _)| s.as_deref() == Some(site))
         .collect();
-    let all_failing = configured.len() > 1 && configured.iter().all(|h| h.consecutive_failures > 0);
+    let all_failing = live.len() > 1 && live.iter().all(|(_, _, f)| *f > 0);
     let feeds = if all_failing {
         Feeds::LocalOutage
-    } else if !mine.is_empty() && mine.iter().all(|h| h.consecutive_failures > 0) {
+    } else if !mine.is_empty() && mine.iter().all(|(_, _, f)| *f > 0) {
         Feeds::Failing
     } else {
         Feeds::Answering
@@ -327,14 +329,18 @@ fn assess(
     let from = now.timestamp().div_euclid(3600) - (p.weeks + 1) * 7 * 24;
     let (counts, first) = s.activity(site, from)?;
     let j = silence::judge(&counts, first, now, feeds, &p);
-    Ok((j, mine.iter().map(|h| h.name.clone()).collect()))
+    Ok((j, mine.iter().map(|(n, _, _)| n.clone()).collect()))
+}
+
+fn configured(config: &crate::config::Config) -> std::collections::HashSet<&str> {
+    config.feeds.iter().map(|f| f.name.as_str()).collect()
 }
 
 /// Judges `site` now and queues the change of its state, if any.
 fn judge(s: &Store, config: &crate::config::Config, site: &str) -> Result<(), StoreError> {
     let now = Utc::now();
-    let health = s.feed_health()?;
-    let (j, feed_names) = assess(s, config, &health, site, now)?;
+    let failures = s.feed_failures()?;
+    let (j, feed_names) = assess(s, &configured(config), &failures, site, now)?;
     let p = silence::POLICY;
     let before = s
         .outlet_state(site)?

@@ -135,6 +135,7 @@ impl Pipeline {
                         status,
                         headers,
                         fetched_at,
+                        sealed: None,
                     })
                 });
                 parsed.map(|p| (p, doc))

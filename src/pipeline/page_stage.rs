@@ -137,38 +137,49 @@ impl Pipeline {
         let rules = feed.rules.clone();
         let shown = page_url.to_string();
         let fetched_at = Utc::now();
+        let url = shown.clone();
         let res = self
             .cpu_bound(move || {
                 let decoded = charset::decode_response(&body, content_type.as_deref());
-                (
-                    extract::extract(&decoded.text, Some(&page_url), &rules),
+                let extracted = extract::extract(&decoded.text, Some(&page_url), &rules);
+                drop(decoded);
+                // hashed and compressed here, in parallel, not under the
+                // database's lock
+                let mut evidence = Box::new(Evidence {
                     body,
-                )
+                    url,
+                    status,
+                    headers,
+                    fetched_at,
+                    sealed: None,
+                });
+                evidence.seal();
+                (extracted, evidence)
             })
             .await;
-        let (result, body) = match res {
-            Ok((r, body)) => (
+        let (result, evidence) = match res {
+            Ok((r, evidence)) => (
                 r.map_err(|source| PageError::Extract {
                     url: shown.clone(),
                     source,
                 }),
-                body,
+                evidence,
             ),
             Err(e) => (
                 Err(PageError::Crashed {
                     url: shown.clone(),
                     detail: e.to_string(),
                 }),
-                Vec::new(),
+                Box::new(Evidence {
+                    body: Vec::new(),
+                    url: shown,
+                    status,
+                    headers: Vec::new(),
+                    fetched_at,
+                    sealed: None,
+                }),
             ),
         };
-        let evidence = Box::new(Evidence {
-            body,
-            url: shown,
-            status,
-            headers,
-            fetched_at,
-        });
         (result, evidence, large)
     }
 }

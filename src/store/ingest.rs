@@ -13,8 +13,8 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::{
-    ts, versions, Evidence, Extraction, Ingested, NewItem, Store, StoreError, TextSource,
-    TitleSource, VersionSource, MIN_BODY_MERGE_CHARS,
+    exec, one, ts, versions, Evidence, Extraction, Ingested, NewItem, Store, StoreError,
+    TextSource, TitleSource, VersionSource, MIN_BODY_MERGE_CHARS,
 };
 
 impl Store {
@@ -55,7 +55,8 @@ impl Store {
                     None => (insert_article(&tx, feed_id, feed_site.as_deref(), it, &now_s)?, true),
                 };
                 let seen_url = it.original_url.as_deref().unwrap_or(&it.key);
-                tx.execute(
+                exec(
+        &tx,
                     "INSERT INTO sightings (article_id, feed_id, url, guid, first_seen, last_seen,
                                             title, summary, author, published)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7, ?8, ?9)
@@ -100,14 +101,14 @@ impl Store {
 
 /// The article an item already is, if any.
 fn find_existing(tx: &Connection, feed_id: i64, it: &NewItem) -> rusqlite::Result<Option<i64>> {
-    let by_key: Option<i64> = tx
-        .query_row(
-            "SELECT id FROM articles WHERE key = ?1
+    let by_key: Option<i64> = one(
+        tx,
+        "SELECT id FROM articles WHERE key = ?1
              UNION ALL SELECT article_id FROM article_aliases WHERE key = ?1 LIMIT 1",
-            [&it.key],
-            |r| r.get(0),
-        )
-        .optional()?;
+        [&it.key],
+        |r| r.get(0),
+    )
+    .optional()?;
     if by_key.is_some() {
         return Ok(by_key);
     }
@@ -163,7 +164,8 @@ fn insert_article(
     } else {
         TitleSource::FirstSighting
     };
-    tx.execute(
+    exec(
+        tx,
         "INSERT INTO articles (key, url, feed_id, guid, title, author, published,
             first_seen, lang, summary, text, text_source, extraction,
             content_hash, updated, site, title_source)
@@ -188,7 +190,8 @@ fn insert_article(
     )?;
     let id = tx.last_insert_rowid();
     // a new article waits for the watches
-    tx.execute(
+    exec(
+        tx,
         "UPDATE articles SET story_id = id, watched = 0 WHERE id = ?1",
         [id],
     )?;
@@ -200,7 +203,8 @@ fn insert_article(
         .map(|p| p.timestamp())
         .filter(|&p| p <= seen && p > seen - 30 * 86_400)
         .unwrap_or(seen);
-    tx.execute(
+    exec(
+        tx,
         "INSERT INTO activity (site, feed_id, hour, items) VALUES (?1, ?2, ?3, 1)
          ON CONFLICT (site, hour, feed_id) DO UPDATE SET items = items + 1",
         params![
@@ -243,7 +247,8 @@ struct Current {
 }
 
 fn read_current(tx: &Connection, id: i64) -> rusqlite::Result<Option<Current>> {
-    tx.query_row(
+    one(
+        tx,
         "SELECT site, extraction, text_source, page_title, page_author, page_published,
                 title, author, published, summary, feed_id, title_source
          FROM articles WHERE id = ?1",
@@ -345,7 +350,8 @@ pub(super) fn resolve_provenance(tx: &Connection, id: i64, now_s: &str) -> rusql
     let revised = (title_changed && old.title.is_some() && new.source == old.source)
         || (summary_changed && !old.summary.is_empty());
     let feed_text = cur.text_source == TextSource::Feed && summary_changed;
-    tx.execute(
+    exec(
+        tx,
         "UPDATE articles SET title = ?2, author = ?3, published = ?4, summary = ?5,
             feed_id = ?6, title_source = ?7,
             text = CASE WHEN ?8 THEN ?5 ELSE text END,

@@ -36,7 +36,7 @@ mod types;
 pub use reader::SiteRow;
 pub use types::*;
 pub use versions::{norm_hash, sha256_hex, RecheckOutcome};
-pub use watches::{DeliveryRow, Unwatched, WatchStat};
+pub use watches::{DeliveryRow, Judged, Unwatched, WatchStat};
 
 /// The database.
 pub struct Store {
@@ -98,6 +98,7 @@ impl Store {
                 .map_err(sql)?;
         }
         let mut conn = conn;
+        conn.set_prepared_statement_cache_capacity(64);
         let before = schema::migrate(&mut conn, path)?;
         conn.pragma_update(None, "foreign_keys", "ON")
             .map_err(sql)?;
@@ -132,6 +133,26 @@ impl Store {
             },
         })
     }
+}
+
+/// Executes `sql` through the connection's statement cache (the hot
+/// statements of ingest and versions are parsed once, not per item).
+pub(crate) fn exec(
+    c: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+) -> rusqlite::Result<usize> {
+    c.prepare_cached(sql)?.execute(params)
+}
+
+/// One row of `sql` through the statement cache.
+pub(crate) fn one<T>(
+    c: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+    f: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+) -> rusqlite::Result<T> {
+    c.prepare_cached(sql)?.query_row(params, f)
 }
 
 /// Runs `f` again while SQLite answers "busy" without having waited (a

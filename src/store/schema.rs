@@ -195,6 +195,14 @@ pub(super) const MIGRATIONS: &[&str] = &[
         body BLOB
     );
     CREATE INDEX raw_bodies_kept ON raw_bodies(fetched_at) WHERE body IS NOT NULL;
+    CREATE TABLE raw_budget (id INTEGER PRIMARY KEY CHECK (id = 1), kept INTEGER NOT NULL);
+    INSERT INTO raw_budget (id, kept) VALUES (1, 0);
+    CREATE TRIGGER raw_kept_insert AFTER INSERT ON raw_bodies BEGIN
+        UPDATE raw_budget SET kept = kept + COALESCE(length(NEW.body), 0);
+    END;
+    CREATE TRIGGER raw_kept_update AFTER UPDATE OF body ON raw_bodies BEGIN
+        UPDATE raw_budget SET kept = kept - COALESCE(length(OLD.body), 0) + COALESCE(length(NEW.body), 0);
+    END;
     CREATE TABLE versions (
         id INTEGER PRIMARY KEY AUTOINCREMENT,
         article_id INTEGER NOT NULL REFERENCES articles(id),

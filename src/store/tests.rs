@@ -278,6 +278,7 @@ fn page_read(title: &str, text: &str, body: &[u8], at: DateTime<Utc>) -> PageRes
             status: 200,
             headers: vec![("content-type".into(), "text/html".into())],
             fetched_at: at,
+            sealed: None,
         })),
         text: text.into(),
         html: String::new(),

@@ -135,6 +135,16 @@ pub struct Evidence {
     /// Selected response headers, as received.
     pub headers: Vec<(String, String)>,
     pub fetched_at: DateTime<Utc>,
+    /// Its hash and compressed form, made beforehand (on a CPU slot, not
+    /// under the database's lock); made when stored otherwise.
+    pub sealed: Option<Sealed>,
+}
+
+/// A body's SHA-256 and zstd frame.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sealed {
+    pub sha256: String,
+    pub packed: Vec<u8>,
 }
 
 /// One stored version of an article.

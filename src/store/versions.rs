@@ -43,21 +43,64 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     crate::text::hex(&Sha256::digest(bytes))
 }
 
+thread_local! {
+    /// A compression context per blocking thread: made once, not per body
+    /// (a cache of work, holding nothing between bodies).
+    static PACKER: std::cell::RefCell<Option<zstd::bulk::Compressor<'static>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// `body` as one zstd frame (level 3).
+fn pack(body: &[u8]) -> std::io::Result<Vec<u8>> {
+    PACKER.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        let packer = match slot.as_mut() {
+            Some(p) => p,
+            None => slot.insert(zstd::bulk::Compressor::new(3)?),
+        };
+        packer.compress(body)
+    })
+}
+
+impl Evidence {
+    /// Hashes and compresses the body now (call it where CPU work belongs).
+    pub fn seal(&mut self) {
+        if self.sealed.is_none() {
+            if let Ok(packed) = pack(&self.body) {
+                self.sealed = Some(Sealed {
+                    sha256: sha256_hex(&self.body),
+                    packed,
+                });
+            }
+        }
+    }
+}
+
 /// Keeps `e` (once per distinct body); its row id.
 pub(super) fn keep_raw(tx: &Transaction, e: &Evidence) -> rusqlite::Result<i64> {
-    let sha = sha256_hex(&e.body);
-    if let Some(id) = tx
-        .query_row("SELECT id FROM raw_bodies WHERE sha256 = ?1", [&sha], |r| {
-            r.get(0)
-        })
-        .optional()?
+    let sha = match &e.sealed {
+        Some(s) => s.sha256.clone(),
+        None => sha256_hex(&e.body),
+    };
+    if let Some(id) = one(
+        tx,
+        "SELECT id FROM raw_bodies WHERE sha256 = ?1",
+        [&sha],
+        |r| r.get(0),
+    )
+    .optional()?
     {
         return Ok(id);
     }
-    let packed = zstd::encode_all(&e.body[..], 3)
-        .map_err(|err| rusqlite::Error::ToSqlConversionFailure(Box::new(err)))?;
+    let packed = match &e.sealed {
+        Some(s) => std::borrow::Cow::Borrowed(&s.packed),
+        None => std::borrow::Cow::Owned(
+            pack(&e.body).map_err(|err| rusqlite::Error::ToSqlConversionFailure(Box::new(err)))?,
+        ),
+    };
     let headers = serde_json::to_string(&e.headers).unwrap_or_else(|_| "[]".into());
-    tx.execute(
+    exec(
+        tx,
         "INSERT INTO raw_bodies (sha256, url, status, headers, fetched_at, size, body)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         params![
@@ -67,7 +110,7 @@ pub(super) fn keep_raw(tx: &Transaction, e: &Evidence) -> rusqlite::Result<i64> 
             headers,
             ts(e.fetched_at),
             e.body.len() as i64,
-            packed
+            packed.as_slice()
         ],
     )?;
     Ok(tx.last_insert_rowid())
@@ -92,15 +135,22 @@ pub(super) fn record_version(
     r: &Reading,
     now: &str,
 ) -> rusqlite::Result<bool> {
+    let last: Option<(String, Option<String>, String)> = one(
+        tx,
+        "SELECT norm_hash, title, text FROM versions WHERE article_id = ?1 AND source = ?2
+           AND feed_id IS ?3 ORDER BY id DESC LIMIT 1",
+        params![article, r.source, r.feed_id],
+        |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+    )
+    .optional()?;
+    // the same words exactly: no need to normalize to know
+    if let Some((_, title, text)) = &last {
+        if title.as_deref() == r.title && text == r.text {
+            return Ok(false);
+        }
+    }
     let hash = norm_hash(r.title, r.text);
-    let last: Option<String> = tx
-        .query_row(
-            "SELECT norm_hash FROM versions WHERE article_id = ?1 AND source = ?2
-               AND feed_id IS ?3 ORDER BY id DESC LIMIT 1",
-            params![article, r.source, r.feed_id],
-            |row| row.get(0),
-        )
-        .optional()?;
+    let last = last.map(|(h, _, _)| h);
     if last.as_deref() == Some(hash.as_str()) {
         return Ok(false);
     }
@@ -110,13 +160,15 @@ pub(super) fn record_version(
         .evidence
         .filter(|_| r.source == VersionSource::Page || last.is_some());
     let raw = evidence.map(|e| keep_raw(tx, e)).transpose()?;
-    tx.execute(
+    exec(
+        tx,
         "INSERT INTO versions (article_id, seen_at, source, feed_id, url, title, text, norm_hash, raw_id)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         params![article, now, r.source, r.feed_id, r.url, r.title, r.text, hash, raw],
     )?;
     if last.is_some() {
-        tx.execute(
+        exec(
+            tx,
             "UPDATE articles SET changed_at = ?2,
                 status = CASE WHEN status = ?3 THEN status ELSE ?4 END
              WHERE id = ?1",
@@ -145,7 +197,8 @@ pub(super) fn record_event(
     now: &str,
 ) -> rusqlite::Result<()> {
     let raw = seen.evidence.map(|e| keep_raw(tx, e)).transpose()?;
-    tx.execute(
+    exec(
+        tx,
         "INSERT INTO article_events (article_id, kind, seen_at, status, url, detail, raw_id)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         params![article, kind, now, seen.status, seen.url, seen.detail, raw],
@@ -155,7 +208,8 @@ pub(super) fn record_event(
         EventKind::Restored if revised(tx, article)? => ArticleStatus::Changed,
         EventKind::Restored => ArticleStatus::Live,
     };
-    tx.execute(
+    exec(
+        tx,
         "UPDATE articles SET status = ?2, changed_at = ?3 WHERE id = ?1",
         params![article, status, now],
     )?;
@@ -276,13 +330,15 @@ impl Store {
     /// the kept ones take at most `max_bytes` compressed; how many were
     /// dropped.
     pub fn prune_raw(&self, max_bytes: u64) -> Result<usize, StoreError> {
+        let kept: i64 =
+            self.with(|c| c.query_row("SELECT kept FROM raw_budget", [], |r| r.get(0)))?;
+        if kept <= max_bytes.min(i64::MAX as u64) as i64 {
+            return Ok(0); // no write lock for nothing
+        }
         self.with(|c| {
             let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            let total: i64 = tx.query_row(
-                "SELECT COALESCE(sum(length(body)), 0) FROM raw_bodies WHERE body IS NOT NULL",
-                [],
-                |r| r.get(0),
-            )?;
+            // kept exact by triggers: no scan while under the budget
+            let total: i64 = one(&tx, "SELECT kept FROM raw_budget", [], |r| r.get(0))?;
             let mut over = total - max_bytes.min(i64::MAX as u64) as i64;
             let mut dropped = 0;
             if over > 0 {
@@ -298,7 +354,7 @@ impl Store {
                     if over <= 0 {
                         break;
                     }
-                    tx.execute("UPDATE raw_bodies SET body = NULL WHERE id = ?1", [id])?;
+                    exec(&tx, "UPDATE raw_bodies SET body = NULL WHERE id = ?1", [id])?;
                     over -= len;
                     dropped += 1;
                 }
@@ -329,7 +385,8 @@ impl Store {
                 })
                 .optional()?
                 .flatten();
-            let done: i64 = tx.query_row(
+            let done: i64 = one(
+                &tx,
                 "SELECT count(*) FROM articles WHERE site IS ?1 AND checked_at >= ?2",
                 params![site, hour_ago],
                 |r| r.get(0),
@@ -353,7 +410,8 @@ impl Store {
             };
             let later = ts(now + chrono::Duration::hours(1));
             for j in &jobs {
-                tx.execute(
+                exec(
+                    &tx,
                     "UPDATE articles SET next_check = ?2, checked_at = ?3 WHERE id = ?1",
                     params![j.article_id, later, now_s],
                 )?;
@@ -432,7 +490,8 @@ pub(super) fn schedule_check(
     now: DateTime<Utc>,
     next_wait: &dyn Fn(chrono::Duration) -> Option<chrono::Duration>,
 ) -> rusqlite::Result<()> {
-    let since: String = tx.query_row(
+    let since: String = one(
+        tx,
         "SELECT COALESCE(changed_at, first_seen) FROM articles WHERE id = ?1",
         [article],
         |r| r.get(0),
@@ -441,7 +500,8 @@ pub(super) fn schedule_check(
         .map(|t| t.with_timezone(&Utc))
         .unwrap_or(now);
     let next = next_wait(now - since).map(|w| ts(now + w));
-    tx.execute(
+    exec(
+        tx,
         "UPDATE articles SET next_check = ?2, checked_at = ?3, checks = checks + 1 WHERE id = ?1",
         params![article, next, ts(now)],
     )?;

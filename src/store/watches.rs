@@ -39,6 +39,16 @@ pub struct DeliveryRow {
     pub attempts: i64,
 }
 
+/// An outlet's last judgement, as recorded.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Judged {
+    pub state: String,
+    pub since: String,
+    pub expected: f64,
+    pub actual: i64,
+    pub checked_at: String,
+}
+
 /// A watch's record, for `rasad watches`.
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct WatchStat {
@@ -83,6 +93,27 @@ impl Store {
                     feeds: split(r.get(7)?),
                 })
             })?;
+            rows.collect()
+        })
+    }
+
+    /// With no watch at all: every article of `feed_id` waiting for them
+    /// is seen (one statement).
+    pub fn mark_all_watched(&self, feed_id: i64) -> Result<usize, StoreError> {
+        self.with(|c| {
+            c.execute(
+                "UPDATE articles SET watched = 1 WHERE feed_id = ?1 AND watched = 0",
+                [feed_id],
+            )
+        })
+    }
+
+    /// Each feed's name, site and failures in a row: one pass over the
+    /// feeds table (what judging an outlet needs, cheap at every pass).
+    pub fn feed_failures(&self) -> Result<Vec<(String, Option<String>, i64)>, StoreError> {
+        self.with(|c| {
+            let mut st = c.prepare("SELECT name, site, consecutive_failures FROM feeds")?;
+            let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
             rows.collect()
         })
     }
@@ -271,6 +302,27 @@ impl Store {
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             let first = c.query_row("SELECT min(hour) FROM activity WHERE site = ?1", [site], |r| r.get(0))?;
             Ok((counts, first))
+        })
+    }
+
+    /// An outlet's last recorded judgement: state, since when, items
+    /// expected and seen in the window, when judged.
+    pub fn outlet_judged(&self, site: &str) -> Result<Option<Judged>, StoreError> {
+        self.with(|c| {
+            c.query_row(
+                "SELECT state, since, expected, actual, checked_at FROM outlet_states WHERE site = ?1",
+                [site],
+                |r| {
+                    Ok(Judged {
+                        state: r.get(0)?,
+                        since: r.get(1)?,
+                        expected: r.get(2)?,
+                        actual: r.get(3)?,
+                        checked_at: r.get(4)?,
+                    })
+                },
+            )
+            .optional()
         })
     }
 

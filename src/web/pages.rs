@@ -437,7 +437,7 @@ async fn outlet(
         return super::api::download(&r, view.filter(), d).await;
     }
     let v = view.clone();
-    let (days, feeds, rows, more) = r
+    let (days, feeds, rows, more, judged) = r
         .read(move |s| {
             let site = v.site.clone().unwrap_or_default();
             let days = s.site_days(&site, 30, chrono::Utc::now())?;
@@ -447,7 +447,8 @@ async fn outlet(
                 .filter(|f| site_of(&f.url).as_deref() == Some(site.as_str()))
                 .collect();
             let (rows, more) = newest(s, &v)?;
-            Ok((days, feeds, rows, more))
+            let judged = s.outlet_judged(&site)?;
+            Ok((days, feeds, rows, more, judged))
         })
         .await?;
     if feeds.is_empty() && rows.is_empty() && days.iter().all(|(_, n)| *n == 0) {
@@ -456,6 +457,13 @@ async fn outlet(
     let path = format!("/outlet/{site}");
     let body = html! {
         h1 { (site) }
+        @if let Some(j) = &judged {
+            p.meta {
+                strong { (j.state) } " since " (when(&j.since)) " · "
+                (j.actual) " items in the last 12 h, " (format!("{:.1}", j.expected)) " expected from the same hours of the last 4 weeks"
+                " · judged " (when(&j.checked_at))
+            }
+        }
         h2 { (ui.t("Articles per day, 30 days")) }
         (chart(&days))
         h2 { (ui.t("Feeds")) }
