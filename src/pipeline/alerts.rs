@@ -38,7 +38,8 @@ impl Pipeline {
             return;
         };
         let config = std::sync::Arc::clone(&self.config);
-        let done = blocking(&self.store, move |s| judge(s, &config, &site)).await;
+        let force = self.force;
+        let done = blocking(&self.store, move |s| judge(s, &config, &site, force)).await;
         if let Err(e) = done {
             warn!(error = %e, "cannot judge the outlet's activity");
         }
@@ -336,9 +337,27 @@ fn configured(config: &crate::config::Config) -> std::collections::HashSet<&str>
     config.feeds.iter().map(|f| f.name.as_str()).collect()
 }
 
-/// Judges `site` now and queues the change of its state, if any.
-fn judge(s: &Store, config: &crate::config::Config, site: &str) -> Result<(), StoreError> {
+/// How often an outlet is judged at most: its state moves over hours, and
+/// a 304 every minute must cost next to nothing.
+const JUDGE_EVERY: chrono::Duration = chrono::Duration::minutes(10);
+
+/// Judges `site` now (unless judged lately and not `force`d) and queues
+/// the change of its state, if any.
+fn judge(
+    s: &Store,
+    config: &crate::config::Config,
+    site: &str,
+    force: bool,
+) -> Result<(), StoreError> {
     let now = Utc::now();
+    let lately = !force
+        && s.outlet_judged(site)?.is_some_and(|j| {
+            chrono::DateTime::parse_from_rfc3339(&j.checked_at)
+                .is_ok_and(|t| now - t.with_timezone(&Utc) < JUDGE_EVERY)
+        });
+    if lately {
+        return Ok(());
+    }
     let failures = s.feed_failures()?;
     let (j, feed_names) = assess(s, &configured(config), &failures, site, now)?;
     let p = silence::POLICY;

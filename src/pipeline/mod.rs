@@ -348,8 +348,11 @@ impl Pipeline {
         {
             warn!(error = %e, "cannot update the search index");
         }
-        // then the watches see what is new, and the outlet is judged
-        self.watch_articles(feed_id).await;
+        // then the watches see what is new (only a pass that stored or read
+        // something has anything new), and the outlet is judged
+        if matches!(outcome, FeedOutcome::Fresh { .. }) || pages_ok + pages_failed > 0 {
+            self.watch_articles(feed_id).await;
+        }
         self.judge_outlet(feed).await;
         (pages_ok, pages_failed)
     }
