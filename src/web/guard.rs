@@ -126,6 +126,30 @@ async fn require_token(State(reader): State<Arc<Reader>>, req: Request, next: Ne
     Redirect::to(&target).into_response()
 }
 
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_login_goes_back_only_to_a_path_of_this_site() {
+        use super::local_path;
+        assert_eq!(local_path("/feeds?x=%D8%A7"), "/feeds?x=%D8%A7");
+        for bad in [
+            "//evil.example/",
+            "https://evil.example/",
+            "/a\r\nSet-Cookie: x",
+            "/\\evil",
+            "/حسكة",
+            "",
+        ] {
+            assert_eq!(local_path(bad), "/", "{bad:?}");
+        }
+        assert_eq!(super::super::html::safe_href("javascript:alert(1)"), "#");
+        assert_eq!(
+            super::super::html::safe_href("https://npasyria.com/1"),
+            "https://npasyria.com/1"
+        );
+    }
+}
+
 #[derive(serde::Deserialize)]
 struct Login {
     token: String,
@@ -133,9 +157,12 @@ struct Login {
     next: String,
 }
 
-/// Only a path of this site: `/…`, never `//host` or a scheme.
+/// Only a path of this site: `/…`, never `//host` or a scheme, and only
+/// visible ASCII (what a redirect header can carry; our own `next` is
+/// percent-encoded).
 fn local_path(next: &str) -> &str {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+    let visible = next.bytes().all(|b| (0x21..=0x7e).contains(&b));
+    if visible && next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
         next
     } else {
         "/"

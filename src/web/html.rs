@@ -172,6 +172,15 @@ pub fn login_page(next: &str, message: Option<&str>) -> Markup {
     )
 }
 
+/// A link to somewhere outside: only http(s) URLs become links (a
+/// `javascript:` or `data:` URL from a feed is shown, never followed).
+pub fn safe_href(url: &str) -> &str {
+    match url::Url::parse(url) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") => url,
+        _ => "#",
+    }
+}
+
 /// `2025-11-03T10:04:00Z` as `2025-11-03 10:04 UTC`.
 pub fn when(ts: &str) -> String {
     match chrono::DateTime::parse_from_rfc3339(ts) {

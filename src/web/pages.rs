@@ -220,7 +220,7 @@ async fn article(State(r): State<Arc<Reader>>, ui: Ui, Path(id): Path<String>) -
             tr { th { "Text" } td { (a.text_source.as_str()) ", extraction " (a.extraction.as_str())
                 @if let Some(e) = &a.extraction_error { ": " span.error dir="auto" { (e) } } } }
             tr { th { "Title from" } td { (a.title_source.as_str()) } }
-            @if let Some(u) = &a.url { tr { th { (ui.t("Original")) } td { a href=(u) rel="noreferrer noopener" dir="ltr" { (u) } } } }
+            @if let Some(u) = &a.url { tr { th { (ui.t("Original")) } td { a href=(html::safe_href(u)) rel="noreferrer noopener" dir="ltr" { (u) } } } }
             tr { th { "SHA-256" } td { code { (a.content_hash) } } }
             tr { th { "Status" } td { (a.status.as_str()) " · " (a.versions) " versions" } }
         }
@@ -230,7 +230,7 @@ async fn article(State(r): State<Arc<Reader>>, ui: Ui, Path(id): Path<String>) -
             thead { tr { th { "Feed" } th { "URL" } th { "Title given" } th { "First seen" } th { "Last seen" } } }
             tbody { @for s in &a.sightings { tr {
                 td dir="auto" { (s.feed) }
-                td { a href=(s.url) rel="noreferrer noopener" dir="ltr" { (s.url) } }
+                td { a href=(html::safe_href(&s.url)) rel="noreferrer noopener" dir="ltr" { (s.url) } }
                 td dir="auto" { (s.title.as_deref().unwrap_or("")) }
                 td { (when(&s.first_seen)) }
                 td { (when(&s.last_seen)) }
@@ -503,7 +503,7 @@ fn feed_table(feeds: &[crate::store::FeedHealth]) -> Markup {
         table {
             thead { tr { th { "Feed" } th { "Last success" } th { "Next poll" } th.num { "Items" } th.num { "Fails" } th.num { "Pages failed" } th { "Last error" } } }
             tbody { @for f in feeds { tr {
-                td dir="auto" { (f.name) br; a.muted href=(f.url) rel="noreferrer noopener" dir="ltr" { (f.url) } }
+                td dir="auto" { (f.name) br; a.muted href=(html::safe_href(&f.url)) rel="noreferrer noopener" dir="ltr" { (f.url) } }
                 td { (f.last_success.as_deref().map(when).unwrap_or_else(|| "never".into())) }
                 td { @match (&f.held_until, f.disabled) {
                     (Some(u), _) if u.as_str() > now.as_str() => { "held until " (when(u)) }
