@@ -45,15 +45,14 @@ pub fn word_diff(old: &str, new: &str) -> Vec<Diff> {
         }
     };
     for op in similar::capture_diff_slices(similar::Algorithm::Myers, &na, &nb) {
-        for (tag, old_range, new_range) in [op.as_tag_tuple()] {
-            match tag {
-                similar::DiffTag::Equal => push(&mut out, Diff::Same(b[new_range].join(" "))),
-                similar::DiffTag::Delete => push(&mut out, Diff::Removed(a[old_range].join(" "))),
-                similar::DiffTag::Insert => push(&mut out, Diff::Added(b[new_range].join(" "))),
-                similar::DiffTag::Replace => {
-                    push(&mut out, Diff::Removed(a[old_range].join(" ")));
-                    push(&mut out, Diff::Added(b[new_range].join(" ")));
-                }
+        let (tag, old_range, new_range) = op.as_tag_tuple();
+        match tag {
+            similar::DiffTag::Equal => push(&mut out, Diff::Same(b[new_range].join(" "))),
+            similar::DiffTag::Delete => push(&mut out, Diff::Removed(a[old_range].join(" "))),
+            similar::DiffTag::Insert => push(&mut out, Diff::Added(b[new_range].join(" "))),
+            similar::DiffTag::Replace => {
+                push(&mut out, Diff::Removed(a[old_range].join(" ")));
+                push(&mut out, Diff::Added(b[new_range].join(" ")));
             }
         }
     }
@@ -189,7 +188,6 @@ pub fn write_bundle(store: &Store, article: i64, dir: &Path) -> Result<Manifest,
     let mut files = Vec::new();
     let mut raws: Vec<i64> = versions.iter().filter_map(|v| v.raw_id).collect();
     raws.extend(events.iter().filter_map(|e| e.raw_id));
-    raws.dedup();
     let mut seen = std::collections::HashSet::new();
     for id in raws {
         if !seen.insert(id) {

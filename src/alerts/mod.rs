@@ -240,22 +240,17 @@ impl Watches {
 
     /// The watches `c` matches: every condition a watch sets holds (the
     /// query; one of its places, feeds, languages).
-    pub fn matching<'w>(&'w self, c: &Candidate) -> impl Iterator<Item = &'w WatchConfig> + 'w {
-        let hit: Vec<bool> = self
-            .list
+    pub fn matching(&self, c: &Candidate) -> Vec<&WatchConfig> {
+        self.list
             .iter()
-            .map(|(w, m)| {
+            .filter(|(w, m)| {
                 m.as_ref().is_none_or(|m| m.matches(c.doc))
                     && (w.places.is_empty() || w.places.iter().any(|p| c.places.contains(p)))
                     && (w.feeds.is_empty() || w.feeds.iter().any(|f| c.feeds.contains(f)))
                     && (w.lang.is_empty() || c.lang.is_some_and(|l| w.lang.iter().any(|x| x == l)))
             })
-            .collect();
-        self.list
-            .iter()
-            .zip(hit)
-            .filter(|(_, h)| *h)
-            .map(|((w, _), _)| w)
+            .map(|(w, _)| w)
+            .collect()
     }
 }
 

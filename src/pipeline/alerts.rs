@@ -156,7 +156,7 @@ pub fn watch_new(
             feeds: &a.feeds,
             lang: a.lang.as_deref(),
         };
-        let hits: Vec<&WatchConfig> = watches.matching(&c).collect();
+        let hits = watches.matching(&c);
         if hits.is_empty() {
             continue;
         }

@@ -360,11 +360,6 @@ impl Store {
             .map(|_| ())
         })
     }
-
-    /// Bytes the activity series take (for the bench).
-    pub fn activity_rows(&self) -> Result<i64, StoreError> {
-        self.with(|c| c.query_row("SELECT count(*) FROM activity", [], |r| r.get(0)))
-    }
 }
 
 fn delivery_row(r: &rusqlite::Row) -> rusqlite::Result<DeliveryRow> {

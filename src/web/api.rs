@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -191,7 +191,6 @@ pub(super) async fn download(
         rx.recv().await.map(|chunk| (chunk, rx))
     });
     let mut res = Response::new(Body::from_stream(stream));
-    *res.status_mut() = StatusCode::OK;
     let h = res.headers_mut();
     h.insert(
         header::CONTENT_TYPE,
