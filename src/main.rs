@@ -163,6 +163,9 @@ enum Command {
         /// Print the time spent decoding and extracting (file I/O excluded) to stderr.
         #[arg(long)]
         timing: bool,
+        /// Start the text with the title (as the reader shows an article).
+        #[arg(long)]
+        with_title: bool,
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
@@ -330,8 +333,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
             json,
             ref out_dir,
             timing,
+            with_title,
             ref files,
-        } => cli::files::extract(url.as_deref(), json, out_dir.as_deref(), timing, files),
+        } => cli::files::extract(
+            url.as_deref(),
+            json,
+            out_dir.as_deref(),
+            (timing, with_title),
+            files,
+        ),
         Command::Search {
             ref query,
             limit,

@@ -14,7 +14,7 @@ pub(crate) fn extract(
     url: Option<&str>,
     json: bool,
     out_dir: Option<&Path>,
-    timing: bool,
+    (timing, with_title): (bool, bool),
     files: &[PathBuf],
 ) -> Result<ExitCode> {
     let url = url
@@ -50,7 +50,11 @@ pub(crate) fn extract(
                 None
             }
         };
-        let text = e.map_or("", |e| e.text.as_str());
+        let text = match e {
+            Some(e) if with_title => titled(e),
+            Some(e) => e.text.clone(),
+            None => String::new(),
+        };
         if let Some(target) = targets.get(i) {
             std::fs::write(target, text)
                 .with_context(|| format!("cannot write {}", target.display()))?;
@@ -73,6 +77,14 @@ pub(crate) fn extract(
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The title, then the body (unless the body opens with it).
+fn titled(e: &rasad::extract::Extracted) -> String {
+    match e.title.as_deref().filter(|t| !e.text.starts_with(t)) {
+        Some(t) => format!("{t}\n{}", e.text),
+        None => e.text.clone(),
+    }
 }
 
 /// One output per input, named by the input's whole stem (`a.b.html` →

@@ -1,5 +1,6 @@
 //! Golden tests on small pages written for rasad (Arabic, Kurdish, English).
 
+use super::naming::strip_site_name;
 use super::*;
 
 const BODY: &str = "قالت مصادر محلية لنورث برس إن اشتباكات اندلعت مساء الأحد بين قوات سوريا الديمقراطية ومسلحين في ريف دير الزور الشرقي، ما أدى إلى مقتل شخصين.";
@@ -190,6 +191,24 @@ fn site_names_leave_the_title() {
         "Clashes in Hasakah"
     );
     assert_eq!(strip_site_name("Rudaw", Some("Rudaw")), "Rudaw");
+    // og:title and <title> both carry the name; the h1 says which part it is
+    let html = format!(
+        r#"<html><head><meta property="og:title" content="قصف على رأس العين - نورث برس"><title>قصف على رأس العين - نورث برس</title></head><body><h1>قصف على رأس العين</h1><div class="post-meta"><span class="byline">بقلم: سامر الأحمد - ١٢ نوفمبر ٢٠٢٥</span></div><p>{BODY}</p><p>{BODY2}</p></body></html>"#
+    );
+    let e = extract(&html, None, &SiteRules::default()).expect("body");
+    assert_eq!(e.title.as_deref(), Some("قصف على رأس العين"));
+    assert_eq!(e.author.as_deref(), Some("سامر الأحمد"));
+    // a rel=author link, and a meta author with "By"
+    let html = format!(
+        r#"<html><head><meta name="author" content="By Jane Arraf"></head><body><p>{BODY}</p><p>{BODY2}</p></body></html>"#
+    );
+    let e = extract(&html, None, &SiteRules::default()).expect("body");
+    assert_eq!(e.author.as_deref(), Some("Jane Arraf"));
+    let html = format!(
+        r#"<html><body><p>Von <a rel="author" href="/a/r">Rojhat Ahmed</a></p><p>{BODY}</p><p>{BODY2}</p></body></html>"#
+    );
+    let e = extract(&html, None, &SiteRules::default()).expect("body");
+    assert_eq!(e.author.as_deref(), Some("Rojhat Ahmed"));
     let html = format!(
         r#"<html><head><title>اشتباكات في ريف دير الزور | موقع الخبر</title></head><body><h1>اشتباكات في ريف دير الزور</h1><p>{BODY}</p><p>{BODY2}</p></body></html>"#
     );
