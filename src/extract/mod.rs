@@ -85,7 +85,7 @@ pub fn extract(
     let pre = prescan::prescan(html);
     let doc = Html::parse_document(&pre.html);
     let meta = Meta::read(&doc, &pre.json_ld, pre.canonical.as_deref(), url);
-    let analysis = Analysis::new(&doc, rules, url);
+    let analysis = Analysis::new(&doc, rules, url, meta.title.as_deref());
     let mut found: Option<(render::Body, Method)> = None;
 
     if let Some(sel) = rules

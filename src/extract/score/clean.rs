@@ -31,6 +31,7 @@ impl Analysis<'_> {
         w: &mut Writer,
     ) {
         let mut skip_depth = 0usize;
+        let root_text = self.get(root.id()).text;
         // for each open inline element: whether it wrote markup to close
         let mut inline_open: Vec<bool> = Vec::new();
         for edge in root.traverse() {
@@ -46,7 +47,7 @@ impl Analysis<'_> {
                         let drop = info.skip
                             || (!this_root
                                 && conditional
-                                && self.clean_conditionally(&node, e.name(), &info));
+                                && self.clean_conditionally(&node, e.name(), &info, root_text));
                         if drop {
                             skip_depth = 1;
                             continue;
@@ -87,7 +88,13 @@ impl Analysis<'_> {
 
     /// Blocks inside the article that are not article text: link lists,
     /// the title repeated, navigation fragments.
-    fn clean_conditionally(&self, node: &NodeRef<Node>, name: &str, info: &Info) -> bool {
+    fn clean_conditionally(
+        &self,
+        node: &NodeRef<Node>,
+        name: &str,
+        info: &Info,
+        root_text: u32,
+    ) -> bool {
         let ld = info.link_density();
         match name {
             "h2" | "h3" | "h4" | "h5" | "h6" => ld > 0.5,
@@ -117,6 +124,11 @@ impl Analysis<'_> {
             }
             "div" | "section" | "ul" | "ol" | "table" | "header" | "figure" | "dl" => {
                 if introduced_by_boilerplate(node) {
+                    return true;
+                }
+                // a box of teasers inside the article; a list that is most
+                // of the chosen block is the article (a roundup of deals)
+                if info.text * 2 < root_text && super::lists::is_teaser_list(node) {
                     return true;
                 }
                 if info.commas >= 10 && ld < 0.3 {

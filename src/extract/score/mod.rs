@@ -32,8 +32,10 @@ use ego_tree::{NodeId, NodeRef};
 use scraper::{ElementRef, Html, Node, Selector};
 use url::Url;
 
+mod anchor;
 mod classes;
 mod clean;
+mod lists;
 
 use super::hints::*;
 use super::render::{Body, Writer};
@@ -81,6 +83,10 @@ pub struct Analysis<'a> {
     info: IdMap<Info>,
     /// Elements in document order.
     order: Vec<NodeId>,
+    /// The headline element, when the page shows its title.
+    anchor: Option<anchor::Anchor>,
+    /// The headline's text length.
+    anchor_text: u32,
 }
 
 fn tag<'n>(node: &NodeRef<'n, Node>) -> Option<&'n str> {
@@ -89,6 +95,12 @@ fn tag<'n>(node: &NodeRef<'n, Node>) -> Option<&'n str> {
         _ => None,
     }
 }
+
+/// Characters of text under which a candidate counts for less.
+const MIN_CANDIDATE_TEXT: f64 = 200.0;
+
+/// How much more a candidate with the headline counts.
+const HEADLINE_BOOST: f64 = 2.0;
 
 /// Structural elements that hints never remove (their classes describe the page).
 const STRUCTURAL: &[&str] = &["html", "body", "main", "article"];
@@ -102,7 +114,12 @@ fn count_commas(s: &str) -> u32 {
 impl<'a> Analysis<'a> {
     /// One pass over the document: which elements are skipped, and the text
     /// statistics of every other element.
-    pub fn new(doc: &'a Html, rules: &SiteRules, base: Option<&'a Url>) -> Analysis<'a> {
+    pub fn new(
+        doc: &'a Html,
+        rules: &SiteRules,
+        base: Option<&'a Url>,
+        title: Option<&str>,
+    ) -> Analysis<'a> {
         let mut removed: IdSet = IdSet::default();
         for sel in rules.remove.iter().filter_map(|s| Selector::parse(s).ok()) {
             removed.extend(doc.select(&sel).map(|e| e.id()));
@@ -132,8 +149,14 @@ impl<'a> Analysis<'a> {
             .map(|i| i.text)
             .max()
             .unwrap_or(0) as f64;
+        // the headline and the blocks that hold it are never hinted out (an
+        // article inside "comments_page_wrapper")
+        let anchor = anchor::Anchor::find(doc, &first, &order, title);
         let mut hinted: IdSet = IdSet::default();
         for &id in &order {
+            if anchor.as_ref().is_some_and(|a| a.is_above(id)) {
+                continue;
+            }
             let Some(node) = doc.tree.get(id) else {
                 continue;
             };
@@ -165,6 +188,10 @@ impl<'a> Analysis<'a> {
             base,
             info,
             order,
+            anchor_text: anchor
+                .as_ref()
+                .map_or(0, |a| first.get(&a.at()).map_or(0, |i| i.text)),
+            anchor,
         }
     }
     fn get(&self, id: NodeId) -> Info {
@@ -369,20 +396,53 @@ impl<'a> Analysis<'a> {
 
     /// A candidate's score, less the share of its text inside links.
     fn final_score(&self, scores: &IdMap<f64>, id: NodeId) -> f64 {
-        scores.get(&id).copied().unwrap_or(0.0) * (1.0 - self.get(id).link_density())
+        let info = self.get(id);
+        // a caption or a one-line box wins nothing by its class alone
+        let size = (f64::from(info.text) / MIN_CANDIDATE_TEXT).min(1.0);
+        scores.get(&id).copied().unwrap_or(0.0) * (1.0 - info.link_density()) * size
     }
 
     /// The best candidate, widened to its parent while it is that parent's
     /// only element (so its siblings can be found).
     fn top(&self, scores: &IdMap<f64>, candidates: Vec<NodeId>) -> Option<(NodeId, f64)> {
-        let mut best: Option<(NodeId, f64)> = None;
+        let mut ranked: Vec<(NodeId, f64)> = Vec::with_capacity(candidates.len());
         for id in candidates {
-            let s = self.final_score(scores, id);
-            if best.is_none_or(|(_, b)| s > b) {
-                best = Some((id, s));
+            let mut s = self.final_score(scores, id);
+            // a block with the headline and a paragraph or more besides it
+            if self.get(id).text >= self.anchor_text + 140
+                && self.anchor.as_ref().is_some_and(|a| a.holds(self.doc, id))
+            {
+                s *= HEADLINE_BOOST;
+            }
+            ranked.push((id, s));
+        }
+        let mut best = ranked
+            .iter()
+            .copied()
+            .reduce(|b, c| if c.1 > b.1 { c } else { b })?;
+        // reader comments under a short article: the article is the best
+        // block before them
+        if self
+            .doc
+            .tree
+            .get(best.0)
+            .is_some_and(|n| lists::is_post_list(&n))
+        {
+            if let Some(before) = ranked
+                .iter()
+                .copied()
+                .filter(|&(id, s)| {
+                    id < best.0
+                        && s >= best.1 * 0.3
+                        && self.get(id).text >= 200
+                        && !self.is_ancestor(id, best.0)
+                })
+                .reduce(|b, c| if c.1 > b.1 { c } else { b })
+            {
+                best = before;
             }
         }
-        let (mut top_id, mut top_score) = best?;
+        let (mut top_id, mut top_score) = best;
         while let Some(parent) = self.doc.tree.get(top_id).and_then(|t| t.parent()) {
             if matches!(tag(&parent), Some("body" | "html") | None)
                 || parent
@@ -397,6 +457,14 @@ impl<'a> Analysis<'a> {
             top_score = top_score.max(self.final_score(scores, parent.id()));
         }
         Some((top_id, top_score))
+    }
+
+    /// Whether `a` holds `b`.
+    fn is_ancestor(&self, a: NodeId, b: NodeId) -> bool {
+        self.doc
+            .tree
+            .get(b)
+            .is_some_and(|n| n.ancestors().any(|x| x.id() == a))
     }
 
     /// The top block with the siblings that continue the article (split
@@ -425,7 +493,11 @@ impl<'a> Analysis<'a> {
                 continue;
             };
             let info = self.get(sib.id());
-            if info.skip || info.text == 0 || introduced_by_boilerplate(&sib) {
+            if info.skip
+                || info.text == 0
+                || introduced_by_boilerplate(&sib)
+                || lists::is_teaser_list(&sib)
+            {
                 continue;
             }
             let mut s = self.final_score(scores, sib.id());
@@ -511,7 +583,7 @@ mod tests {
              <div id=second><p>{text}</p><p>{text}</p></div></body>"
         );
         let doc = Html::parse_document(&html);
-        let a = Analysis::new(&doc, &SiteRules::default(), None);
+        let a = Analysis::new(&doc, &SiteRules::default(), None, None);
         let body = a.best_text(None).expect("body");
         assert_eq!(
             body.text,
