@@ -40,7 +40,8 @@ pub(crate) fn extract(
         };
         let started = std::time::Instant::now();
         let decoded = rasad::charset::decode(&bytes, None);
-        let result = rasad::extract::extract(&decoded.text, url.as_ref(), &rules);
+        let result = rasad::extract::check_page(None, &bytes)
+            .and_then(|()| rasad::extract::extract(&decoded.text, url.as_ref(), &rules));
         spent += started.elapsed();
         let e = match &result {
             Ok(e) => Some(e),

@@ -71,8 +71,9 @@ fn decode(f: &Fetched) -> String {
 
 /// What rasad would store from a page, as JSON.
 fn page_report(f: &Fetched) -> serde_json::Value {
-    let text = decode(f);
-    match rasad::extract::extract(&text, Some(&f.url), &SiteRules::default()) {
+    let extracted = rasad::extract::check_page(f.content_type.as_deref(), &f.body)
+        .and_then(|()| rasad::extract::extract(&decode(f), Some(&f.url), &SiteRules::default()));
+    match extracted {
         Ok(e) => {
             // the places the store would tag, from the same index entry
             let entry = rasad::search::index_entry(e.title.as_deref().unwrap_or(""), &e.text);

@@ -68,11 +68,66 @@ impl Method {
     }
 }
 
-/// Why a page gave no article.
+/// Why a page gave no article: it was not a page of text at all.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ExtractError {
-    #[error("no article body found in the page")]
-    NoBody,
+    /// A PDF, an image, an archive: named by its media type.
+    #[error("not an HTML page: {0}")]
+    NotHtml(String),
+    /// An HTML page that shows no paragraph of text.
+    #[error("no text in the page")]
+    NoText,
+}
+
+/// Media types that are never a page of text.
+const NOT_TEXT: &[&str] = &[
+    "image/",
+    "audio/",
+    "video/",
+    "font/",
+    "application/pdf",
+    "application/zip",
+    "application/gzip",
+    "application/x-gzip",
+    "application/msword",
+    "application/vnd.",
+    "application/json",
+    "application/javascript",
+    "application/x-shockwave-flash",
+];
+
+/// What a body's first bytes say it is, when it is not text.
+const MAGIC: &[(&[u8], &str)] = &[
+    (b"%PDF-", "application/pdf"),
+    (b"\x89PNG", "image/png"),
+    (b"\xFF\xD8\xFF", "image/jpeg"),
+    (b"GIF8", "image/gif"),
+    (b"PK\x03\x04", "application/zip"),
+    (b"\x1F\x8B", "application/gzip"),
+    (b"OggS", "audio/ogg"),
+    (b"ID3", "audio/mpeg"),
+];
+
+/// Refuses a response that is not a page of text, by its `Content-Type`
+/// or, whatever that says, by its first bytes ("%PDF-").
+pub fn check_page(content_type: Option<&str>, body: &[u8]) -> Result<(), ExtractError> {
+    if let Some(ct) = content_type {
+        let essence = ct
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        if NOT_TEXT.iter().any(|t| essence.starts_with(t)) {
+            return Err(ExtractError::NotHtml(essence));
+        }
+    }
+    let riff_webp = body.len() >= 12 && &body[..4] == b"RIFF" && &body[8..12] == b"WEBP";
+    match MAGIC.iter().find(|(m, _)| body.starts_with(m)) {
+        Some((_, kind)) => Err(ExtractError::NotHtml((*kind).to_string())),
+        None if riff_webp => Err(ExtractError::NotHtml("image/webp".to_string())),
+        None => Ok(()),
+    }
 }
 
 /// Extracts the article from `html`. `url` is the page's address; `rules`
@@ -140,7 +195,7 @@ pub fn extract(
             found = Some((render::finish_blocks(blocks, None), Method::JsonLd));
         }
     }
-    let (body, method) = found.ok_or(ExtractError::NoBody)?;
+    let (body, method) = found.ok_or(ExtractError::NoText)?;
     let lang = meta
         .lang
         .or_else(|| crate::text::guess_language(&body.text).map(str::to_string));

@@ -224,11 +224,11 @@ fn empty_page_has_no_body() {
             None,
             &SiteRules::default()
         ),
-        Err(ExtractError::NoBody)
+        Err(ExtractError::NoText)
     );
     assert_eq!(
         extract("", None, &SiteRules::default()),
-        Err(ExtractError::NoBody)
+        Err(ExtractError::NoText)
     );
 }
 
@@ -352,6 +352,43 @@ fn a_page_with_text_never_gives_nothing() {
     let empty = "<html><body><div><img src=a.jpg></div></body></html>";
     assert_eq!(
         extract(empty, None, &SiteRules::default()).err(),
-        Some(ExtractError::NoBody)
+        Some(ExtractError::NoText)
+    );
+}
+
+#[test]
+fn what_is_not_a_page_is_named() {
+    let pdf = b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n1 0 obj";
+    assert_eq!(
+        check_page(Some("application/pdf"), pdf).map_err(|e| e.to_string()),
+        Err("not an HTML page: application/pdf".to_string())
+    );
+    // a server that calls a PDF text/html is not believed
+    assert_eq!(
+        check_page(Some("text/html; charset=utf-8"), pdf),
+        Err(ExtractError::NotHtml("application/pdf".into()))
+    );
+    assert_eq!(
+        check_page(Some("Image/JPEG"), b"\xFF\xD8\xFF\xE0"),
+        Err(ExtractError::NotHtml("image/jpeg".into()))
+    );
+    assert_eq!(
+        check_page(None, b"\x89PNG\r\n").map_err(|e| e.to_string()),
+        Err("not an HTML page: image/png".into())
+    );
+    let page = "<html><body><p>قال مصدر محلي في القامشلي إن الأسعار ارتفعت.</p></body></html>";
+    assert_eq!(
+        check_page(Some("text/html; charset=windows-1256"), page.as_bytes()),
+        Ok(())
+    );
+    assert_eq!(check_page(None, page.as_bytes()), Ok(()));
+    assert_eq!(
+        extract(
+            "<html><body><nav><a href=/>الرئيسية</a></nav></body></html>",
+            None,
+            &SiteRules::default()
+        )
+        .map_err(|e| e.to_string()),
+        Err("no text in the page".to_string())
     );
 }

@@ -140,9 +140,11 @@ impl Pipeline {
         let url = shown.clone();
         let res = self
             .cpu_bound(move || {
-                let decoded = charset::decode_response(&body, content_type.as_deref());
-                let extracted = extract::extract(&decoded.text, Some(&page_url), &rules);
-                drop(decoded);
+                let extracted =
+                    extract::check_page(content_type.as_deref(), &body).and_then(|()| {
+                        let decoded = charset::decode_response(&body, content_type.as_deref());
+                        extract::extract(&decoded.text, Some(&page_url), &rules)
+                    });
                 // hashed and compressed here, in parallel, not under the
                 // database's lock
                 let mut evidence = Box::new(Evidence {

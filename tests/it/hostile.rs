@@ -222,6 +222,37 @@ fn page_bomb_feed(s: &TestServer) -> String {
     s.url("/h/pagebomb.xml")
 }
 
+/// A feed whose items link to a PDF and to a JPEG that calls itself
+/// text/html: both items stay, each page failing with what it was.
+fn not_pages_feed(s: &TestServer) -> String {
+    s.route(
+        "/h/report.pdf",
+        Route::ok(
+            "application/pdf",
+            b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>".to_vec(),
+        ),
+    );
+    s.route(
+        "/h/photo",
+        Route::ok("text/html", b"\xFF\xD8\xFF\xE0\x00\x10JFIF".to_vec()),
+    );
+    s.route(
+        "/h/notpages.xml",
+        Route::ok(
+            "application/rss+xml",
+            format!(
+                "<rss version=\"2.0\"><channel><title>np</title>\
+                 <item><title>تقرير الحسكة</title><link>{}</link><description>تقرير عن المياه في الحسكة</description></item>\
+                 <item><title>صورة من القامشلي</title><link>{}</link><description>صورة</description></item>\
+                 </channel></rss>",
+                s.url("/h/report.pdf"),
+                s.url("/h/photo")
+            ),
+        ),
+    );
+    s.url("/h/notpages.xml")
+}
+
 #[test]
 fn hostile_servers_cost_nothing_but_their_own_feed() {
     // only 127.0.0.2 is allowed: localhost (127.0.0.1, ::1) must be refused
@@ -231,6 +262,7 @@ fn hostile_servers_cost_nothing_but_their_own_feed() {
     let cases = failing_feeds(&s, &secret);
     let private = private_links_feed(&s, &trip, &secret);
     let pagebomb = page_bomb_feed(&s);
+    let notpages = not_pages_feed(&s);
     let silent = raw_server(Raw::Silent);
     let drip = raw_server(Raw::Drip);
     let endless = raw_server(Raw::Endless);
@@ -256,6 +288,10 @@ fn hostile_servers_cost_nothing_but_their_own_feed() {
     config.push_str(&format!(
         "[[feed]]\nname = \"pagebomb\"\nurl = \"{}\"\n",
         pagebomb
+    ));
+    config.push_str(&format!(
+        "[[feed]]\nname = \"notpages\"\nurl = \"{}\"\n",
+        notpages
     ));
     for (name, addr) in [("silent", silent), ("drip", drip), ("endless", endless)] {
         config.push_str(&format!(
@@ -291,6 +327,25 @@ fn hostile_servers_cost_nothing_but_their_own_feed() {
     // items pointing at private addresses are stored, their pages refused
     for p in ["p1", "p2", "p3", "p4", "p5"] {
         assert!(export.contains(&format!("\"title\":\"{p}\"")), "{p} stored");
+    }
+
+    // a PDF and an image are kept as items, their pages named for what they were
+    let db = rusqlite::Connection::open(dir.path().join("rasad.db")).expect("db");
+    for (title, why) in [
+        ("تقرير الحسكة", "not an HTML page: application/pdf"),
+        ("صورة من القامشلي", "not an HTML page: image/jpeg"),
+    ] {
+        let err: Option<String> = db
+            .query_row(
+                "SELECT extraction_error FROM articles WHERE title = ?1",
+                [title],
+                |r| r.get(0),
+            )
+            .expect(title);
+        assert!(
+            err.as_deref().is_some_and(|e| e.contains(why)),
+            "{title}: {err:?}"
+        );
     }
 
     feeds_table_names_every_failure(dir.path(), &cases, &healthy);
