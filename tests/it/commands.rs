@@ -102,6 +102,16 @@ fn shipped_config_is_valid() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let out = ok(rasad(root, &["check-config", "-c", "feeds.toml"]));
     assert!(out.contains("ok"), "{out}");
+    // every feed shipped enabled says how sure we are of it
+    let shipped = std::fs::read_to_string(root.join("feeds.toml")).expect("feeds.toml");
+    for line in shipped.lines().filter(|l| l.starts_with("[[feed]]")) {
+        assert!(
+            ["LIVE", "CORROBORATED", "LISTED"]
+                .iter()
+                .any(|m| line.contains(&format!("# {m}"))),
+            "an enabled feed without its evidence: {line}"
+        );
+    }
 }
 
 #[test]
