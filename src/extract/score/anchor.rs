@@ -17,6 +17,8 @@ const HOLDS_UP: usize = 2;
 /// The headline element and its nearest ancestors.
 pub(super) struct Anchor {
     at: NodeId,
+    /// The headline's length in characters.
+    text: u32,
     /// The headline, then its ancestors up to [`UP`] levels.
     chain: Vec<NodeId>,
 }
@@ -29,6 +31,8 @@ impl Anchor {
             // a wide container holds the headline and much else
             return level <= HOLDS_UP;
         }
+        // node ids grow in document order (the parser creates nodes as it
+        // reads them)
         if id < self.at {
             return false;
         }
@@ -100,12 +104,13 @@ impl Anchor {
             chain.push(n.id());
             cur = n.parent();
         }
-        Some(Anchor { at, chain })
+        let text = info.get(&at).map_or(0, |i| i.text);
+        Some(Anchor { at, text, chain })
     }
 
-    /// The headline element.
-    pub(super) fn at(&self) -> NodeId {
-        self.at
+    /// The headline's length in characters.
+    pub(super) fn text(&self) -> u32 {
+        self.text
     }
 
     /// Whether `id` is the headline or one of its nearest ancestors.

@@ -5,6 +5,7 @@
 //! each a short text led by a link, as "most read", "related" and
 //! «اقرأ أيضاً» boxes are in any layout, tables included.
 
+use ego_tree::iter::Edge;
 use ego_tree::NodeRef;
 use scraper::{ElementRef, Node};
 
@@ -39,22 +40,32 @@ fn is_teaser(e: &ElementRef) -> bool {
     let mut all = 0usize;
     let mut linked = 0usize;
     let mut led = None;
-    for d in e.descendants().take(200) {
-        if let Node::Text(t) = d.value() {
-            let n = t.chars().filter(|c| !c.is_whitespace()).count();
-            if n == 0 {
-                continue;
+    let mut link_depth = 0usize;
+    for edge in e.traverse().take(400) {
+        match edge {
+            Edge::Open(d) => match d.value() {
+                Node::Element(el) if el.name() == "a" => link_depth += 1,
+                Node::Text(t) => {
+                    let n = t.chars().filter(|c| !c.is_whitespace()).count();
+                    if n == 0 {
+                        continue;
+                    }
+                    all += n;
+                    if link_depth > 0 {
+                        linked += n;
+                    }
+                    // a teaser opens with its linked title, or with its time
+                    led.get_or_insert(
+                        link_depth > 0 || (n <= MAX_STAMP_CHARS && is_stamp(t.trim())),
+                    );
+                }
+                _ => {}
+            },
+            Edge::Close(d) => {
+                if ElementRef::wrap(d).is_some_and(|a| a.value().name() == "a") {
+                    link_depth = link_depth.saturating_sub(1);
+                }
             }
-            all += n;
-            let in_link = d
-                .ancestors()
-                .take_while(|a| a.id() != e.id())
-                .any(|a| ElementRef::wrap(a).is_some_and(|a| a.value().name() == "a"));
-            if in_link {
-                linked += n;
-            }
-            // a teaser opens with its linked title, or with its time
-            led.get_or_insert(in_link || (n <= MAX_STAMP_CHARS && is_stamp(t.trim())));
         }
     }
     led == Some(true) && all <= MAX_TEASER_CHARS && linked * 8 >= all

@@ -85,8 +85,6 @@ pub struct Analysis<'a> {
     order: Vec<NodeId>,
     /// The headline element, when the page shows its title.
     anchor: Option<anchor::Anchor>,
-    /// The headline's text length.
-    anchor_text: u32,
 }
 
 fn tag<'n>(node: &NodeRef<'n, Node>) -> Option<&'n str> {
@@ -188,9 +186,6 @@ impl<'a> Analysis<'a> {
             base,
             info,
             order,
-            anchor_text: anchor
-                .as_ref()
-                .map_or(0, |a| first.get(&a.at()).map_or(0, |i| i.text)),
             anchor,
         }
     }
@@ -409,17 +404,17 @@ impl<'a> Analysis<'a> {
         for id in candidates {
             let mut s = self.final_score(scores, id);
             // a block with the headline and a paragraph or more besides it
-            if self.get(id).text >= self.anchor_text + 140
-                && self.anchor.as_ref().is_some_and(|a| a.holds(self.doc, id))
+            if self
+                .anchor
+                .as_ref()
+                .is_some_and(|a| self.get(id).text >= a.text() + 140 && a.holds(self.doc, id))
             {
                 s *= HEADLINE_BOOST;
             }
             ranked.push((id, s));
         }
-        let mut best = ranked
-            .iter()
-            .copied()
-            .reduce(|b, c| if c.1 > b.1 { c } else { b })?;
+        let highest = |b: (NodeId, f64), c: (NodeId, f64)| if c.1 > b.1 { c } else { b };
+        let mut best = ranked.iter().copied().reduce(highest)?;
         // reader comments under a short article: the article is the best
         // block before them
         if self
@@ -434,10 +429,10 @@ impl<'a> Analysis<'a> {
                 .filter(|&(id, s)| {
                     id < best.0
                         && s >= best.1 * 0.3
-                        && self.get(id).text >= 200
+                        && f64::from(self.get(id).text) >= MIN_CANDIDATE_TEXT
                         && !self.is_ancestor(id, best.0)
                 })
-                .reduce(|b, c| if c.1 > b.1 { c } else { b })
+                .reduce(highest)
             {
                 best = before;
             }
