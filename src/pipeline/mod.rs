@@ -37,6 +37,11 @@ pub const MAX_TEXT_BYTES: usize = 1024 * 1024;
 
 /// Feeds fetched and parsed at once, over all feeds of a pass.
 const FEEDS_IN_FLIGHT: usize = 64;
+/// Feeds in their pass at once (feed, pages, re-checks, index): a feed's
+/// pages are read in one burst over its host's kept-alive connections, so
+/// none sits idle long enough to be closed and opened again, and a poll of
+/// thousands of feeds holds the state of this many, not of all.
+const FEEDS_ACTIVE: usize = 128;
 /// Pages between the start of their fetch and the end of their save, over
 /// all feeds of a pass: bodies never wait in hundreds for a CPU slot.
 const PAGES_IN_FLIGHT: usize = 64;
@@ -44,6 +49,7 @@ const PAGES_IN_FLIGHT: usize = 64;
 /// Places that bound what a pass holds in memory at once, whatever the
 /// number of feeds and items.
 struct Slots {
+    active: tokio::sync::Semaphore,
     feeds: tokio::sync::Semaphore,
     pages: tokio::sync::Semaphore,
 }
@@ -173,6 +179,7 @@ impl Pipeline {
             store,
             cpu: Arc::new(tokio::sync::Semaphore::new(cores)),
             slots: Arc::new(Slots {
+                active: tokio::sync::Semaphore::new(FEEDS_ACTIVE),
                 feeds: tokio::sync::Semaphore::new(FEEDS_IN_FLIGHT),
                 pages: tokio::sync::Semaphore::new(PAGES_IN_FLIGHT),
             }),
@@ -360,6 +367,7 @@ impl Pipeline {
     pub async fn poll_feed(&self, feed: &FeedConfig, feed_id: i64) -> FeedReport {
         let span = tracing::info_span!("feed", feed = %feed.name, url = %feed.url);
         async {
+            let _active = self.slots.active.acquire().await;
             let mut signals = Signals::default();
             let outcome = {
                 let _place = self.slots.feeds.acquire().await;

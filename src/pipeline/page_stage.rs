@@ -41,7 +41,8 @@ impl Pipeline {
         let ok_count = AtomicUsize::new(0);
         let failed_count = AtomicUsize::new(0);
         let (ok_count, failed_count) = (&ok_count, &failed_count);
-        let concurrency = self.config.fetch.max_per_host.max(1) * 2;
+        // no more than the host's connections: a page never waits for one
+        let concurrency = self.config.fetch.max_per_host.max(1);
         futures_util::stream::iter(jobs)
             .for_each_concurrent(concurrency, |job| async move {
                 // a page's body exists only while it holds a place: fetched
