@@ -61,11 +61,10 @@ fn is_teaser(e: &ElementRef) -> bool {
                 }
                 _ => {}
             },
-            Edge::Close(d) => {
-                if ElementRef::wrap(d).is_some_and(|a| a.value().name() == "a") {
-                    link_depth = link_depth.saturating_sub(1);
-                }
+            Edge::Close(d) if matches!(d.value(), Node::Element(el) if el.name() == "a") => {
+                link_depth = link_depth.saturating_sub(1);
             }
+            Edge::Close(_) => {}
         }
     }
     led == Some(true) && all <= MAX_TEASER_CHARS && linked * 8 >= all
