@@ -13,6 +13,7 @@ mod naming;
 mod prescan;
 mod render;
 mod score;
+pub mod template;
 
 use scraper::{Html, Selector};
 use url::Url;
@@ -21,6 +22,7 @@ use crate::config::SiteRules;
 use meta::Meta;
 
 pub use score::Analysis;
+pub use template::{Learned, Ring, Template};
 
 /// Shortest body (in non-space characters) that counts as an article.
 const MIN_BODY_CHARS: usize = 60;
@@ -41,6 +43,8 @@ pub struct Extracted {
     pub html: String,
     /// Which method found the body.
     pub method: Method,
+    /// Lines left out as the outlet's template.
+    pub template_lines: usize,
 }
 
 /// How the body was found.
@@ -77,6 +81,10 @@ pub enum ExtractError {
     /// An HTML page that shows no paragraph of text.
     #[error("no text in the page")]
     NoText,
+    /// Every candidate body was the outlet's template: text its other
+    /// pages show too.
+    #[error("only the outlet's template ({lines} lines its recent pages all show)")]
+    OnlyTemplate { lines: usize },
 }
 
 /// Media types that are never a page of text.
@@ -137,12 +145,87 @@ pub fn extract(
     url: Option<&Url>,
     rules: &SiteRules,
 ) -> Result<Extracted, ExtractError> {
+    extract_learning(html, url, rules, &Template::default()).0
+}
+
+/// Extracts the article with what is known of its outlet's template: lines
+/// of the template leave the body, and a body made of them is passed over
+/// for the next candidate (none: [`ExtractError::OnlyTemplate`]). Also
+/// returns what the page teaches about the template, failure or not.
+pub fn extract_learning(
+    html: &str,
+    url: Option<&Url>,
+    rules: &SiteRules,
+    template: &Template,
+) -> (Result<Extracted, ExtractError>, Learned) {
     let pre = prescan::prescan(html);
     let doc = Html::parse_document(&pre.html);
     let meta = Meta::read(&doc, &pre.json_ld, pre.canonical.as_deref(), url);
-    let analysis = Analysis::new(&doc, rules, url, meta.title.as_deref());
-    let mut found: Option<(render::Body, Method)> = None;
+    let title = meta.title.as_deref();
+    let none = Template::default();
+    let analysis = Analysis::new(&doc, rules, url, title, &none);
+    let found = choose(&doc, &analysis, &meta, rules);
+    let first_lines = found.as_ref().map(|(b, _)| b.lines()).unwrap_or_default();
+    let page_key = title
+        .map(str::to_string)
+        .or_else(|| url.map(|u| u.path().to_string()))
+        .unwrap_or_default();
+    let mut learned = Learned::of(&page_key, &[&first_lines]);
+    let mut found = found.map(|(b, m)| (b, m, 0));
+    if !template.is_empty() {
+        if let Some((body, method, _)) = found.take() {
+            let all = visible_len(&body.text);
+            let (kept, dropped) = body.without(template);
+            let left = visible_len(&kept.text);
+            found = if dropped == 0 || (left * 2 >= all && left >= MIN_BODY_CHARS) {
+                Some((kept, method, dropped))
+            } else {
+                // the first choice was mostly template: choose again with
+                // the template's blocks counting for nothing
+                let again = Analysis::new(&doc, rules, url, title, template);
+                let second = choose(&doc, &again, &meta, rules).and_then(|(b, m)| {
+                    let (kept, more) = b.without(template);
+                    (visible_len(&kept.text) >= MIN_BODY_CHARS).then_some((kept, m, dropped + more))
+                });
+                if let Some((b, _, _)) = &second {
+                    learned = Learned::of(&page_key, &[&first_lines, &b.lines()]);
+                }
+                match second {
+                    Some(s) => Some(s),
+                    None => return (Err(ExtractError::OnlyTemplate { lines: dropped }), learned),
+                }
+            };
+        }
+    }
+    let Some((body, method, template_lines)) = found else {
+        return (Err(ExtractError::NoText), learned);
+    };
+    let lang = meta
+        .lang
+        .or_else(|| crate::text::guess_language(&body.text).map(str::to_string));
+    let extracted = Extracted {
+        title: meta.title,
+        author: meta.author,
+        published: meta.published,
+        lang,
+        text: body.text,
+        html: body.html,
+        method,
+        template_lines,
+    };
+    (Ok(extracted), learned)
+}
 
+/// The body: the site rule's, else the scored block, else the best
+/// candidate uncleaned; the page's JSON-LD body when the DOM gave much less.
+fn choose(
+    doc: &Html,
+    analysis: &Analysis,
+    meta: &Meta,
+    rules: &SiteRules,
+) -> Option<(render::Body, Method)> {
+    let title = meta.title.as_deref();
+    let mut found: Option<(render::Body, Method)> = None;
     if let Some(sel) = rules
         .article_selector
         .as_deref()
@@ -157,14 +240,14 @@ pub fn extract(
     }
     if found.is_none() {
         found = analysis
-            .best_text(meta.title.as_deref())
+            .best_text(title)
             .filter(|b| visible_len(&b.text) >= MIN_BODY_CHARS)
             .map(|t| (t, Method::Scored));
     }
     if found.is_none() {
         // never nothing from a page that shows paragraphs of text
         found = analysis
-            .fallback_text(meta.title.as_deref())
+            .fallback_text(title)
             .filter(|b| visible_len(&b.text) >= MIN_BODY_CHARS)
             .map(|t| (t, Method::Fallback));
     }
@@ -177,7 +260,7 @@ pub fn extract(
         let dom_len = found.as_ref().map_or(0, |(b, _)| visible_len(&b.text));
         if ld_len >= MIN_BODY_CHARS * 2
             && (dom_len as f64) < ld_len as f64 * 0.6
-            && agrees_with_page(ld, found.as_ref().map(|(b, _)| b.text.as_str()), &doc)
+            && agrees_with_page(ld, found.as_ref().map(|(b, _)| b.text.as_str()), doc)
         {
             let blocks = ld
                 .lines()
@@ -195,19 +278,7 @@ pub fn extract(
             found = Some((render::finish_blocks(blocks, None), Method::JsonLd));
         }
     }
-    let (body, method) = found.ok_or(ExtractError::NoText)?;
-    let lang = meta
-        .lang
-        .or_else(|| crate::text::guess_language(&body.text).map(str::to_string));
-    Ok(Extracted {
-        title: meta.title,
-        author: meta.author,
-        published: meta.published,
-        lang,
-        text: body.text,
-        html: body.html,
-        method,
-    })
+    found
 }
 
 /// Plain text of an HTML fragment (a feed's summary or content).

@@ -11,6 +11,7 @@ use url::Url;
 
 use super::collapse_ws;
 use super::hints::{BOILERPLATE_EXACT, BOILERPLATE_LINES, EDGE_JUNK};
+use super::template::Template;
 
 /// One paragraph-like piece of the body.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,6 +29,27 @@ pub struct Block {
 pub struct Body {
     pub text: String,
     pub html: String,
+    /// The blocks it was joined from.
+    pub blocks: Vec<Block>,
+}
+
+impl Body {
+    /// The body without the outlet's template lines, and how many went.
+    pub fn without(&self, template: &Template) -> (Body, usize) {
+        let kept: Vec<Block> = self
+            .blocks
+            .iter()
+            .filter(|b| !template.holds(&b.text))
+            .cloned()
+            .collect();
+        let dropped = self.blocks.len() - kept.len();
+        (join(kept), dropped)
+    }
+
+    /// Its lines, as blocks.
+    pub fn lines(&self) -> Vec<String> {
+        self.blocks.iter().map(|b| b.text.clone()).collect()
+    }
 }
 
 /// Accumulates blocks while the DOM is walked.
@@ -242,6 +264,11 @@ pub fn finish_blocks(mut blocks: Vec<Block>, title: Option<&str>) -> Body {
     if head < kept.len() {
         kept.drain(..head);
     }
+    join(kept)
+}
+
+/// Joins blocks into text (a line each) and HTML.
+fn join(kept: Vec<Block>) -> Body {
     let text = kept
         .iter()
         .map(|b| b.text.as_str())
@@ -278,7 +305,11 @@ pub fn finish_blocks(mut blocks: Vec<Block>, title: Option<&str>) -> Body {
     if in_list {
         html.push_str("</ul>\n");
     }
-    Body { text, html }
+    Body {
+        text,
+        html,
+        blocks: kept,
+    }
 }
 
 /// A language attribute as a well-formed BCP 47-like tag (`ar`, `en-GB`,

@@ -392,3 +392,103 @@ fn what_is_not_a_page_is_named() {
         Err("no text in the page".to_string())
     );
 }
+
+/// An outlet whose pages carry the same "about us" paragraph inside the
+/// article's container, and one old layout whose every page shows the same
+/// long block (a station's programme) above the article.
+fn outlet_page(i: usize, about: &str, programme: &str) -> String {
+    let story = format!(
+        "<p>أفاد مراسلنا في القامشلي بأن الخبر رقم {i} يتناول انقطاع المياه عن أحياء المدينة، وأن الأهالي طالبوا بحلول عاجلة.</p>\
+         <p>وقال مسؤول في مديرية المياه إن الأعطال في محطة علوك أدت إلى توقف الضخ منذ {i} أيام، وإن الإصلاح قد يستغرق وقتاً.</p>"
+    );
+    format!(
+        r#"<html lang="ar"><head><title>خبر {i} عن المياه في القامشلي</title></head><body>
+<table><tr><td class="side">{programme}</td></tr>
+<tr><td><h1>خبر {i} عن المياه في القامشلي</h1>{story}<p>{about}</p></td></tr></table></body></html>"#
+    )
+}
+
+const ABOUT: &str = "شبكة الخابور الإخبارية منصة مستقلة تغطي أخبار الجزيرة السورية منذ عام ٢٠١٥، وتعمل بفريق من المراسلين المحليين.";
+
+fn programme() -> String {
+    (0..8)
+        .map(|h| format!("<p>الساعة {h}:00، برنامج صباح الخير يا جزيرة، مع نشرة الأخبار المحلية، والطقس، وأحوال الطرق في الحسكة والقامشلي، والأسعار.</p>"))
+        .collect()
+}
+
+fn learned_ring(pages: impl Iterator<Item = String>) -> Ring {
+    let mut ring = Ring::default();
+    for html in pages {
+        let (_, learned) =
+            extract_learning(&html, None, &SiteRules::default(), &Template::default());
+        ring.push(learned);
+    }
+    ring
+}
+
+#[test]
+fn an_outlets_repeated_lines_leave_its_body_once_learned() {
+    let single = extract(&outlet_page(9, ABOUT, ""), None, &SiteRules::default()).expect("body");
+    assert!(single.text.contains(ABOUT), "one page alone cannot tell");
+    let ring = learned_ring((0..5).map(|i| outlet_page(i, ABOUT, "")));
+    let template = ring.template();
+    assert!(template.holds(ABOUT));
+    let (e, _) = extract_learning(
+        &outlet_page(9, ABOUT, ""),
+        None,
+        &SiteRules::default(),
+        &template,
+    );
+    let e = e.expect("body");
+    assert!(!e.text.contains(ABOUT), "{}", e.text);
+    assert!(e.text.contains("الخبر رقم 9"), "{}", e.text);
+    assert!(e.text.contains("منذ 9 أيام"), "{}", e.text);
+    assert_eq!(e.template_lines, 1);
+    // a re-check never strips what the stored version says
+    let (again, _) = extract_learning(
+        &outlet_page(9, ABOUT, ""),
+        None,
+        &SiteRules::default(),
+        &template.without(&single.text),
+    );
+    assert_eq!(again.expect("body").text, single.text);
+}
+
+#[test]
+fn a_body_every_page_shows_is_the_template_and_the_article_is_found() {
+    let p = programme();
+    let single = extract(&outlet_page(9, "", &p), None, &SiteRules::default()).expect("body");
+    assert!(
+        single.text.contains("برنامج صباح الخير"),
+        "the long block wins on one page"
+    );
+    assert!(!single.text.contains("الخبر رقم 9"), "{}", single.text);
+    let template = learned_ring((0..6).map(|i| outlet_page(i, "", &p))).template();
+    let (e, learned) = extract_learning(
+        &outlet_page(9, "", &p),
+        None,
+        &SiteRules::default(),
+        &template,
+    );
+    let e = e.expect("body");
+    assert!(!e.text.contains("برنامج صباح الخير"), "{}", e.text);
+    assert!(
+        e.text.contains("الخبر رقم 9") && e.text.contains("منذ 9 أيام"),
+        "{}",
+        e.text
+    );
+    assert!(e.template_lines >= 8, "{}", e.template_lines);
+    // the page still teaches the template it showed
+    assert!(
+        learned
+            .lines
+            .iter()
+            .filter(|h| template.holds_hash(**h))
+            .count()
+            >= 8
+    );
+    // a page that is nothing but the template is no article
+    let bare = format!("<html><body><div>{p}</div><p>المزيد</p></body></html>");
+    let (r, _) = extract_learning(&bare, None, &SiteRules::default(), &template);
+    assert_eq!(r, Err(ExtractError::OnlyTemplate { lines: 8 }));
+}

@@ -3,6 +3,7 @@
 //! linked into the story of a near-duplicate).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use chrono::Utc;
 use futures_util::StreamExt;
@@ -14,6 +15,8 @@ use crate::charset;
 use crate::config::FeedConfig;
 use crate::dedup::Fingerprint;
 use crate::extract;
+use crate::extract::template::outlet_of;
+use crate::extract::{Learned, Ring, Template};
 use crate::feed;
 use crate::fetch::{FetchOutcome, Fetched, Kind};
 use crate::store::{Evidence, PageJob, PageResult, Store, StoreError};
@@ -38,6 +41,8 @@ impl Pipeline {
                 return (0, 0);
             }
         };
+        let templates = self.templates_of(jobs.iter().map(|j| j.url.as_str())).await;
+        let templates = &templates;
         let ok_count = AtomicUsize::new(0);
         let failed_count = AtomicUsize::new(0);
         let (ok_count, failed_count) = (&ok_count, &failed_count);
@@ -49,10 +54,12 @@ impl Pipeline {
                 // pages never pile up waiting for the CPU
                 let _place = self.slots.pages.acquire().await;
                 let span = tracing::info_span!("page", url = %job.url);
+                let outlet = Url::parse(&job.url).ok().and_then(|u| outlet_of(&u));
+                let template = templates.get(outlet.as_deref());
                 // boxed: a page waiting for its place is a few words, not the
                 // whole state of a fetch and an extraction
                 // a body over LARGE_BODY keeps its place until it is saved
-                let (result, _large) = Box::pin(self.fetch_page(feed, &job))
+                let (result, _large, learned) = Box::pin(self.fetch_page(feed, &job, template))
                     .instrument(span.clone())
                     .await;
                 let ok = matches!(result, PageResult::Ok { .. });
@@ -64,17 +71,34 @@ impl Pipeline {
                 let id = job.article_id;
                 let job = job.clone();
                 let first_check = self.first_check();
+                let learning = outlet.zip(learned);
                 match blocking(&self.store, move |s| {
                     let still_there = s.save_extraction(&job, &result, Utc::now(), first_check)?;
                     if let (true, PageResult::Ok { text, .. }) = (still_there, &result) {
                         settle_article(s, id, text)?;
                     }
-                    Ok(())
+                    // what the page showed joins its outlet's last pages
+                    let Some((outlet, learned)) = learning else {
+                        return Ok(None);
+                    };
+                    let ring = s.update_template_ring(&outlet, Utc::now(), |old| {
+                        let mut ring = Ring::decode(old.as_deref().unwrap_or_default());
+                        ring.push(learned).then(|| ring.encode())
+                    })?;
+                    Ok(ring.map(|r| (outlet, Arc::new(Ring::decode(&r).template()))))
                 })
                 .await
                 {
-                    Ok(()) if ok => ok_count.fetch_add(1, Ordering::Relaxed),
-                    Ok(()) => failed_count.fetch_add(1, Ordering::Relaxed),
+                    Ok(learnt) => {
+                        if let Some((outlet, template)) = learnt {
+                            templates.set(outlet, template);
+                        }
+                        if ok {
+                            ok_count.fetch_add(1, Ordering::Relaxed)
+                        } else {
+                            failed_count.fetch_add(1, Ordering::Relaxed)
+                        }
+                    }
                     Err(e) => {
                         warn!(error = %e, "cannot save the extraction");
                         failed_count.fetch_add(1, Ordering::Relaxed)
@@ -88,15 +112,52 @@ impl Pipeline {
         )
     }
 
-    async fn fetch_page(&self, feed: &FeedConfig, job: &PageJob) -> (PageResult, Option<Permit>) {
+    async fn fetch_page(
+        &self,
+        feed: &FeedConfig,
+        job: &PageJob,
+        template: Arc<Template>,
+    ) -> (PageResult, Option<Permit>, Option<Learned>) {
         let fetched = match self.fetch_raw(job).await {
             Ok(f) => f,
-            Err(e) => return (failed(e), None),
+            Err(e) => return (failed(e), None, None),
         };
-        let (result, evidence, large) = self.extract_fetched(feed, fetched).await;
+        let (result, evidence, large, learned) = self
+            .extract_fetched(feed, fetched, template, TemplateUse::Strict)
+            .await;
         match result {
-            Ok(e) => (page_result(e, evidence), large),
-            Err(e) => (failed(e), None),
+            Ok(e) => (page_result(e, evidence), large, learned),
+            Err(e) => (failed(e), None, learned),
+        }
+    }
+
+    /// The templates of the outlets of these pages, as stored.
+    pub(super) async fn templates_of<'u>(&self, urls: impl Iterator<Item = &'u str>) -> Templates {
+        let mut outlets: Vec<String> = urls
+            .filter_map(|u| Url::parse(u).ok())
+            .filter_map(|u| outlet_of(&u))
+            .collect();
+        outlets.sort();
+        outlets.dedup();
+        let rings = if outlets.is_empty() {
+            Ok(Vec::new())
+        } else {
+            blocking(&self.store, move |s| {
+                let rings = s.template_rings(&outlets)?;
+                Ok(rings
+                    .into_iter()
+                    .map(|(o, r)| (o, Arc::new(Ring::decode(&r).template())))
+                    .collect())
+            })
+            .await
+        };
+        match rings {
+            Ok(r) => Templates(Mutex::new(r)),
+            Err(e) => {
+                // a template is only a hint: pages are read without one
+                warn!(error = %e, "cannot read the outlets' templates");
+                Templates::default()
+            }
         }
     }
 
@@ -121,10 +182,13 @@ impl Pipeline {
         &self,
         feed: &FeedConfig,
         fetched: Box<Fetched>,
+        template: Arc<Template>,
+        use_: TemplateUse,
     ) -> (
         Result<extract::Extracted, PageError>,
         Box<Evidence>,
         Option<Permit>,
+        Option<Learned>,
     ) {
         let Fetched {
             url: page_url,
@@ -141,10 +205,26 @@ impl Pipeline {
         let url = shown.clone();
         let res = self
             .cpu_bound(move || {
+                let mut learned = None;
                 let extracted =
                     extract::check_page(content_type.as_deref(), &body).and_then(|()| {
                         let decoded = charset::decode_response(&body, content_type.as_deref());
-                        extract::extract(&decoded.text, Some(&page_url), &rules)
+                        let (r, l) = extract::extract_learning(
+                            &decoded.text,
+                            Some(&page_url),
+                            &rules,
+                            &template,
+                        );
+                        learned = Some(l);
+                        match r {
+                            // a re-check never finds a page gone for its template
+                            Err(extract::ExtractError::OnlyTemplate { .. })
+                                if use_ == TemplateUse::Lenient =>
+                            {
+                                extract::extract(&decoded.text, Some(&page_url), &rules)
+                            }
+                            r => r,
+                        }
                     });
                 // hashed and compressed here, in parallel, not under the
                 // database's lock
@@ -157,16 +237,17 @@ impl Pipeline {
                     sealed: None,
                 });
                 evidence.seal();
-                (extracted, evidence)
+                (extracted, evidence, learned)
             })
             .await;
-        let (result, evidence) = match res {
-            Ok((r, evidence)) => (
+        let (result, evidence, learned) = match res {
+            Ok((r, evidence, learned)) => (
                 r.map_err(|source| PageError::Extract {
                     url: shown.clone(),
                     source,
                 }),
                 evidence,
+                learned,
             ),
             Err(e) => (
                 Err(PageError::Crashed {
@@ -181,9 +262,46 @@ impl Pipeline {
                     fetched_at,
                     sealed: None,
                 }),
+                None,
             ),
         };
-        (result, evidence, large)
+        (result, evidence, large, learned)
+    }
+}
+
+/// How a page's extraction takes its outlet's template.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum TemplateUse {
+    /// A new page: a body that is only the template is no article.
+    Strict,
+    /// A re-check: a page that shows only the template is read without it
+    /// (its article is not gone for that).
+    Lenient,
+}
+
+/// The templates of the outlets a pass reads, kept up to date as its pages
+/// teach them.
+#[derive(Default)]
+pub(super) struct Templates(Mutex<Vec<(String, Arc<Template>)>>);
+
+impl Templates {
+    pub(super) fn get(&self, outlet: Option<&str>) -> Arc<Template> {
+        let Some(outlet) = outlet else {
+            return Arc::default();
+        };
+        let t = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        t.iter()
+            .find(|(o, _)| o == outlet)
+            .map(|(_, t)| t.clone())
+            .unwrap_or_default()
+    }
+
+    pub(super) fn set(&self, outlet: String, template: Arc<Template>) {
+        let mut t = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        match t.iter_mut().find(|(o, _)| *o == outlet) {
+            Some(slot) => slot.1 = template,
+            None => t.push((outlet, template)),
+        }
     }
 }
 

@@ -9,9 +9,13 @@ use futures_util::StreamExt;
 use tracing::{info, warn, Instrument};
 use url::Url;
 
-use super::page_stage::{page_result, Permit};
+use std::sync::Arc;
+
+use super::page_stage::{page_result, Permit, TemplateUse};
 use super::{blocking, PageError, Pipeline};
 use crate::config::FeedConfig;
+use crate::extract::template::outlet_of;
+use crate::extract::Template;
 use crate::fetch::FetchError;
 use crate::store::{RecheckJob, RecheckOutcome};
 
@@ -64,12 +68,18 @@ impl Pipeline {
             }
         };
         let n = jobs.len();
+        let templates = self.templates_of(jobs.iter().map(|j| j.url.as_str())).await;
+        let templates = &templates;
         futures_util::stream::iter(jobs)
             .for_each_concurrent(self.config.fetch.max_per_host.max(1), |job| async move {
                 let _place = self.slots.pages.acquire().await;
                 let span = tracing::info_span!("recheck", url = %job.url);
+                let outlet = Url::parse(&job.url).ok().and_then(|u| outlet_of(&u));
+                let template = self
+                    .recheck_template(&job, templates.get(outlet.as_deref()))
+                    .await;
                 // a body over LARGE_BODY keeps its place until it is saved
-                let (outcome, _large) = Box::pin(self.recheck(feed, &job))
+                let (outcome, _large) = Box::pin(self.recheck(feed, &job, template))
                     .instrument(span.clone())
                     .await;
                 match &outcome {
@@ -96,11 +106,27 @@ impl Pipeline {
         n
     }
 
+    /// The outlet's template less what the stored article says: a re-check
+    /// strips only the template lines the stored text does not have, so a
+    /// line learned after the article was saved never makes it "changed".
+    async fn recheck_template(&self, job: &RecheckJob, template: Arc<Template>) -> Arc<Template> {
+        if template.is_empty() {
+            return template;
+        }
+        let id = job.article_id;
+        match blocking(&self.store, move |s| s.article_text(id)).await {
+            Ok(Some(text)) => Arc::new(template.without(&text)),
+            // nothing to compare with: read the page without a template
+            Ok(None) | Err(_) => Arc::default(),
+        }
+    }
+
     /// Reads one article's page again and says what became of it.
     async fn recheck(
         &self,
         feed: &FeedConfig,
         job: &RecheckJob,
+        template: Arc<Template>,
     ) -> (RecheckOutcome, Option<Permit>) {
         let fetched = match self.fetch_raw(job).await {
             Ok(f) => f,
@@ -124,7 +150,9 @@ impl Pipeline {
         let status = fetched.status;
         let moved_up =
             Url::parse(&job.url).is_ok_and(|asked| left_for_a_section(&asked, &final_url));
-        let (extracted, evidence, large) = self.extract_fetched(feed, fetched).await;
+        let (extracted, evidence, large, _) = self
+            .extract_fetched(feed, fetched, template, TemplateUse::Lenient)
+            .await;
         let detail = match extracted {
             _ if moved_up => format!("redirected to {final_url}"),
             Ok(e) if e.title.as_deref().is_some_and(is_not_found_title) => {

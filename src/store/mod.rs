@@ -16,6 +16,7 @@ mod query;
 mod reader;
 mod schema;
 mod stories;
+mod templates;
 mod versions;
 mod watches;
 

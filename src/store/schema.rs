@@ -279,6 +279,13 @@ pub(super) const MIGRATIONS: &[&str] = &[
     );
     ALTER TABLE articles ADD COLUMN watched INTEGER NOT NULL DEFAULT 1;
     CREATE INDEX articles_unwatched ON articles(feed_id) WHERE watched = 0;",
+    // 13: each outlet's template ring (its last pages' line hashes, opaque
+    // to the store)
+    "CREATE TABLE templates (
+        outlet TEXT PRIMARY KEY,
+        ring BLOB NOT NULL,
+        updated_at TEXT NOT NULL
+    ) WITHOUT ROWID;",
 ];
 
 /// The first migration step after which sites are filled from Rust (the

@@ -421,3 +421,82 @@ fn syndicated_copies_share_a_story_and_exact_repeats_merge() {
     assert!(again.contains("new articles: 0"), "{again}");
     assert_eq!(ok(rasad(dir.path(), &["export"])).lines().count(), 3);
 }
+
+/// An outlet that leaks its "about us" paragraph, naming a place, into
+/// every article's container.
+const ABOUT: &str = "شبكة الخابور الإخبارية منصة مستقلة مقرها القامشلي، تغطي أخبار الجزيرة السورية منذ عام ٢٠١٥ بفريق من المراسلين المحليين.";
+
+#[test]
+fn an_outlets_template_is_learned_from_its_pages_and_left_out() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let s = TestServer::start("127.0.0.1");
+    let own = |i: usize| {
+        (
+            format!("قال ناشطون في مدينة الرقة إن الحادثة رقم {i} وقعت قرب دوار النعيم، وإن فرق الدفاع المدني وصلت بعد ساعة."),
+            format!("وأضافوا أن {i} من السكان أصيبوا بجروح طفيفة، فيما أغلقت الطرق المؤدية إلى السوق حتى المساء."),
+        )
+    };
+    for i in 0..8 {
+        let (a, b) = own(i);
+        s.route(
+            &format!("/n/{i}"),
+            Route::ok(
+                "text/html; charset=utf-8",
+                page(&format!("حادثة رقم {i} في الرقة"), &[&a, &b, ABOUT], None),
+            ),
+        );
+    }
+    let feed = |n: usize| {
+        let items: String = (0..n)
+            .map(|i| {
+                rss_item(
+                    &format!("حادثة رقم {i} في الرقة"),
+                    &s.url(&format!("/n/{i}")),
+                    &format!("g{i}"),
+                    "موجز",
+                )
+            })
+            .collect();
+        format!("<rss version=\"2.0\"><channel><title>x</title>{items}</channel></rss>")
+    };
+    s.route("/feed", Route::ok("application/rss+xml", feed(6)));
+    let config = format!(
+        "[fetch]\nallow_networks = [\"127.0.0.0/24\"]\n[[feed]]\nname = \"Khabour\"\nurl = \"{}\"\n",
+        s.url("/feed")
+    );
+    std::fs::write(dir.path().join("feeds.toml"), config).expect("config");
+    ok(rasad(dir.path(), &["poll"]));
+    s.route("/feed", Route::ok("application/rss+xml", feed(8)));
+    ok(rasad(dir.path(), &["poll"]));
+    let out = ok(rasad(dir.path(), &["export", "--format", "jsonl"]));
+    let rows: Vec<Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json"))
+        .collect();
+    assert_eq!(rows.len(), 8);
+    let row = |i: usize| {
+        rows.iter()
+            .find(|r| {
+                r["url"]
+                    .as_str()
+                    .is_some_and(|u| u.ends_with(&format!("/n/{i}")))
+            })
+            .expect("row")
+    };
+    // the first pages of an outlet cannot tell its template from its text
+    assert!(row(0)["text"].as_str().expect("text").contains(ABOUT));
+    for i in [6, 7] {
+        let r = row(i);
+        let (a, b) = own(i);
+        assert_eq!(r["text"], format!("{a}\n{b}"), "{r:#}");
+        assert_eq!(r["extraction"], "ok");
+        let places: Vec<&str> = r["places"]
+            .as_array()
+            .expect("places")
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        assert!(!places.iter().any(|p| p.contains("Qamishli")), "{places:?}");
+        assert!(places.iter().any(|p| p.contains("Raqqa")), "{places:?}");
+    }
+}

@@ -39,7 +39,8 @@ mod lists;
 
 use super::hints::*;
 use super::render::{Body, Writer};
-use super::visible_len;
+use super::template::Template;
+use super::{collapse_ws, visible_len};
 use crate::config::SiteRules;
 use classes::{class_hint, is_hidden, Hint};
 use clean::introduced_by_boilerplate;
@@ -117,6 +118,7 @@ impl<'a> Analysis<'a> {
         rules: &SiteRules,
         base: Option<&'a Url>,
         title: Option<&str>,
+        template: &Template,
     ) -> Analysis<'a> {
         let mut removed: IdSet = IdSet::default();
         for sel in rules.remove.iter().filter_map(|s| Selector::parse(s).ok()) {
@@ -174,6 +176,23 @@ impl<'a> Analysis<'a> {
                     && introduced_by_boilerplate(&node));
             if hint.comments || (hinted_out && !protected) {
                 hinted.insert(id);
+            }
+        }
+        // blocks whose text is the outlet's template count for nothing
+        if !template.is_empty() {
+            for &id in &order {
+                let info = first.get(&id).copied().unwrap_or_default();
+                if info.skip || info.block_child || info.text == 0 {
+                    continue;
+                }
+                let Some(e) = doc.tree.get(id).and_then(ElementRef::wrap) else {
+                    continue;
+                };
+                if is_block_tag(e.value().name())
+                    && template.holds(&collapse_ws(&e.text().collect::<String>()))
+                {
+                    hinted.insert(id);
+                }
             }
         }
         let (info, order) = measure(
@@ -578,7 +597,13 @@ mod tests {
              <div id=second><p>{text}</p><p>{text}</p></div></body>"
         );
         let doc = Html::parse_document(&html);
-        let a = Analysis::new(&doc, &SiteRules::default(), None, None);
+        let a = Analysis::new(
+            &doc,
+            &SiteRules::default(),
+            None,
+            None,
+            &Template::default(),
+        );
         let body = a.best_text(None).expect("body");
         assert_eq!(
             body.text,
