@@ -492,3 +492,18 @@ fn a_body_every_page_shows_is_the_template_and_the_article_is_found() {
     let (r, _) = extract_learning(&bare, None, &SiteRules::default(), &template);
     assert_eq!(r, Err(ExtractError::OnlyTemplate { lines: 8 }));
 }
+
+#[test]
+fn an_article_of_long_excerpts_under_a_related_heading_stays_out() {
+    let excerpt = |i: usize| {
+        format!("<article class=\"post\"><h2><a href=\"/p/{i}\">تقرير رقم {i}</a></h2><p>{BODY2} وتابع التقرير رقم {i} أن الأهالي في الحسكة والقامشلي يعانون من انقطاع الكهرباء والمياه منذ أسابيع، وأن المنظمات لم تقدم المساعدة الكافية حتى الآن، وطالبوا الجهات المعنية بالتحرك …</p></article>")
+    };
+    let related: String = (0..5).map(excerpt).collect();
+    let html = format!(
+        r#"<html><head><title>اشتباكات في ريف دير الزور</title></head><body><div id="primary">
+<article class="box"><h1>اشتباكات في ريف دير الزور</h1><p>{BODY}</p><p>{BODY}</p></article>
+<article class="box"><h3 class="title">مواضيع ذات صلة</h3>{related}</article></div></body></html>"#
+    );
+    let e = extract(&html, None, &SiteRules::default()).expect("body");
+    assert_eq!(e.text, format!("{BODY}\n{BODY}"));
+}

@@ -113,6 +113,14 @@ impl Anchor {
         self.text
     }
 
+    /// Whether `id` is the headline or any of its ancestors.
+    pub(super) fn within(&self, doc: &Html, id: NodeId) -> bool {
+        doc.tree
+            .get(self.at)
+            .is_some_and(|n| n.ancestors().any(|a| a.id() == id))
+            || id == self.at
+    }
+
     /// Whether `id` is the headline or one of its nearest ancestors.
     pub(super) fn is_above(&self, id: NodeId) -> bool {
         self.chain.contains(&id)

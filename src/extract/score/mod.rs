@@ -163,17 +163,22 @@ impl<'a> Analysis<'a> {
             let Node::Element(e) = node.value() else {
                 continue;
             };
+            let introduced = matches!(e.name(), "div" | "section" | "article" | "ul" | "ol")
+                && introduced_by_boilerplate(&node);
+            // a block under a "Related"/«اقرأ أيضاً» heading that does not
+            // hold the headline is never the article, however long its
+            // excerpts (an `<article>` of teasers included)
+            if introduced && anchor.as_ref().is_some_and(|a| !a.within(doc, id)) {
+                hinted.insert(id);
+                continue;
+            }
             if STRUCTURAL.contains(&e.name()) {
                 continue;
             }
             let hint = hints.get(&id).copied().unwrap_or_default();
             let info = first.get(&id).copied().unwrap_or_default();
             let protected = info.text as f64 >= 0.4 * page_text && info.link_density() < 0.5;
-            let hinted_out = hint.hard
-                || hint.weight < 0
-                || e.name() == "form"
-                || (matches!(e.name(), "div" | "section" | "article" | "ul" | "ol")
-                    && introduced_by_boilerplate(&node));
+            let hinted_out = hint.hard || hint.weight < 0 || e.name() == "form" || introduced;
             if hint.comments || (hinted_out && !protected) {
                 hinted.insert(id);
             }
