@@ -1,9 +1,16 @@
-//! Steady-state cost of the daemon: 1,000 feeds on 100 local hosts
-//! (127.0.0.2–101), answering 304 after the first poll. Runs the real
-//! binary in `run` mode and prints resident memory and CPU seconds per
-//! cycle of 1,000 unchanged feeds.
+//! Steady-state cost of the daemon as a monitor runs it: by default 1,000
+//! feeds on 1,000 local hosts (127.0.1.1 onwards, one server each), 2
+//! items each whose pages (~91 KB, an Arabic article inside a heavy
+//! template) are fetched and extracted in the first cycle, then every feed
+//! answering 304. Runs the real binary in `run` mode; prints the first
+//! cycle's time and peak memory, then CPU seconds per 1,000 polls
+//! answering 304 and resident memory over the steady state, sampled, so a
+//! soak (`SOAK_SECS`, short intervals standing for a day) shows whether
+//! memory stays flat.
 //!
 //!     cargo build --release && cargo run --release --example daemon_bench
+//!     HOSTS=100 FEEDS_PER_HOST=10 ITEMS=0 cargo run --release --example daemon_bench
+//!     SOAK_SECS=1800 INTERVAL=5s cargo run --release --example daemon_bench
 
 #[allow(dead_code)]
 #[path = "../tests/it/server.rs"]
@@ -13,9 +20,6 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use server::{Route, TestServer};
-
-const HOSTS: usize = 100;
-const FEEDS_PER_HOST: usize = 10;
 
 fn proc_status(pid: u32, key: &str) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
@@ -38,22 +42,93 @@ fn cpu_seconds(pid: u32) -> f64 {
     (ticks(11) + ticks(12)) / 100.0
 }
 
+fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// Sentences of the article, varied by host and item so no two pages are
+/// repeats of each other.
+const SENTENCES: &[&str] = &[
+    "قالت مصادر محلية إن دورية مشتركة جابت ريف المدينة الشمالي صباح اليوم",
+    "وأضاف المصدر أن الأهالي طالبوا بإعادة تشغيل محطة المياه المتوقفة منذ أسابيع",
+    "وأشار مسؤول في الإدارة المحلية إلى أن أسعار الخبز والمحروقات ارتفعت بشكل ملحوظ",
+    "وتشهد المنطقة منذ مطلع الشهر توتراً أمنياً بعد سلسلة من الهجمات على الحواجز",
+    "وقال ناشطون إن عشرات العائلات نزحت نحو المخيمات القريبة من الحدود",
+    "ولم تصدر أي جهة رسمية بياناً حول الحادثة حتى ساعة إعداد هذا التقرير",
+];
+
+const PLACES: &[&str] = &[
+    "الحسكة",
+    "القامشلي",
+    "دير الزور",
+    "الرقة",
+    "كوباني",
+    "رأس العين",
+];
+
+fn page(h: usize, i: usize, kb: usize) -> String {
+    let place = PLACES[(h + i) % PLACES.len()];
+    let mut article = String::new();
+    for p in 0..10 {
+        let s = SENTENCES[(h * 7 + i * 3 + p) % SENTENCES.len()];
+        article.push_str(&format!(
+            "<p>{s} في {place}، وذلك في التقرير {h}-{i}-{p}، بحسب ما أفاد به مراسلنا.</p>\n"
+        ));
+    }
+    let nav: String = (0..60)
+        .map(|n| format!("<li><a href=\"/section/{n}\">قسم {n}</a></li>"))
+        .collect();
+    let related: String = (0..12)
+        .map(|n| format!("<li><a href=\"/a/{n}\">خبر ذو صلة رقم {n} عن {place}</a></li>"))
+        .collect();
+    let head = format!(
+        "<!DOCTYPE html><html lang=\"ar\" dir=\"rtl\"><head><meta charset=\"utf-8\"><title>تقرير {h}-{i} من {place} - شبكة محلية</title>\
+<meta property=\"og:title\" content=\"تقرير {h}-{i} من {place}\"></head><body>\
+<header><nav><ul>{nav}</ul></nav></header><main><article><h1>تقرير {h}-{i} من {place}</h1>\
+<div class=\"entry-content\">{article}</div></article><aside class=\"related\"><h3>أخبار ذات صلة</h3><ul>{related}</ul></aside></main>"
+    );
+    let mut out = head;
+    // the weight of a real page: scripts and styles the prescan drops
+    let filler = "<script>window.dataLayer=window.dataLayer||[];function gtag(){dataLayer.push(arguments)}gtag('js',new Date());</script>\n";
+    while out.len() + 40 < kb * 1024 {
+        out.push_str(filler);
+    }
+    out.push_str("<footer>جميع الحقوق محفوظة</footer></body></html>");
+    out
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let bin = std::env::var("RASAD_BIN")
         .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/target/release/rasad").into());
+    let hosts: usize = env_or("HOSTS", 1000);
+    let feeds_per_host: usize = env_or("FEEDS_PER_HOST", 1);
+    let items: usize = env_or("ITEMS", 2);
+    let page_kb: usize = env_or("PAGE_KB", 91);
+    let interval: String = env_or("INTERVAL", "20s".to_string());
+    let steady_polls: usize = env_or("STEADY_POLLS", 3 * hosts * feeds_per_host);
+    let soak = Duration::from_secs(env_or("SOAK_SECS", 0));
     let dir = tempfile::tempdir()?;
     let mut servers = Vec::new();
-    let mut config = String::from(
-        "[web]\nlisten = \"\"\n[defaults]\ninterval = \"20s\"\nscrape = false\n[fetch]\nallow_networks = [\"127.0.0.0/24\"]\nmax_concurrency = 64\n",
+    let mut config = format!(
+        "[web]\nlisten = \"\"\n[defaults]\ninterval = \"{interval}\"\n[fetch]\nallow_networks = [\"127.0.0.0/8\"]\n"
     );
-    for h in 0..HOSTS {
-        let s = TestServer::start(&format!("127.0.0.{}", h + 2));
-        for f in 0..FEEDS_PER_HOST {
-            let items: String = (0..10)
-                .map(|i| format!("<item><title>خبر {h}-{f}-{i}</title><link>{}</link><description>نص الخبر في الحسكة والقامشلي</description></item>", s.url(&format!("/a/{f}/{i}"))))
+    for h in 0..hosts {
+        // 127.0.1.1 … 127.0.4.255: a host of its own for each outlet
+        let ip = format!("127.0.{}.{}", 1 + h / 250, 1 + h % 250);
+        let s = TestServer::start(&ip);
+        for f in 0..feeds_per_host {
+            let list: String = (0..items)
+                .map(|i| {
+                    let path = format!("/a/{f}/{i}");
+                    s.route(&path, Route::ok("text/html; charset=utf-8", page(h, f * items + i, page_kb)));
+                    format!("<item><title>تقرير {h}-{i}</title><link>{}</link><guid>{h}-{f}-{i}</guid><description>نص الخبر في الحسكة والقامشلي</description></item>", s.url(&path))
+                })
                 .collect();
             let rss = format!(
-                "<rss version=\"2.0\"><channel><title>feed {h}-{f}</title>{items}</channel></rss>"
+                "<rss version=\"2.0\"><channel><title>feed {h}-{f}</title>{list}</channel></rss>"
             );
             let path = format!("/feed/{f}.xml");
             s.route(
@@ -68,7 +143,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         servers.push(s);
     }
     std::fs::write(dir.path().join("feeds.toml"), config)?;
-    let total = || servers.iter().map(|s| s.requests().len()).sum::<usize>();
+    let count = |status: Option<u16>| {
+        servers
+            .iter()
+            .flat_map(|s| s.requests())
+            .filter(|r| status.is_none_or(|st| r.status == st))
+            .count()
+    };
     let mut child = Command::new(&bin)
         .current_dir(dir.path())
         .args(["run", "-q"])
@@ -76,60 +157,84 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .stderr(Stdio::null())
         .spawn()?;
     let pid = child.id();
-    let wait_for = |n: usize, limit: Duration| {
-        let t = Instant::now();
-        while total() < n {
-            if t.elapsed() > limit {
-                return false;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        true
-    };
-    let feeds = HOSTS * FEEDS_PER_HOST;
+    let feeds = hosts * feeds_per_host;
+    let first_requests = feeds * (1 + items);
     let t0 = Instant::now();
-    if !wait_for(feeds, Duration::from_secs(120)) {
-        let _ = child.kill();
-        return Err("the first cycle did not finish in 120 s".into());
+    while count(None) < first_requests {
+        if t0.elapsed() > Duration::from_secs(600) {
+            let _ = child.kill();
+            return Err("the first cycle did not finish in 600 s".into());
+        }
+        std::thread::sleep(Duration::from_millis(200));
     }
     let first = t0.elapsed();
+    // the last pages saved, their stories linked
+    std::thread::sleep(Duration::from_secs(2));
+    let hwm_first = proc_status(pid, "VmHWM:");
+    let rss_first = proc_status(pid, "VmRSS:");
+    println!(
+        "daemon benchmark: {feeds} feeds on {hosts} local hosts, {items} items each ({page_kb} KB pages), interval {interval}"
+    );
+    println!(
+        "first cycle: {:.1} s wall, {:.1} CPU s; resident {:.1} MB at its end, {:.1} MB peak",
+        first.as_secs_f64(),
+        cpu_seconds(pid),
+        rss_first as f64 / 1024.0,
+        hwm_first as f64 / 1024.0
+    );
     let cpu0 = cpu_seconds(pid);
-    let cycles = 3;
+    let n0 = count(Some(304));
     let t1 = Instant::now();
-    if !wait_for(feeds * (1 + cycles), Duration::from_secs(300)) {
-        let _ = child.kill();
-        return Err("steady-state cycles did not finish".into());
+    let mut samples = Vec::new();
+    let mut last_sample = Instant::now();
+    loop {
+        let done = count(Some(304)) - n0;
+        let enough = if soak.is_zero() {
+            done >= steady_polls
+        } else {
+            t1.elapsed() >= soak
+        };
+        if enough {
+            break;
+        }
+        if t1.elapsed() > soak.max(Duration::from_secs(900)) + Duration::from_secs(60) {
+            let _ = child.kill();
+            return Err(format!("only {done} polls answered 304 in the steady state").into());
+        }
+        if last_sample.elapsed() >= Duration::from_secs(10) {
+            samples.push((
+                t1.elapsed().as_secs(),
+                proc_status(pid, "VmRSS:") as f64 / 1024.0,
+                done,
+            ));
+            last_sample = Instant::now();
+        }
+        std::thread::sleep(Duration::from_millis(200));
     }
     let cpu1 = cpu_seconds(pid);
+    let polls = count(Some(304)) - n0;
     let rss_kib = proc_status(pid, "VmRSS:");
-    let hwm_kib = proc_status(pid, "VmHWM:");
-    let not_modified = servers
-        .iter()
-        .flat_map(|s| s.requests())
-        .filter(|r| r.status == 304)
-        .count();
     Command::new("kill")
         .args(["-TERM", &pid.to_string()])
         .status()?;
     let status = child.wait()?;
     println!(
-        "daemon benchmark: {feeds} feeds on {HOSTS} local hosts, {cycles} steady-state cycles"
+        "steady state: {polls} polls answered 304 in {:.0} s; {:.3} CPU s per 1,000 of them",
+        t1.elapsed().as_secs_f64(),
+        (cpu1 - cpu0) / polls.max(1) as f64 * 1000.0
     );
     println!(
-        "first cycle (200 + parse + store): {:.1} s wall",
-        first.as_secs_f64()
-    );
-    println!(
-        "steady state: {:.3} CPU seconds per cycle of {feeds} feeds ({} of the requests answered 304), {:.1} s wall for {cycles} cycles",
-        (cpu1 - cpu0) / cycles as f64,
-        not_modified,
-        t1.elapsed().as_secs_f64()
-    );
-    println!(
-        "resident memory: {:.1} MB now, {:.1} MB peak",
+        "resident memory in the steady state: {:.1} MB at the end (first cycle's end {:.1} MB)",
         rss_kib as f64 / 1024.0,
-        hwm_kib as f64 / 1024.0
+        rss_first as f64 / 1024.0
     );
+    if !samples.is_empty() {
+        let series: Vec<String> = samples
+            .iter()
+            .map(|(t, mb, n)| format!("{t}s {mb:.1} MB ({n} polls)"))
+            .collect();
+        println!("resident memory, sampled: {}", series.join(", "));
+    }
     let connections: usize = servers.iter().map(|s| s.counts().connections).sum();
     let most_open = servers
         .iter()
@@ -138,7 +243,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .unwrap_or(0);
     println!(
         "connections: {connections} opened over {} requests, at most {most_open} open to one host",
-        total()
+        count(None)
     );
     println!("stopped with {status}");
     Ok(())

@@ -145,7 +145,7 @@ pub fn extract(
     url: Option<&Url>,
     rules: &SiteRules,
 ) -> Result<Extracted, ExtractError> {
-    extract_learning(html, url, rules, &Template::default()).0
+    extract_with(html, url, rules, &Template::default(), false).0
 }
 
 /// Extracts the article with what is known of its outlet's template: lines
@@ -158,6 +158,17 @@ pub fn extract_learning(
     rules: &SiteRules,
     template: &Template,
 ) -> (Result<Extracted, ExtractError>, Learned) {
+    extract_with(html, url, rules, template, true)
+}
+
+/// The extraction; what the page teaches only when `learn` asks for it.
+fn extract_with(
+    html: &str,
+    url: Option<&Url>,
+    rules: &SiteRules,
+    template: &Template,
+    learn: bool,
+) -> (Result<Extracted, ExtractError>, Learned) {
     let pre = prescan::prescan(html);
     let doc = Html::parse_document(&pre.html);
     let meta = Meta::read(&doc, &pre.json_ld, pre.canonical.as_deref(), url);
@@ -165,12 +176,19 @@ pub fn extract_learning(
     let none = Template::default();
     let analysis = Analysis::new(&doc, rules, url, title, &none);
     let found = choose(&doc, &analysis, &meta, rules);
-    let first_lines = found.as_ref().map(|(b, _)| b.lines()).unwrap_or_default();
+    let first_lines = match &found {
+        Some((b, _)) if learn => b.lines(),
+        _ => Vec::new(),
+    };
     let page_key = title
         .map(str::to_string)
         .or_else(|| url.map(|u| u.path().to_string()))
         .unwrap_or_default();
-    let mut learned = Learned::of(&page_key, &[&first_lines]);
+    let mut learned = if learn {
+        Learned::of(&page_key, &[&first_lines])
+    } else {
+        Learned::default()
+    };
     let mut found = found.map(|(b, m)| (b, m, 0));
     if !template.is_empty() {
         if let Some((body, method, _)) = found.take() {
@@ -187,7 +205,7 @@ pub fn extract_learning(
                     let (kept, more) = b.without(template);
                     (visible_len(&kept.text) >= MIN_BODY_CHARS).then_some((kept, m, dropped + more))
                 });
-                if let Some((b, _, _)) = &second {
+                if let (Some((b, _, _)), true) = (&second, learn) {
                     learned = Learned::of(&page_key, &[&first_lines, &b.lines()]);
                 }
                 match second {
