@@ -39,6 +39,8 @@ struct FeedState {
     schedule: Schedule,
     due: Instant,
     running: bool,
+    /// The running pass, to stop when the feed leaves the file.
+    task: Option<tokio::task::AbortHandle>,
 }
 
 /// Counts feeds for the STATUS line.
@@ -80,10 +82,16 @@ struct Daemon {
     /// The delivery pass running, if one is: never more than one, never
     /// in the way of polling.
     delivering: Option<tokio::task::JoinHandle<()>>,
+    /// Feed passes ended since memory was last handed back.
+    passes_since_trim: usize,
 }
 
 /// How often due deliveries are looked for.
 const DELIVERY_TICK: Duration = Duration::from_secs(1);
+
+/// How often the memory that feed passes freed is handed back to the
+/// system (when any pass ended since).
+const TRIM_EVERY: Duration = Duration::from_secs(30);
 
 /// Runs until `shutdown` completes.
 pub async fn run(
@@ -107,6 +115,7 @@ pub async fn run(
         notifier,
         poster: None,
         delivering: None,
+        passes_since_trim: 0,
     };
     d.poster = match crate::fetch::Poster::new(&d.pipeline.config.fetch.user_agent) {
         Ok(p) => Some(Arc::new(p)),
@@ -116,6 +125,8 @@ pub async fn run(
         }
     };
     let mut deliveries = tokio::time::interval(DELIVERY_TICK);
+    let mut trim = tokio::time::interval(TRIM_EVERY);
+    trim.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     d.notifier
         .ready(&format!("polling {} feeds", d.feeds.len()));
     info!(feeds = d.feeds.len(), "daemon started");
@@ -127,6 +138,7 @@ pub async fn run(
             Some(()) = control.reload.recv() => d.reload_config().await,
             Some(done) = d.tasks.join_next(), if !d.tasks.is_empty() => match done {
                 Ok((name, report)) => d.finished(name, report).await,
+                Err(e) if e.is_cancelled() => {}
                 Err(e) => warn!(error = %e, "a feed task crashed"),
             },
             _ = async {
@@ -136,6 +148,7 @@ pub async fn run(
                 }
             } => d.watchdog().await,
             _ = deliveries.tick() => d.deliver(),
+            _ = trim.tick() => d.trim(),
             _ = tokio::time::sleep_until(next_wake) => {}
         }
     }
@@ -144,6 +157,14 @@ pub async fn run(
 }
 
 impl Daemon {
+    /// Hands the memory freed by the passes since the last time back to
+    /// the system, off the async threads.
+    fn trim(&mut self) {
+        if std::mem::take(&mut self.passes_since_trim) > 0 {
+            tokio::task::spawn_blocking(crate::memory::release_free_memory);
+        }
+    }
+
     /// Starts every feed that is due and not running; returns when the next
     /// one will be.
     fn start_due(&mut self) -> Instant {
@@ -154,8 +175,10 @@ impl Daemon {
                 let p = self.pipeline.clone();
                 let f = st.config.clone();
                 let (id, name) = (st.id, name.clone());
-                self.tasks
-                    .spawn(async move { (name, p.poll_feed(&f, id).await) });
+                st.task = Some(
+                    self.tasks
+                        .spawn(async move { (name, p.poll_feed(&f, id).await) }),
+                );
             }
         }
         self.feeds
@@ -204,6 +227,7 @@ impl Daemon {
 
     /// A feed's poll ended: schedule its next one and store what changed.
     async fn finished(&mut self, name: String, report: FeedReport) {
+        self.passes_since_trim += 1;
         let failed = matches!(report.outcome, FeedOutcome::Failed(_));
         self.track_network(&report, failed);
         let outage = self.outage;
@@ -211,6 +235,7 @@ impl Daemon {
             return; // removed by a reload
         };
         st.running = false;
+        st.task = None;
         let delay = if outage && report.signals.network_error {
             OUTAGE_RETRY
         } else {
@@ -338,6 +363,7 @@ async fn add_feeds(
                 schedule: Schedule::new(f.interval),
                 due: now,
                 running: false,
+                task: None,
             },
         );
     }
@@ -371,8 +397,12 @@ async fn reload(
         .filter(|k| !wanted.contains_key(k.as_str()))
         .cloned()
         .collect();
+    // a removed feed stops now: its pass in flight too (what it stored
+    // stays; what it had not is not asked for)
     for name in &removed {
-        feeds.remove(name);
+        if let Some(task) = feeds.remove(name).and_then(|st| st.task) {
+            task.abort();
+        }
     }
     let mut changed = 0;
     let mut added = Vec::new();

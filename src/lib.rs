@@ -15,6 +15,7 @@ pub mod export;
 pub mod extract;
 pub mod feed;
 pub mod fetch;
+pub mod memory;
 pub mod notify;
 pub mod pipeline;
 pub mod places;

@@ -54,6 +54,11 @@ pub const LARGE_BODY: u64 = 512 * 1024;
 const READ_BUFFER: usize = 16 * 1024;
 /// How long an idle connection stays in the pool.
 const POOL_IDLE: Duration = Duration::from_secs(10);
+/// How long a connection of a conditional feed request stays idle: long
+/// enough for the other feeds of a host due at the same moment, short
+/// enough that a daemon's thousand hosts, each polled every few minutes,
+/// hold no connection between their polls.
+const BRIEF_IDLE: Duration = Duration::from_secs(2);
 /// Large bodies held at once.
 const LARGE_BODIES: usize = 2;
 
@@ -133,6 +138,9 @@ type Body = http_body_util::Empty<bytes::Bytes>;
 /// The shared HTTP client with its limits.
 pub struct Fetcher {
     client: Client<Connector, Body>,
+    /// For conditional feed requests (the daemon's steady state: mostly
+    /// 304s, rarely pages after them); shares the per-host caps.
+    brief: Client<Connector, Body>,
     guard: AddressGuard,
     limiter: limit::Limiter,
     /// Places for bodies over [`LARGE_BODY`].
@@ -191,9 +199,16 @@ impl Fetcher {
             // the pool too): a small one keeps thousands of pooled
             // connections cheap
             .http1_max_buf_size(READ_BUFFER)
+            .build(connector.clone());
+        let brief = Client::builder(TokioExecutor::new())
+            .pool_timer(TokioTimer::new())
+            .pool_idle_timeout(BRIEF_IDLE)
+            .pool_max_idle_per_host(1)
+            .http1_max_buf_size(READ_BUFFER)
             .build(connector);
         Ok(Fetcher {
             client,
+            brief,
             guard,
             limiter: limit::Limiter::new(cfg.max_concurrency, cfg.max_per_host, cfg.host_gap),
             large: Arc::new(tokio::sync::Semaphore::new(LARGE_BODIES)),
@@ -235,8 +250,12 @@ impl Fetcher {
         validators: Option<&Validators>,
         shown: &str,
     ) -> Result<FetchOutcome, FetchError> {
+        // a conditional feed request mostly ends in a 304: its connection
+        // is not kept for minutes (pages after a change open their own)
+        let brief = kind == Kind::Feed
+            && validators.is_some_and(|v| v.etag.is_some() || v.last_modified.is_some());
         let arrived = self
-            .follow(url, &self.headers(kind, validators), shown)
+            .follow(url, &self.headers(kind, validators), shown, brief)
             .await?;
         let resp = &arrived.resp;
         let status = resp.status().as_u16();
@@ -333,12 +352,13 @@ impl Fetcher {
         url: &Url,
         headers: &HeaderMap,
         shown: &str,
+        brief: bool,
     ) -> Result<Arrived, FetchError> {
         let mut current = url.clone();
         let mut hops = 0;
         let mut all_permanent = true;
         loop {
-            let resp = self.once(&current, headers, shown).await?;
+            let resp = self.once(&current, headers, shown, brief).await?;
             let st = resp.status();
             let location = resp
                 .headers()
@@ -379,6 +399,7 @@ impl Fetcher {
         url: &Url,
         headers: &HeaderMap,
         shown: &str,
+        brief: bool,
     ) -> Result<http::Response<hyper::body::Incoming>, FetchError> {
         let mut target = url.clone();
         target.set_fragment(None);
@@ -389,10 +410,8 @@ impl Fetcher {
         let mut req = http::Request::new(Body::new());
         *req.uri_mut() = uri;
         *req.headers_mut() = headers.clone();
-        self.client
-            .request(req)
-            .await
-            .map_err(|e| classify(shown, &e))
+        let client = if brief { &self.brief } else { &self.client };
+        client.request(req).await.map_err(|e| classify(shown, &e))
     }
 }
 
