@@ -84,10 +84,15 @@ struct Daemon {
     delivering: Option<tokio::task::JoinHandle<()>>,
     /// Feed passes ended since memory was last handed back.
     passes_since_trim: usize,
+    /// When the STATUS line was last sent.
+    status_sent: Option<Instant>,
 }
 
 /// How often due deliveries are looked for.
 const DELIVERY_TICK: Duration = Duration::from_secs(1);
+
+/// How often the STATUS line follows the passes at most.
+const STATUS_EVERY: Duration = Duration::from_secs(5);
 
 /// How often the memory that feed passes freed is handed back to the
 /// system (when any pass ended since).
@@ -116,6 +121,7 @@ pub async fn run(
         poster: None,
         delivering: None,
         passes_since_trim: 0,
+        status_sent: None,
     };
     d.poster = match crate::fetch::Poster::new(&d.pipeline.config.fetch.user_agent) {
         Ok(p) => Some(Arc::new(p)),
@@ -280,7 +286,14 @@ impl Daemon {
             self.health.ok.insert(name.clone());
         }
         info!(feed = %name, next_in_secs = delay.as_secs(), "scheduled");
-        self.notifier.status(&self.status_line().await);
+        // STATUS= is for a human reading `systemctl status`: sent only to a
+        // systemd that listens, and at most every few seconds (counting it
+        // walks every feed and the day's articles)
+        let stale = self.status_sent.is_none_or(|t| t.elapsed() >= STATUS_EVERY);
+        if self.notifier.enabled() && stale {
+            self.status_sent = Some(Instant::now());
+            self.notifier.status(&self.status_line().await);
+        }
     }
 
     /// Only a loop that gets here and a database that answers are healthy.

@@ -343,7 +343,7 @@ const JUDGE_EVERY: chrono::Duration = chrono::Duration::minutes(10);
 
 /// Judges `site` now (unless judged lately and not `force`d) and queues
 /// the change of its state, if any.
-fn judge(
+pub(super) fn judge(
     s: &Store,
     config: &crate::config::Config,
     site: &str,

@@ -328,13 +328,23 @@ impl Pipeline {
         feed_id: i64,
         outcome: &FeedOutcome,
     ) -> (usize, usize) {
-        let (pages_ok, pages_failed) = if feed.scrape {
+        // a pass that stored nothing new asks once whether anything waits
+        let fresh = matches!(outcome, FeedOutcome::Fresh { .. });
+        let force = self.force;
+        let work = feed.scrape
+            && (fresh
+                || blocking(&self.store, move |s| {
+                    s.has_page_work(feed_id, Utc::now(), force)
+                })
+                .await
+                .unwrap_or(true));
+        let (pages_ok, pages_failed) = if work {
             self.fetch_pages(feed, feed_id).await
         } else {
             (0, 0)
         };
         // re-checks after the new pages, never before them
-        let rechecked = if feed.scrape {
+        let rechecked = if work {
             self.recheck_pages(feed, feed_id).await
         } else {
             0
@@ -347,21 +357,45 @@ impl Pipeline {
                 Err(e) => warn!(error = %e, "cannot prune raw bodies"),
             }
         }
-        // search index and place tags for what changed
-        if let Err(e) = blocking(&self.store, move |s| {
-            s.refresh_index(Some(feed_id), 5_000, crate::search::index_entry)
-        })
-        .await
-        {
-            warn!(error = %e, "cannot update the search index");
-        }
         // then the watches see what is new (only a pass that stored or read
         // something has anything new), and the outlet is judged
-        if matches!(outcome, FeedOutcome::Fresh { .. }) || pages_ok + pages_failed > 0 {
+        if fresh || pages_ok + pages_failed + rechecked > 0 {
+            self.refresh_index(feed_id, None).await;
             self.watch_articles(feed_id).await;
+            self.judge_outlet(feed).await;
+        } else {
+            // a quiet pass: the index and the judgement in one visit
+            self.refresh_index(feed_id, Some(feed)).await;
         }
-        self.judge_outlet(feed).await;
         (pages_ok, pages_failed)
+    }
+
+    /// Brings the search index and place tags up to date for what changed
+    /// (and judges the feed's outlet in the same visit, when given).
+    async fn refresh_index(&self, feed_id: i64, judge_too: Option<&FeedConfig>) {
+        let judge = judge_too.and_then(|f| crate::dedup::site_of(&f.url));
+        let config = Arc::clone(&self.config);
+        let force = self.force;
+        let done = blocking(&self.store, move |s| {
+            let indexed = s.refresh_index(Some(feed_id), 5_000, crate::search::index_entry);
+            let judged = match &judge {
+                Some(site) => alerts::judge(s, &config, site, force),
+                None => Ok(()),
+            };
+            Ok((indexed, judged))
+        })
+        .await;
+        match done {
+            Ok((indexed, judged)) => {
+                if let Err(e) = indexed {
+                    warn!(error = %e, "cannot update the search index");
+                }
+                if let Err(e) = judged {
+                    warn!(error = %e, "cannot judge the outlet's activity");
+                }
+            }
+            Err(e) => warn!(error = %e, "cannot update the search index"),
+        }
     }
 
     pub async fn poll_feed(&self, feed: &FeedConfig, feed_id: i64) -> FeedReport {

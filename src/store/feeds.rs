@@ -195,7 +195,7 @@ impl Store {
     /// Health of every feed that has a row, configured or not.
     pub fn feed_health(&self) -> Result<Vec<FeedHealth>, StoreError> {
         self.with(|c| {
-            let mut st = c.prepare(
+            let mut st = c.prepare_cached(
                 "SELECT f.name, f.url, f.last_success, f.last_error, f.consecutive_failures,
                         (SELECT count(DISTINCT s.article_id) FROM sightings s WHERE s.feed_id = f.id),
                         f.next_poll, f.disabled, f.blocked_until,

@@ -19,7 +19,7 @@ impl Store {
         // tagging is CPU work other tasks should not wait for), then write
         // what is still current.
         let pending: Vec<(i64, String, String, String)> = self.with(|c| {
-            let mut st = c.prepare(
+            let mut st = c.prepare_cached(
                 "SELECT id, COALESCE(title, ''), text, content_hash FROM articles
                  WHERE fts_done = 0 AND (?2 IS NULL OR feed_id = ?2) LIMIT ?1",
             )?;

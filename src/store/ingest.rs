@@ -276,7 +276,7 @@ fn read_current(tx: &Connection, id: i64) -> rusqlite::Result<Option<Current>> {
 /// What every feed said about article `id`: the feeds of its own site
 /// first, each group in the order of first sighting.
 fn read_said(tx: &Connection, id: i64, site: Option<&str>) -> rusqlite::Result<Vec<Said>> {
-    let mut st = tx.prepare(
+    let mut st = tx.prepare_cached(
         "SELECT s.feed_id, f.site, s.title, s.summary, s.author, s.published
          FROM sightings s JOIN feeds f ON f.id = s.feed_id
          WHERE s.article_id = ?1 ORDER BY s.first_seen, s.rowid",
@@ -395,7 +395,7 @@ impl Store {
                     .prepare("SELECT id, url FROM feeds WHERE site IS NULL")?
                     .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
                     .collect::<rusqlite::Result<_>>()?;
-                let mut up = tx.prepare("UPDATE feeds SET site = ?2 WHERE id = ?1")?;
+                let mut up = tx.prepare_cached("UPDATE feeds SET site = ?2 WHERE id = ?1")?;
                 for (id, u) in feeds {
                     up.execute(params![id, site(&u)])?;
                 }
@@ -406,7 +406,7 @@ impl Store {
                     )?
                     .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
                     .collect::<rusqlite::Result<_>>()?;
-                let mut up = tx.prepare("UPDATE articles SET site = ?2 WHERE id = ?1")?;
+                let mut up = tx.prepare_cached("UPDATE articles SET site = ?2 WHERE id = ?1")?;
                 for (id, u, feed_url) in articles {
                     let s = u.as_deref().and_then(site).or_else(|| site(&feed_url));
                     up.execute(params![id, s])?;

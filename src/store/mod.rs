@@ -99,7 +99,7 @@ impl Store {
                 .map_err(sql)?;
         }
         let mut conn = conn;
-        conn.set_prepared_statement_cache_capacity(64);
+        conn.set_prepared_statement_cache_capacity(128);
         let before = schema::migrate(&mut conn, path)?;
         conn.pragma_update(None, "foreign_keys", "ON")
             .map_err(sql)?;

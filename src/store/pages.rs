@@ -18,7 +18,7 @@ impl Store {
         force: bool,
     ) -> Result<Vec<PageJob>, StoreError> {
         self.with(|c| {
-            let mut st = c.prepare(
+            let mut st = c.prepare_cached(
                 "SELECT a.id, a.key, COALESCE(
                         (SELECT s.url FROM sightings s WHERE s.article_id = a.id AND s.feed_id = ?1
                          ORDER BY s.first_seen LIMIT 1), a.url)
@@ -47,6 +47,34 @@ impl Store {
         })
     }
 
+    /// Whether the feed has a page to read or an article to re-check now:
+    /// one read, so a quiet pass (a 304) asks nothing more.
+    pub fn has_page_work(
+        &self,
+        feed_id: i64,
+        now: DateTime<Utc>,
+        force: bool,
+    ) -> Result<bool, StoreError> {
+        self.with(|c| {
+            one(
+                c,
+                "SELECT EXISTS (SELECT 1 FROM articles
+                   WHERE feed_id = ?1 AND url IS NOT NULL AND extraction IN (?4, ?5)
+                     AND (?3 OR next_extraction IS NULL OR next_extraction <= ?2))
+                 OR EXISTS (SELECT 1 FROM articles
+                   WHERE feed_id = ?1 AND next_check IS NOT NULL AND next_check <= ?2)",
+                params![
+                    feed_id,
+                    ts(now),
+                    force,
+                    Extraction::Pending,
+                    Extraction::Failed
+                ],
+                |r| r.get(0),
+            )
+        })
+    }
+
     /// Records that these pages are about to be fetched and parsed (one
     /// transaction for all): one attempt more each, and a retry time, so a
     /// process that dies on a page backs it off on the next run like any
@@ -63,10 +91,10 @@ impl Store {
             let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             let mut claimed = Vec::with_capacity(jobs.len());
             {
-                let mut get = tx.prepare(
+                let mut get = tx.prepare_cached(
                     "SELECT extraction_attempts FROM articles WHERE id = ?1 AND key = ?2",
                 )?;
-                let mut set = tx.prepare(
+                let mut set = tx.prepare_cached(
                     "UPDATE articles SET extraction_attempts = extraction_attempts + 1,
                         next_extraction = ?2, extraction_error = ?3 WHERE id = ?1",
                 )?;

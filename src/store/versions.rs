@@ -230,7 +230,7 @@ impl Store {
     /// An article's versions, oldest first, and its events.
     pub fn history(&self, article: i64) -> Result<(Vec<VersionRow>, Vec<EventRow>), StoreError> {
         self.with(|c| {
-            let mut st = c.prepare(
+            let mut st = c.prepare_cached(
                 "SELECT v.seen_at, v.title, v.text, v.source, f.name, v.url, r.sha256, v.raw_id
                    FROM versions v LEFT JOIN feeds f ON f.id = v.feed_id
                    LEFT JOIN raw_bodies r ON r.id = v.raw_id
@@ -258,7 +258,7 @@ impl Store {
                     })
                 })
                 .collect::<rusqlite::Result<Vec<_>>>()?;
-            let mut st = c.prepare(
+            let mut st = c.prepare_cached(
                 "SELECT e.kind, e.seen_at, e.status, e.url, e.detail, r.sha256, e.raw_id
                    FROM article_events e LEFT JOIN raw_bodies r ON r.id = e.raw_id
                   WHERE e.article_id = ?1 ORDER BY e.id",
@@ -342,7 +342,7 @@ impl Store {
             let mut over = total - max_bytes.min(i64::MAX as u64) as i64;
             let mut dropped = 0;
             if over > 0 {
-                let mut st = tx.prepare(
+                let mut st = tx.prepare_cached(
                     "SELECT id, length(body) FROM raw_bodies WHERE body IS NOT NULL
                       ORDER BY fetched_at, id",
                 )?;
@@ -377,6 +377,19 @@ impl Store {
     ) -> Result<Vec<RecheckJob>, StoreError> {
         let now_s = ts(now);
         let hour_ago = ts(now - chrono::Duration::hours(1));
+        // most passes have nothing due: no write lock for them
+        let any_due: bool = self.with(|c| {
+            one(
+                c,
+                "SELECT EXISTS (SELECT 1 FROM articles
+                  WHERE feed_id = ?1 AND next_check IS NOT NULL AND next_check <= ?2)",
+                params![feed_id, now_s],
+                |r| r.get(0),
+            )
+        })?;
+        if !any_due {
+            return Ok(Vec::new());
+        }
         self.with(|c| {
             let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             let site: Option<String> = tx
@@ -393,7 +406,7 @@ impl Store {
             )?;
             let room = (per_hour as i64 - done).clamp(0, limit as i64);
             let jobs: Vec<RecheckJob> = {
-                let mut st = tx.prepare(
+                let mut st = tx.prepare_cached(
                     "SELECT id, key, url FROM articles
                       WHERE feed_id = ?1 AND next_check IS NOT NULL AND next_check <= ?2
                         AND url IS NOT NULL

@@ -65,7 +65,7 @@ impl Store {
     /// (their page read, failed or not to be read), oldest first.
     pub fn unwatched(&self, feed_id: i64, limit: usize) -> Result<Vec<Unwatched>, StoreError> {
         self.with(|c| {
-            let mut st = c.prepare(
+            let mut st = c.prepare_cached(
                 "SELECT a.id, a.story_id, a.site, COALESCE(a.title, ''), a.text, a.lang,
                         (SELECT group_concat(place, '|') FROM article_places WHERE article_id = a.id),
                         (SELECT group_concat(f.name, '|') FROM sightings s JOIN feeds f ON f.id = s.feed_id
@@ -112,7 +112,7 @@ impl Store {
     /// feeds table (what judging an outlet needs, cheap at every pass).
     pub fn feed_failures(&self) -> Result<Vec<(String, Option<String>, i64)>, StoreError> {
         self.with(|c| {
-            let mut st = c.prepare("SELECT name, site, consecutive_failures FROM feeds")?;
+            let mut st = c.prepare_cached("SELECT name, site, consecutive_failures FROM feeds")?;
             let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
             rows.collect()
         })
@@ -147,7 +147,7 @@ impl Store {
         self.with(|c| {
             let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             let seen: Vec<Option<String>> = {
-                let mut st = tx.prepare(
+                let mut st = tx.prepare_cached(
                     "SELECT site FROM watch_matches WHERE watch = ?1 AND story_id = ?2",
                 )?;
                 let rows = st.query_map(params![watch.name, article.story_id], |r| r.get(0))?;
@@ -204,7 +204,7 @@ impl Store {
         limit: usize,
     ) -> Result<Vec<DeliveryRow>, StoreError> {
         self.with(|c| {
-            let mut st = c.prepare(
+            let mut st = c.prepare_cached(
                 "SELECT id, watch, target, url, event, payload, attempts FROM deliveries
                   WHERE delivered_at IS NULL AND due <= ?1 ORDER BY due, id LIMIT ?2",
             )?;
@@ -220,7 +220,7 @@ impl Store {
         target: &str,
     ) -> Result<Vec<DeliveryRow>, StoreError> {
         self.with(|c| {
-            let mut st = c.prepare(
+            let mut st = c.prepare_cached(
                 "SELECT id, watch, target, url, event, payload, attempts FROM deliveries
                   WHERE delivered_at IS NULL AND watch = ?1 AND target = ?2 ORDER BY id",
             )?;
@@ -265,7 +265,7 @@ impl Store {
     /// Matches and deliveries per watch.
     pub fn watch_stats(&self) -> Result<Vec<WatchStat>, StoreError> {
         self.with(|c| {
-            let mut st = c.prepare(
+            let mut st = c.prepare_cached(
                 "SELECT w.watch,
                         (SELECT count(*) FROM watch_matches m WHERE m.watch = w.watch),
                         (SELECT max(matched_at) FROM watch_matches m WHERE m.watch = w.watch),
@@ -294,7 +294,7 @@ impl Store {
     /// the hour of its first item.
     pub fn activity(&self, site: &str, from: i64) -> Result<(HourCounts, Option<i64>), StoreError> {
         self.with(|c| {
-            let mut st = c.prepare(
+            let mut st = c.prepare_cached(
                 "SELECT hour, sum(items) FROM activity WHERE site = ?1 AND hour >= ?2 GROUP BY hour",
             )?;
             let counts = st
