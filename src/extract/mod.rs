@@ -176,19 +176,17 @@ fn extract_with(
     let none = Template::default();
     let analysis = Analysis::new(&doc, rules, url, title, &none);
     let found = choose(&doc, &analysis, &meta, rules);
-    let first_lines = match &found {
-        Some((b, _)) if learn => b.lines(),
-        _ => Vec::new(),
-    };
     let page_key = title
         .map(str::to_string)
         .or_else(|| url.map(|u| u.path().to_string()))
         .unwrap_or_default();
-    let mut learned = if learn {
-        Learned::of(&page_key, &[&first_lines])
-    } else {
-        Learned::default()
-    };
+    let mut learned = Learned::default();
+    if learn {
+        learned = Learned::new(&page_key);
+        if let Some((b, _)) = &found {
+            learned.add(&b.lines());
+        }
+    }
     let mut found = found.map(|(b, m)| (b, m, 0));
     if !template.is_empty() {
         if let Some((body, method, _)) = found.take() {
@@ -206,7 +204,7 @@ fn extract_with(
                     (visible_len(&kept.text) >= MIN_BODY_CHARS).then_some((kept, m, dropped + more))
                 });
                 if let (Some((b, _, _)), true) = (&second, learn) {
-                    learned = Learned::of(&page_key, &[&first_lines, &b.lines()]);
+                    learned.add(&b.lines());
                 }
                 match second {
                     Some(s) => Some(s),

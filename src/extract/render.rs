@@ -47,8 +47,8 @@ impl Body {
     }
 
     /// Its lines, as blocks.
-    pub fn lines(&self) -> Vec<String> {
-        self.blocks.iter().map(|b| b.text.clone()).collect()
+    pub fn lines(&self) -> Vec<&str> {
+        self.blocks.iter().map(|b| b.text.as_str()).collect()
     }
 }
 

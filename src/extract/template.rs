@@ -95,26 +95,33 @@ pub struct Learned {
 }
 
 impl Learned {
-    /// The lines of a page's bodies, each edge of each, once each, bounded.
-    pub fn of(title: &str, bodies: &[&[String]]) -> Learned {
-        let mut seen = HashSet::new();
-        let mut lines = Vec::new();
-        for body in bodies {
-            let head = body.iter().take(EDGE_LINES);
-            let tail = body
-                .iter()
-                .skip(body.len().saturating_sub(EDGE_LINES).max(EDGE_LINES));
-            for l in head.chain(tail) {
-                let h = line_hash(l);
-                if lines.len() < LINES_PER_PAGE && seen.insert(h) {
-                    lines.push(h);
-                }
-            }
-        }
+    /// What a page of this title teaches, before its bodies are added.
+    pub fn new(title: &str) -> Learned {
         Learned {
             title: line_hash(title),
-            lines,
+            lines: Vec::new(),
         }
+    }
+
+    /// Adds the lines at each edge of a body, each line once, bounded.
+    pub fn add(&mut self, body: &[&str]) {
+        let head = body.iter().take(EDGE_LINES);
+        let tail = body
+            .iter()
+            .skip(body.len().saturating_sub(EDGE_LINES).max(EDGE_LINES));
+        for l in head.chain(tail) {
+            let h = line_hash(l);
+            if self.lines.len() < LINES_PER_PAGE && !self.lines.contains(&h) {
+                self.lines.push(h);
+            }
+        }
+    }
+
+    /// What a page of this title and body teaches.
+    pub fn of(title: &str, body: &[&str]) -> Learned {
+        let mut l = Learned::new(title);
+        l.add(body);
+        l
     }
 }
 
@@ -220,8 +227,7 @@ mod tests {
     use super::*;
 
     fn page(title: &str, lines: &[&str]) -> Learned {
-        let lines: Vec<String> = lines.iter().map(|s| s.to_string()).collect();
-        Learned::of(title, &[&lines])
+        Learned::of(title, lines)
     }
 
     #[test]
@@ -293,13 +299,15 @@ mod tests {
     #[test]
     fn edges_are_bounded() {
         let body: Vec<String> = (0..500).map(|i| format!("line {i}")).collect();
-        let l = Learned::of("t", &[&body]);
+        let body: Vec<&str> = body.iter().map(String::as_str).collect();
+        let l = Learned::of("t", &body);
         assert_eq!(l.lines.len(), 2 * EDGE_LINES);
         assert!(l.lines.contains(&line_hash("line 0")));
         assert!(l.lines.contains(&line_hash("line 499")));
         assert!(!l.lines.contains(&line_hash("line 250")));
         let short: Vec<String> = (0..30).map(|i| format!("l {i}")).collect();
-        assert_eq!(Learned::of("t", &[&short]).lines.len(), 30);
+        let short: Vec<&str> = short.iter().map(String::as_str).collect();
+        assert_eq!(Learned::of("t", &short).lines.len(), 30);
     }
 
     #[test]

@@ -49,12 +49,7 @@ fn poll_twice_then_export() {
     assert_eq!(a1["text_source"], "page");
     assert_eq!(a1["extraction"], "ok");
     assert_eq!(a1["url"], w.server.url("/news/1"));
-    let mut feeds: Vec<&str> = a1["feeds"]
-        .as_array()
-        .expect("feeds")
-        .iter()
-        .filter_map(Value::as_str)
-        .collect();
+    let mut feeds: Vec<&str> = strs(&a1["feeds"], "feeds");
     feeds.sort();
     assert_eq!(feeds, ["JSON", "North Press"]);
     assert_eq!(a1["urls"].as_array().expect("urls").len(), 3, "{a1:#}");
@@ -490,12 +485,7 @@ fn an_outlets_template_is_learned_from_its_pages_and_left_out() {
         let (a, b) = own(i);
         assert_eq!(r["text"], format!("{a}\n{b}"), "{r:#}");
         assert_eq!(r["extraction"], "ok");
-        let places: Vec<&str> = r["places"]
-            .as_array()
-            .expect("places")
-            .iter()
-            .filter_map(Value::as_str)
-            .collect();
+        let places: Vec<&str> = strs(&r["places"], "places");
         assert!(!places.iter().any(|p| p.contains("Qamishli")), "{places:?}");
         assert!(places.iter().any(|p| p.contains("Raqqa")), "{places:?}");
     }

@@ -248,12 +248,7 @@ fn atom_export_round_trips_through_a_feed_parser() {
             );
         }
         let cats: Vec<&str> = entry.categories.iter().map(|c| c.term.as_str()).collect();
-        let places: Vec<&str> = row["places"]
-            .as_array()
-            .expect("places")
-            .iter()
-            .filter_map(Value::as_str)
-            .collect();
+        let places: Vec<&str> = strs(&row["places"], "places");
         assert_eq!(cats, places);
     }
 }

@@ -77,6 +77,15 @@ fn measured(dir: &Path, args: &[&str]) -> (Output, std::time::Duration, u64) {
     (out, start.elapsed(), peak_kib)
 }
 
+/// The strings of a JSON array (an export's `feeds`, `places`, …).
+fn strs<'v>(v: &'v Value, what: &str) -> Vec<&'v str> {
+    v.as_array()
+        .unwrap_or_else(|| panic!("{what} is not an array: {v}"))
+        .iter()
+        .filter_map(Value::as_str)
+        .collect()
+}
+
 fn text(o: &Output) -> (String, String) {
     (
         String::from_utf8_lossy(&o.stdout).into_owned(),
