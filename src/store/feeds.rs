@@ -20,21 +20,20 @@ impl Store {
             let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             let mut ids = HashMap::new();
             for f in feeds {
-                tx.execute(
+                tx.prepare_cached(
                     "INSERT INTO feeds (name, url, created, site) VALUES (?1, ?2, ?3, ?4)
                      ON CONFLICT(name) DO UPDATE SET url = excluded.url, site = excluded.site
                      WHERE feeds.url <> excluded.url OR feeds.site IS NOT excluded.site",
-                    params![
-                        f.name,
-                        f.url.as_str(),
-                        ts(now),
-                        crate::dedup::site_of(&f.url)
-                    ],
-                )?;
-                let id: i64 =
-                    tx.query_row("SELECT id FROM feeds WHERE name = ?1", [&f.name], |r| {
-                        r.get(0)
-                    })?;
+                )?
+                .execute(params![
+                    f.name,
+                    f.url.as_str(),
+                    ts(now),
+                    crate::dedup::site_of(&f.url)
+                ])?;
+                let id: i64 = tx
+                    .prepare_cached("SELECT id FROM feeds WHERE name = ?1")?
+                    .query_row([&f.name], |r| r.get(0))?;
                 ids.insert(f.name.clone(), id);
             }
             tx.commit()?;
@@ -46,25 +45,24 @@ impl Store {
     /// before which the feed must not be fetched.
     pub fn fetch_state(&self, feed_id: i64) -> Result<FetchState, StoreError> {
         self.with(|c| {
-            c.query_row(
+            c.prepare_cached(
                 "SELECT etag, last_modified, body_hash, blocked_until, consecutive_failures
                  FROM feeds WHERE id = ?1",
-                [feed_id],
-                |r| {
-                    Ok(FetchState {
-                        validators: Validators {
-                            etag: r.get(0)?,
-                            last_modified: r.get(1)?,
-                        },
-                        body_hash: r.get(2)?,
-                        blocked_until: r
-                            .get::<_, Option<String>>(3)?
-                            .and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
-                            .map(|t| t.with_timezone(&Utc)),
-                        failures: r.get(4)?,
-                    })
-                },
-            )
+            )?
+            .query_row([feed_id], |r| {
+                Ok(FetchState {
+                    validators: Validators {
+                        etag: r.get(0)?,
+                        last_modified: r.get(1)?,
+                    },
+                    body_hash: r.get(2)?,
+                    blocked_until: r
+                        .get::<_, Option<String>>(3)?
+                        .and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
+                        .map(|t| t.with_timezone(&Utc)),
+                    failures: r.get(4)?,
+                })
+            })
         })
     }
 
@@ -78,21 +76,21 @@ impl Store {
         retry_at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         self.with(|c| {
-            c.execute(
+            c.prepare_cached(
                 "UPDATE feeds SET parsing_since = ?2, blocked_until = ?3,
                         consecutive_failures = consecutive_failures + 1,
                         last_error = ?4 WHERE id = ?1",
-                params![
-                    feed_id,
+            )?
+            .execute(params![
+                feed_id,
+                ts(now),
+                ts(retry_at),
+                format!(
+                    "rasad stopped while parsing this feed (fetched {}); held back until {}",
                     ts(now),
-                    ts(retry_at),
-                    format!(
-                        "rasad stopped while parsing this feed (fetched {}); held back until {}",
-                        ts(now),
-                        ts(retry_at)
-                    )
-                ],
-            )?;
+                    ts(retry_at)
+                )
+            ])?;
             Ok(())
         })
     }
@@ -108,23 +106,23 @@ impl Store {
     ) -> Result<(), StoreError> {
         // one statement: validators (when new) and the success together
         self.with(|c| {
-            c.execute(
+            c.prepare_cached(
                 "UPDATE feeds SET etag = CASE WHEN ?4 THEN ?5 ELSE etag END,
                         last_modified = CASE WHEN ?4 THEN ?6 ELSE last_modified END,
                         body_hash = CASE WHEN ?4 THEN ?7 ELSE body_hash END,
                         last_fetch = ?2, last_success = ?2, last_status = ?3,
                         last_error = NULL, consecutive_failures = 0, parsing_since = NULL,
                         blocked_until = NULL WHERE id = ?1",
-                params![
-                    feed_id,
-                    ts(now),
-                    status,
-                    fresh.is_some(),
-                    fresh.and_then(|(v, _)| v.etag.clone()),
-                    fresh.and_then(|(v, _)| v.last_modified.clone()),
-                    fresh.map(|(_, h)| h),
-                ],
-            )?;
+            )?
+            .execute(params![
+                feed_id,
+                ts(now),
+                status,
+                fresh.is_some(),
+                fresh.and_then(|(v, _)| v.etag.clone()),
+                fresh.and_then(|(v, _)| v.last_modified.clone()),
+                fresh.map(|(_, h)| h),
+            ])?;
             Ok(())
         })
     }
@@ -140,19 +138,19 @@ impl Store {
     ) -> Result<(), StoreError> {
         self.with(|c| {
             // a failure counted when its parse began is not counted twice
-            c.execute(
+            c.prepare_cached(
                 "UPDATE feeds SET last_fetch = ?2, last_status = ?5, last_error = ?3,
                         consecutive_failures = consecutive_failures
                             + CASE WHEN parsing_since IS NULL THEN 1 ELSE 0 END,
                         parsing_since = NULL, blocked_until = ?4 WHERE id = ?1",
-                params![
-                    feed_id,
-                    ts(now),
-                    error,
-                    blocked_until.map(ts),
-                    FeedStatus::Failed
-                ],
-            )?;
+            )?
+            .execute(params![
+                feed_id,
+                ts(now),
+                error,
+                blocked_until.map(ts),
+                FeedStatus::Failed
+            ])?;
             Ok(())
         })
     }
@@ -166,10 +164,8 @@ impl Store {
         disabled: bool,
     ) -> Result<(), StoreError> {
         self.with(|c| {
-            c.execute(
-                "UPDATE feeds SET next_poll = ?2, disabled = ?3 WHERE id = ?1",
-                params![feed_id, ts(next_poll), disabled],
-            )?;
+            c.prepare_cached("UPDATE feeds SET next_poll = ?2, disabled = ?3 WHERE id = ?1")?
+                .execute(params![feed_id, ts(next_poll), disabled])?;
             Ok(())
         })
     }
@@ -177,17 +173,15 @@ impl Store {
     /// Stores a feed's new address after a permanent redirect.
     pub fn update_feed_url(&self, feed_id: i64, url: &str) -> Result<(), StoreError> {
         self.with(|c| {
-            c.execute(
-                "UPDATE feeds SET url = ?2, site = ?3 WHERE id = ?1",
-                params![
+            c.prepare_cached("UPDATE feeds SET url = ?2, site = ?3 WHERE id = ?1")?
+                .execute(params![
                     feed_id,
                     url,
                     url::Url::parse(url)
                         .ok()
                         .as_ref()
                         .and_then(crate::dedup::site_of)
-                ],
-            )?;
+                ])?;
             Ok(())
         })
     }

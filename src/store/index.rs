@@ -37,22 +37,19 @@ impl Store {
             for ((id, title, _, hash), e) in pending.iter().zip(&entries) {
 
                 // only if the article did not change meanwhile
-                let done = tx.execute(
-                    "UPDATE articles SET fts_done = 1
-                     WHERE id = ?1 AND content_hash = ?2 AND COALESCE(title, '') = ?3",
+                let done = tx.prepare_cached("UPDATE articles SET fts_done = 1
+                     WHERE id = ?1 AND content_hash = ?2 AND COALESCE(title, '') = ?3")?.execute(
                     params![id, hash, title],
                 )?;
                 if done == 1 {
-                    tx.execute("DELETE FROM articles_fts WHERE rowid = ?1", [id])?;
-                    tx.execute("DELETE FROM article_places WHERE article_id = ?1", [id])?;
+                    tx.prepare_cached("DELETE FROM articles_fts WHERE rowid = ?1")?.execute( [id])?;
+                    tx.prepare_cached("DELETE FROM article_places WHERE article_id = ?1")?.execute( [id])?;
                     for p in &e.places {
-                        tx.execute(
-                            "INSERT OR IGNORE INTO article_places (article_id, place) VALUES (?1, ?2)",
+                        tx.prepare_cached("INSERT OR IGNORE INTO article_places (article_id, place) VALUES (?1, ?2)")?.execute(
                             params![id, p],
                         )?;
                     }
-                    tx.execute(
-                        "INSERT INTO articles_fts (rowid, title, body) VALUES (?1, ?2, ?3)",
+                    tx.prepare_cached("INSERT INTO articles_fts (rowid, title, body) VALUES (?1, ?2, ?3)")?.execute(
                         params![id, e.title, e.body],
                     )?;
                 }

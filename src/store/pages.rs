@@ -150,21 +150,27 @@ impl Store {
             match result {
                 PageResult::Ok { .. } => {
                     write_page(&tx, job, result, &now_s)?;
-                    tx.execute(
+                    tx.prepare_cached(
                         "UPDATE articles SET next_check = ?2 WHERE id = ?1 AND next_check IS NULL
                            AND checks = 0",
-                        params![job.article_id, first_check.map(ts)],
-                    )?;
+                    )?
+                    .execute(params![job.article_id, first_check.map(ts)])?;
                 }
                 PageResult::Failed { error } => {
                     // the attempt was counted when it began
                     let next = now + crate::scheduler::page_retry_wait(attempts - 1);
-                    tx.execute(
+                    tx.prepare_cached(
                         "UPDATE articles SET extraction = ?5, extraction_error = ?2,
                             next_extraction = ?3, updated = ?4
                          WHERE id = ?1",
-                        params![job.article_id, error, ts(next), now_s, Extraction::Failed],
-                    )?;
+                    )?
+                    .execute(params![
+                        job.article_id,
+                        error,
+                        ts(next),
+                        now_s,
+                        Extraction::Failed
+                    ])?;
                 }
             }
             tx.commit()?;
@@ -194,27 +200,27 @@ pub(super) fn write_page(
     else {
         return Ok(());
     };
-    tx.execute(
+    tx.prepare_cached(
         "UPDATE articles SET text = ?2, text_source = ?10, extraction = ?11,
             extraction_error = NULL, next_extraction = NULL,
             content_hash = ?3, page_title = ?4, updated = ?5, fts_done = 0,
             page_author = ?6, page_published = ?7,
             lang = COALESCE(lang, ?8), html = ?9
          WHERE id = ?1",
-        params![
-            job.article_id,
-            text,
-            crate::text::content_hash(text),
-            title,
-            now_s,
-            author,
-            published.map(ts),
-            lang,
-            html,
-            TextSource::Page,
-            Extraction::Ok,
-        ],
-    )?;
+    )?
+    .execute(params![
+        job.article_id,
+        text,
+        crate::text::content_hash(text),
+        title,
+        now_s,
+        author,
+        published.map(ts),
+        lang,
+        html,
+        TextSource::Page,
+        Extraction::Ok,
+    ])?;
     ingest::resolve_provenance(tx, job.article_id, now_s)?;
     let reading = versions::Reading {
         source: VersionSource::Page,

@@ -52,18 +52,16 @@ impl Store {
             };
             // The older article (smaller id) survives, whichever page was read first.
             let (keep, gone) = (article_id.min(other), article_id.max(other));
-            tx.execute(
-                "INSERT INTO sightings (article_id, feed_id, url, guid, first_seen, last_seen)
+            tx.prepare_cached("INSERT INTO sightings (article_id, feed_id, url, guid, first_seen, last_seen)
                  SELECT ?2, feed_id, url, guid, first_seen, last_seen FROM sightings WHERE article_id = ?1
-                 ON CONFLICT(article_id, feed_id, url) DO UPDATE SET last_seen = max(last_seen, excluded.last_seen)",
+                 ON CONFLICT(article_id, feed_id, url) DO UPDATE SET last_seen = max(last_seen, excluded.last_seen)")?.execute(
                 params![gone, keep],
             )?;
-            tx.execute("DELETE FROM sightings WHERE article_id = ?1", [gone])?;
-            tx.execute("DELETE FROM story_bands WHERE article_id = ?1", [gone])?;
-            tx.execute("DELETE FROM articles_fts WHERE rowid = ?1", [gone])?;
-            tx.execute("DELETE FROM article_places WHERE article_id = ?1", [gone])?;
-            tx.execute(
-                "UPDATE article_aliases SET article_id = ?2 WHERE article_id = ?1",
+            tx.prepare_cached("DELETE FROM sightings WHERE article_id = ?1")?.execute( [gone])?;
+            tx.prepare_cached("DELETE FROM story_bands WHERE article_id = ?1")?.execute( [gone])?;
+            tx.prepare_cached("DELETE FROM articles_fts WHERE rowid = ?1")?.execute( [gone])?;
+            tx.prepare_cached("DELETE FROM article_places WHERE article_id = ?1")?.execute( [gone])?;
+            tx.prepare_cached("UPDATE article_aliases SET article_id = ?2 WHERE article_id = ?1")?.execute(
                 params![gone, keep],
             )?;
             // what the merged article said, and when, stays on record; its
@@ -76,17 +74,15 @@ impl Store {
             ] {
                 tx.execute(sql, params![gone, keep])?;
             }
-            tx.execute(
-                "UPDATE articles SET first_seen = min(first_seen, (SELECT first_seen FROM articles WHERE id = ?1))
-                 WHERE id = ?2",
+            tx.prepare_cached("UPDATE articles SET first_seen = min(first_seen, (SELECT first_seen FROM articles WHERE id = ?1))
+                 WHERE id = ?2")?.execute(
                 params![gone, keep],
             )?;
             // keep the merged article's key so the next poll finds it again
             let key: String =
-                tx.query_row("SELECT key FROM articles WHERE id = ?1", [gone], |r| r.get(0))?;
-            tx.execute("DELETE FROM articles WHERE id = ?1", [gone])?;
-            tx.execute(
-                "INSERT OR IGNORE INTO article_aliases (key, article_id) VALUES (?1, ?2)",
+                tx.prepare_cached("SELECT key FROM articles WHERE id = ?1")?.query_row( [gone], |r| r.get(0))?;
+            tx.prepare_cached("DELETE FROM articles WHERE id = ?1")?.execute( [gone])?;
+            tx.prepare_cached("INSERT OR IGNORE INTO article_aliases (key, article_id) VALUES (?1, ?2)")?.execute(
                 params![key, keep],
             )?;
             ingest::resolve_provenance(&tx, keep, &ts(Utc::now()))?;
@@ -134,14 +130,13 @@ impl Store {
                     }
                 }
                 drop(st);
-                tx.execute("DELETE FROM story_bands WHERE article_id = ?1", [article_id])?;
+                tx.prepare_cached("DELETE FROM story_bands WHERE article_id = ?1")?.execute( [article_id])?;
                 let mut ins = tx.prepare("INSERT INTO story_bands (key, article_id) VALUES (?1, ?2)")?;
                 for k in keys {
                     ins.execute(params![k, article_id])?;
                 }
             }
-            tx.execute(
-                "UPDATE articles SET story_id = ?2 WHERE id = ?1",
+            tx.prepare_cached("UPDATE articles SET story_id = ?2 WHERE id = ?1")?.execute(
                 params![article_id, story],
             )?;
             tx.commit()?;

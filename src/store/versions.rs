@@ -218,12 +218,11 @@ pub(super) fn record_event(
 
 /// Whether some source gave the article more than one version.
 fn revised(c: &Connection, article: i64) -> rusqlite::Result<bool> {
-    c.query_row(
+    c.prepare_cached(
         "SELECT EXISTS (SELECT 1 FROM versions WHERE article_id = ?1
            GROUP BY source, feed_id HAVING count(*) > 1)",
-        [article],
-        |r| r.get(0),
-    )
+    )?
+    .query_row([article], |r| r.get(0))
 }
 
 impl Store {
@@ -284,27 +283,25 @@ impl Store {
     /// pruned).
     pub fn raw_body(&self, id: i64) -> Result<Option<RawRow>, StoreError> {
         let row = self.with(|c| {
-            c.query_row(
+            c.prepare_cached(
                 "SELECT id, sha256, url, status, headers, fetched_at, size, body
                    FROM raw_bodies WHERE id = ?1",
-                [id],
-                |r| {
-                    Ok((
-                        RawRow {
-                            id: r.get(0)?,
-                            sha256: r.get(1)?,
-                            url: r.get(2)?,
-                            status: r.get(3)?,
-                            headers: serde_json::from_str(&r.get::<_, String>(4)?)
-                                .unwrap_or_default(),
-                            fetched_at: r.get(5)?,
-                            size: r.get::<_, i64>(6)?.max(0) as u64,
-                            body: None,
-                        },
-                        r.get::<_, Option<Vec<u8>>>(7)?,
-                    ))
-                },
-            )
+            )?
+            .query_row([id], |r| {
+                Ok((
+                    RawRow {
+                        id: r.get(0)?,
+                        sha256: r.get(1)?,
+                        url: r.get(2)?,
+                        status: r.get(3)?,
+                        headers: serde_json::from_str(&r.get::<_, String>(4)?).unwrap_or_default(),
+                        fetched_at: r.get(5)?,
+                        size: r.get::<_, i64>(6)?.max(0) as u64,
+                        body: None,
+                    },
+                    r.get::<_, Option<Vec<u8>>>(7)?,
+                ))
+            })
             .optional()
         })?;
         let Some((mut row, packed)) = row else {
@@ -330,8 +327,10 @@ impl Store {
     /// the kept ones take at most `max_bytes` compressed; how many were
     /// dropped.
     pub fn prune_raw(&self, max_bytes: u64) -> Result<usize, StoreError> {
-        let kept: i64 =
-            self.with(|c| c.query_row("SELECT kept FROM raw_budget", [], |r| r.get(0)))?;
+        let kept: i64 = self.with(|c| {
+            c.prepare_cached("SELECT kept FROM raw_budget")?
+                .query_row([], |r| r.get(0))
+        })?;
         if kept <= max_bytes.min(i64::MAX as u64) as i64 {
             return Ok(0); // no write lock for nothing
         }

@@ -101,10 +101,8 @@ impl Store {
     /// is seen (one statement).
     pub fn mark_all_watched(&self, feed_id: i64) -> Result<usize, StoreError> {
         self.with(|c| {
-            c.execute(
-                "UPDATE articles SET watched = 1 WHERE feed_id = ?1 AND watched = 0",
-                [feed_id],
-            )
+            c.prepare_cached("UPDATE articles SET watched = 1 WHERE feed_id = ?1 AND watched = 0")?
+                .execute([feed_id])
         })
     }
 
@@ -126,7 +124,8 @@ impl Store {
         self.with(|c| {
             let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             for id in ids {
-                tx.execute("UPDATE articles SET watched = 1 WHERE id = ?1", [id])?;
+                tx.prepare_cached("UPDATE articles SET watched = 1 WHERE id = ?1")?
+                    .execute([id])?;
             }
             tx.commit()
         })
@@ -161,9 +160,8 @@ impl Store {
             } else {
                 "article"
             };
-            let inserted = tx.execute(
-                "INSERT OR IGNORE INTO watch_matches (watch, article_id, story_id, site, event, matched_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            let inserted = tx.prepare_cached("INSERT OR IGNORE INTO watch_matches (watch, article_id, story_id, site, event, matched_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?.execute(
                 params![watch.name, article.id, article.story_id, article.site, event, now_s],
             )?;
             let event = Some(event).filter(|_| inserted > 0);
@@ -234,10 +232,10 @@ impl Store {
         self.with(|c| {
             let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             for id in ids {
-                tx.execute(
+                tx.prepare_cached(
                     "UPDATE deliveries SET delivered_at = ?2, last_error = NULL WHERE id = ?1",
-                    params![id, ts(now)],
-                )?;
+                )?
+                .execute(params![id, ts(now)])?;
             }
             tx.commit()
         })
@@ -253,8 +251,7 @@ impl Store {
         self.with(|c| {
             let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             for id in ids {
-                tx.execute(
-                    "UPDATE deliveries SET attempts = attempts + 1, last_error = ?2, due = ?3 WHERE id = ?1",
+                tx.prepare_cached("UPDATE deliveries SET attempts = attempts + 1, last_error = ?2, due = ?3 WHERE id = ?1")?.execute(
                     params![id, error, ts(next)],
                 )?;
             }
@@ -300,7 +297,7 @@ impl Store {
             let counts = st
                 .query_map(params![site, from], |r| Ok((r.get(0)?, r.get(1)?)))?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
-            let first = c.query_row("SELECT min(hour) FROM activity WHERE site = ?1", [site], |r| r.get(0))?;
+            let first = c.prepare_cached("SELECT min(hour) FROM activity WHERE site = ?1")?.query_row( [site], |r| r.get(0))?;
             Ok((counts, first))
         })
     }
@@ -309,8 +306,7 @@ impl Store {
     /// expected and seen in the window, when judged.
     pub fn outlet_judged(&self, site: &str) -> Result<Option<Judged>, StoreError> {
         self.with(|c| {
-            c.query_row(
-                "SELECT state, since, expected, actual, checked_at FROM outlet_states WHERE site = ?1",
+            c.prepare_cached("SELECT state, since, expected, actual, checked_at FROM outlet_states WHERE site = ?1")?.query_row(
                 [site],
                 |r| {
                     Ok(Judged {
@@ -329,12 +325,9 @@ impl Store {
     /// An outlet's last recorded state (text) and since when.
     pub fn outlet_state(&self, site: &str) -> Result<Option<(String, String)>, StoreError> {
         self.with(|c| {
-            c.query_row(
-                "SELECT state, since FROM outlet_states WHERE site = ?1",
-                [site],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()
+            c.prepare_cached("SELECT state, since FROM outlet_states WHERE site = ?1")?
+                .query_row([site], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()
         })
     }
 
@@ -348,15 +341,15 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         self.with(|c| {
-            c.execute(
+            c.prepare_cached(
                 "INSERT INTO outlet_states (site, state, since, expected, actual, checked_at)
                  VALUES (?1, ?2, ?5, ?3, ?4, ?5)
                  ON CONFLICT (site) DO UPDATE SET
                     since = CASE WHEN state = excluded.state THEN since ELSE excluded.since END,
                     state = excluded.state, expected = excluded.expected,
                     actual = excluded.actual, checked_at = excluded.checked_at",
-                params![site, state, expected, actual, ts(now)],
-            )
+            )?
+            .execute(params![site, state, expected, actual, ts(now)])
             .map(|_| ())
         })
     }
@@ -389,19 +382,19 @@ fn queue(
         .map_or(now, |d| now + d);
     for (target, url) in [("webhook", &watch.webhook), ("ntfy", &watch.ntfy)] {
         let Some(url) = url else { continue };
-        tx.execute(
+        tx.prepare_cached(
             "INSERT INTO deliveries (watch, target, url, event, payload, created_at, due)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![
-                watch.name,
-                target,
-                url.as_str(),
-                event,
-                body,
-                ts(now),
-                ts(due)
-            ],
-        )?;
+        )?
+        .execute(params![
+            watch.name,
+            target,
+            url.as_str(),
+            event,
+            body,
+            ts(now),
+            ts(due)
+        ])?;
     }
     Ok(())
 }
