@@ -310,7 +310,8 @@ const MIN_NUMBER_LINE_WORDS: usize = 8;
 /// What near-duplicate detection knows of a text.
 #[derive(Debug, Clone)]
 pub struct Fingerprint {
-    shingles: HashSet<u64>,
+    /// Shingle hashes, sorted, each once.
+    shingles: Vec<u64>,
     /// The story's numbers (casualty counts, amounts) — not dates, years or
     /// times, nor numbers of short lines: copies keep the former and change
     /// the latter.
@@ -319,7 +320,7 @@ pub struct Fingerprint {
 
 impl Fingerprint {
     pub fn new(body: &str) -> Fingerprint {
-        let mut shingles = HashSet::new();
+        let mut shingles = Vec::new();
         let mut numbers = HashSet::new();
         let lines: Vec<String> = body.lines().map(text::normalize).collect();
         let mut all: Vec<&str> = Vec::new();
@@ -340,8 +341,10 @@ impl Fingerprint {
                 h = fnv(word.as_bytes(), h);
                 h = fnv(b" ", h);
             }
-            shingles.insert(h);
+            shingles.push(h);
         }
+        shingles.sort_unstable();
+        shingles.dedup();
         Fingerprint { shingles, numbers }
     }
 
@@ -357,13 +360,11 @@ impl Fingerprint {
         if !self.is_linkable() {
             return Vec::new();
         }
+        let seeds: [u64; HASHES] = std::array::from_fn(|i| mix(i as u64 + 1));
         let mut sig = [u64::MAX; HASHES];
         for &s in &self.shingles {
-            for (i, slot) in sig.iter_mut().enumerate() {
-                let v = mix(s ^ mix(i as u64 + 1));
-                if v < *slot {
-                    *slot = v;
-                }
+            for (slot, seed) in sig.iter_mut().zip(seeds) {
+                *slot = (*slot).min(mix(s ^ seed));
             }
         }
         sig.chunks(ROWS)
@@ -380,7 +381,7 @@ impl Fingerprint {
 
     /// How alike two texts are.
     pub fn compare(&self, other: &Fingerprint) -> Similarity {
-        let common = self.shingles.intersection(&other.shingles).count() as f64;
+        let common = common_count(&self.shingles, &other.shingles) as f64;
         let (a, b) = (self.shingles.len() as f64, other.shingles.len() as f64);
         let (short, long) = if a <= b { (self, other) } else { (other, self) };
         Similarity {
@@ -400,6 +401,23 @@ impl Fingerprint {
         let s = self.compare(other);
         s.jaccard >= MIN_JACCARD && s.containment >= MIN_CONTAINMENT && s.numbers_agree
     }
+}
+
+/// How many values two sorted, deduplicated lists share.
+fn common_count(a: &[u64], b: &[u64]) -> usize {
+    let (mut i, mut j, mut n) = (0, 0, 0);
+    while let (Some(x), Some(y)) = (a.get(i), b.get(j)) {
+        match x.cmp(y) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                n += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    n
 }
 
 /// The measures [`Fingerprint::same_story`] decides on.

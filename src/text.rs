@@ -195,7 +195,12 @@ pub fn guess_language(text: &str) -> Option<&'static str> {
 
 /// Hash of the normalized text, hex; identical bodies give identical hashes.
 pub fn content_hash(text: &str) -> String {
-    let digest = Sha256::digest(normalize(text).as_bytes());
+    content_hash_of(&normalize(text))
+}
+
+/// [`content_hash`] of a text already normalized.
+pub fn content_hash_of(normalized: &str) -> String {
+    let digest = Sha256::digest(normalized.as_bytes());
     hex(&digest[..16])
 }
 

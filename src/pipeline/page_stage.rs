@@ -19,7 +19,7 @@ use crate::extract::template::outlet_of;
 use crate::extract::{Learned, Ring, Template};
 use crate::feed;
 use crate::fetch::{FetchOutcome, Fetched, Kind};
-use crate::store::{Evidence, PageJob, PageResult, Store, StoreError};
+use crate::store::{Evidence, PageJob, PageResult, RingChange};
 use crate::text;
 
 impl Pipeline {
@@ -68,24 +68,36 @@ impl Pipeline {
                         || warn!(error = %text::printable(error), "page failed; feed text kept"),
                     );
                 }
-                let id = job.article_id;
                 let job = job.clone();
                 let first_check = self.first_check();
                 let learning = outlet.zip(learned);
                 match blocking(&self.store, move |s| {
-                    let still_there = s.save_extraction(&job, &result, Utc::now(), first_check)?;
-                    if let (true, PageResult::Ok { text, .. }) = (still_there, &result) {
-                        settle_article(s, id, text)?;
-                    }
-                    // what the page showed joins its outlet's last pages
-                    let Some((outlet, learned)) = learning else {
-                        return Ok(None);
+                    // the fingerprint is made before the store is taken
+                    let fp = match &result {
+                        PageResult::Ok { text, .. } => Some(Fingerprint::new(text)),
+                        PageResult::Failed { .. } => None,
                     };
-                    let ring = s.update_template_ring(&outlet, Utc::now(), |old| {
-                        let mut ring = Ring::decode(old.as_deref().unwrap_or_default());
-                        ring.push(learned).then(|| ring.encode())
-                    })?;
-                    Ok(ring.map(|r| (outlet, Arc::new(Ring::decode(&r).template()))))
+                    // what the page showed joins its outlet's last pages
+                    let (outlet, learned) = learning.unzip();
+                    let change: Option<RingChange> = learned.map(|learned| {
+                        Box::new(move |old: Option<Vec<u8>>| {
+                            let mut ring = Ring::decode(old.as_deref().unwrap_or_default());
+                            ring.push(learned).then(|| ring.encode())
+                        }) as RingChange
+                    });
+                    // saved, settled (merged or linked) and learnt from in
+                    // one transaction
+                    let (_, ring) = s.save_page(
+                        &job,
+                        &result,
+                        Utc::now(),
+                        first_check,
+                        fp.as_ref(),
+                        outlet.as_deref().zip(change),
+                    )?;
+                    Ok(outlet
+                        .zip(ring)
+                        .map(|(o, r)| (o, Arc::new(Ring::decode(&r).template()))))
                 })
                 .await
                 {
@@ -327,17 +339,4 @@ pub(super) fn page_result(e: extract::Extracted, evidence: Box<Evidence>) -> Pag
         author: e.author.map(clean),
         evidence: Some(evidence),
     }
-}
-
-/// After an article's page text is saved: merge it into an older article
-/// with the same text (an exact repeat under another URL), else link it
-/// into the story of a near-duplicate.
-fn settle_article(s: &Store, id: i64, text: &str) -> Result<(), StoreError> {
-    let kept = s.merge_exact_repeat(id, crate::store::MIN_BODY_MERGE_CHARS)?;
-    if kept == Some(id) {
-        let fp = Fingerprint::new(text);
-        let keys = fp.band_keys();
-        s.link_story(id, &keys, |other| fp.same_story(&Fingerprint::new(other)))?;
-    }
-    Ok(())
 }

@@ -88,6 +88,7 @@ impl Store {
                     url: Some(seen_url),
                     title: it.title.as_deref(),
                     text: &it.summary,
+                    normalized: None,
                     evidence: doc,
                 };
                 versions::record_version(&tx, article_id, &reading, &now_s)?;

@@ -34,6 +34,7 @@ pub use schema::APPLICATION_ID;
 
 mod types;
 
+pub use pages::RingChange;
 pub use reader::SiteRow;
 pub use types::*;
 pub use versions::{norm_hash, sha256_hex, RecheckOutcome};

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension};
 
 use super::*;
+use crate::dedup::Fingerprint;
 
 impl Store {
     /// Pages to fetch for a feed: articles still `pending`, and `failed`
@@ -134,49 +135,102 @@ impl Store {
         now: DateTime<Utc>,
         first_check: Option<DateTime<Utc>>,
     ) -> Result<bool, StoreError> {
-        let now_s = ts(now);
         self.with(|c| {
             let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            let attempts: Option<i64> = tx
-                .query_row(
-                    "SELECT extraction_attempts FROM articles WHERE id = ?1 AND key = ?2",
-                    params![job.article_id, job.key],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            let Some(attempts) = attempts else {
-                return Ok(false);
-            };
-            match result {
-                PageResult::Ok { .. } => {
-                    write_page(&tx, job, result, &now_s)?;
-                    tx.prepare_cached(
-                        "UPDATE articles SET next_check = ?2 WHERE id = ?1 AND next_check IS NULL
-                           AND checks = 0",
-                    )?
-                    .execute(params![job.article_id, first_check.map(ts)])?;
-                }
-                PageResult::Failed { error } => {
-                    // the attempt was counted when it began
-                    let next = now + crate::scheduler::page_retry_wait(attempts - 1);
-                    tx.prepare_cached(
-                        "UPDATE articles SET extraction = ?5, extraction_error = ?2,
-                            next_extraction = ?3, updated = ?4
-                         WHERE id = ?1",
-                    )?
-                    .execute(params![
-                        job.article_id,
-                        error,
-                        ts(next),
-                        now_s,
-                        Extraction::Failed
-                    ])?;
-                }
-            }
+            let saved = save_extraction_in(&tx, job, result, now, first_check)?;
             tx.commit()?;
-            Ok(true)
+            Ok(saved)
         })
     }
+
+    /// A page's whole save in one transaction: the extraction saved
+    /// ([`Store::save_extraction`]); a page read then merged into an older
+    /// exact repeat of its site ([`Store::merge_exact_repeat`]), else linked
+    /// into the story of a near-duplicate by `fp`, the fingerprint of its
+    /// text ([`Store::link_story`]); and `ring`, the outlet's template ring,
+    /// changed ([`Store::update_template_ring`]). Returns whether the
+    /// article was still there and the ring as it now is.
+    pub fn save_page(
+        &self,
+        job: &PageJob,
+        result: &PageResult,
+        now: DateTime<Utc>,
+        first_check: Option<DateTime<Utc>>,
+        fp: Option<&Fingerprint>,
+        ring: Option<(&str, RingChange<'_>)>,
+    ) -> Result<(bool, Option<Vec<u8>>), StoreError> {
+        self.with(|c| {
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let still_there = save_extraction_in(&tx, job, result, now, first_check)?;
+            if let (true, PageResult::Ok { .. }) = (still_there, result) {
+                let kept =
+                    stories::merge_exact_repeat_in(&tx, job.article_id, MIN_BODY_MERGE_CHARS)?;
+                if let (Some(fp), true) = (fp, kept == Some(job.article_id)) {
+                    stories::link_story_in(&tx, job.article_id, &fp.band_keys(), |other| {
+                        fp.same_story(&Fingerprint::new(other))
+                    })?;
+                }
+            }
+            let ring = match ring {
+                Some((outlet, change)) => templates::update_ring_in(&tx, outlet, now, change)?,
+                None => None,
+            };
+            tx.commit()?;
+            Ok((still_there, ring))
+        })
+    }
+}
+
+/// How an outlet's template ring changes: from the stored bytes to the
+/// new ones (none: no change).
+pub type RingChange<'a> = Box<dyn FnOnce(Option<Vec<u8>>) -> Option<Vec<u8>> + Send + 'a>;
+
+/// [`Store::save_extraction`] within `tx`.
+fn save_extraction_in(
+    tx: &rusqlite::Transaction,
+    job: &PageJob,
+    result: &PageResult,
+    now: DateTime<Utc>,
+    first_check: Option<DateTime<Utc>>,
+) -> rusqlite::Result<bool> {
+    let now_s = ts(now);
+    let attempts: Option<i64> = tx
+        .query_row(
+            "SELECT extraction_attempts FROM articles WHERE id = ?1 AND key = ?2",
+            params![job.article_id, job.key],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let Some(attempts) = attempts else {
+        return Ok(false);
+    };
+    match result {
+        PageResult::Ok { .. } => {
+            write_page(tx, job, result, &now_s)?;
+            tx.prepare_cached(
+                "UPDATE articles SET next_check = ?2 WHERE id = ?1 AND next_check IS NULL
+                           AND checks = 0",
+            )?
+            .execute(params![job.article_id, first_check.map(ts)])?;
+        }
+        PageResult::Failed { error } => {
+            // the attempt was counted when it began
+            let next = now + crate::scheduler::page_retry_wait(attempts - 1);
+            tx.prepare_cached(
+                "UPDATE articles SET extraction = ?5, extraction_error = ?2,
+                            next_extraction = ?3, updated = ?4
+                         WHERE id = ?1",
+            )?
+            .execute(params![
+                job.article_id,
+                error,
+                ts(next),
+                now_s,
+                Extraction::Failed
+            ])?;
+        }
+    }
+    Ok(true)
 }
 
 /// Writes a page read into its article (text, HTML, what the page said,
@@ -200,6 +254,8 @@ pub(super) fn write_page(
     else {
         return Ok(());
     };
+    // one normalization serves the content hash and the version's
+    let normalized = crate::text::normalize(text);
     tx.prepare_cached(
         "UPDATE articles SET text = ?2, text_source = ?10, extraction = ?11,
             extraction_error = NULL, next_extraction = NULL,
@@ -211,7 +267,7 @@ pub(super) fn write_page(
     .execute(params![
         job.article_id,
         text,
-        crate::text::content_hash(text),
+        crate::text::content_hash_of(&normalized),
         title,
         now_s,
         author,
@@ -232,6 +288,7 @@ pub(super) fn write_page(
         ),
         title: title.as_deref(),
         text,
+        normalized: Some(&normalized),
         evidence: evidence.as_deref(),
     };
     versions::record_version(tx, job.article_id, &reading, now_s)?;

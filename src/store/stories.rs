@@ -21,73 +21,9 @@ impl Store {
     ) -> Result<Option<i64>, StoreError> {
         self.with(|c| {
             let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            type Row = (String, i64, TextSource, Option<String>, i64);
-            let row: Option<Row> = tx
-                .query_row(
-                    "SELECT content_hash, length(text), text_source, site, feed_id
-                     FROM articles WHERE id = ?1",
-                    [article_id],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
-                )
-                .optional()?;
-            let Some((hash, len, source, site, feed_id)) = row else {
-                return Ok(None);
-            };
-            if (len as usize) < min_len || source != TextSource::Page {
-                return Ok(Some(article_id));
-            }
-            // Only within one site (or one feed): the same text on another
-            // site is a syndicated copy and stays that outlet's own article.
-            let other: Option<i64> = tx
-                .query_row(
-                    "SELECT id FROM articles WHERE content_hash = ?1 AND id <> ?2
-                       AND text_source = ?5 AND (site = ?3 OR feed_id = ?4)
-                     ORDER BY id LIMIT 1",
-                    params![hash, article_id, site, feed_id, TextSource::Page],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            let Some(other) = other else {
-                return Ok(Some(article_id));
-            };
-            // The older article (smaller id) survives, whichever page was read first.
-            let (keep, gone) = (article_id.min(other), article_id.max(other));
-            tx.prepare_cached("INSERT INTO sightings (article_id, feed_id, url, guid, first_seen, last_seen)
-                 SELECT ?2, feed_id, url, guid, first_seen, last_seen FROM sightings WHERE article_id = ?1
-                 ON CONFLICT(article_id, feed_id, url) DO UPDATE SET last_seen = max(last_seen, excluded.last_seen)")?.execute(
-                params![gone, keep],
-            )?;
-            tx.prepare_cached("DELETE FROM sightings WHERE article_id = ?1")?.execute( [gone])?;
-            tx.prepare_cached("DELETE FROM story_bands WHERE article_id = ?1")?.execute( [gone])?;
-            tx.prepare_cached("DELETE FROM articles_fts WHERE rowid = ?1")?.execute( [gone])?;
-            tx.prepare_cached("DELETE FROM article_places WHERE article_id = ?1")?.execute( [gone])?;
-            tx.prepare_cached("UPDATE article_aliases SET article_id = ?2 WHERE article_id = ?1")?.execute(
-                params![gone, keep],
-            )?;
-            // what the merged article said, and when, stays on record; its
-            // story's other members follow it
-            for sql in [
-                "UPDATE versions SET article_id = ?2 WHERE article_id = ?1",
-                "UPDATE article_events SET article_id = ?2 WHERE article_id = ?1",
-                "UPDATE articles SET story_id = (SELECT story_id FROM articles WHERE id = ?2)
-                 WHERE story_id = ?1 AND id <> ?1",
-            ] {
-                tx.execute(sql, params![gone, keep])?;
-            }
-            tx.prepare_cached("UPDATE articles SET first_seen = min(first_seen, (SELECT first_seen FROM articles WHERE id = ?1))
-                 WHERE id = ?2")?.execute(
-                params![gone, keep],
-            )?;
-            // keep the merged article's key so the next poll finds it again
-            let key: String =
-                tx.prepare_cached("SELECT key FROM articles WHERE id = ?1")?.query_row( [gone], |r| r.get(0))?;
-            tx.prepare_cached("DELETE FROM articles WHERE id = ?1")?.execute( [gone])?;
-            tx.prepare_cached("INSERT OR IGNORE INTO article_aliases (key, article_id) VALUES (?1, ?2)")?.execute(
-                params![key, keep],
-            )?;
-            ingest::resolve_provenance(&tx, keep, &ts(Utc::now()))?;
+            let kept = merge_exact_repeat_in(&tx, article_id, min_len)?;
             tx.commit()?;
-            Ok(Some(keep))
+            Ok(kept)
         })
     }
 
@@ -102,45 +38,141 @@ impl Store {
     ) -> Result<i64, StoreError> {
         self.with(|c| {
             let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            let exists: Option<i64> = tx
-                .query_row("SELECT id FROM articles WHERE id = ?1", [article_id], |r| r.get(0))
-                .optional()?;
-            if exists.is_none() {
-                return Ok(article_id); // merged away meanwhile
-            }
-            let mut story = article_id;
-            if !keys.is_empty() {
-                let marks = vec!["?"; keys.len()].join(",");
-                let sql = format!(
-                    "SELECT a.id, a.story_id, a.text FROM articles a
-                     WHERE a.id IN (SELECT DISTINCT article_id FROM story_bands WHERE key IN ({marks}))
-                       AND a.id <> ? ORDER BY a.first_seen, a.id LIMIT 64"
-                );
-                let mut st = tx.prepare(&sql)?;
-                let mut args: Vec<i64> = keys.to_vec();
-                args.push(article_id);
-                let rows = st.query_map(rusqlite::params_from_iter(args.iter()), |r| {
-                    Ok((r.get::<_, i64>(0)?, r.get::<_, Option<i64>>(1)?, r.get::<_, String>(2)?))
-                })?;
-                for row in rows {
-                    let (id, story_id, text) = row?;
-                    if same(&text) {
-                        story = story_id.unwrap_or(id);
-                        break;
-                    }
-                }
-                drop(st);
-                tx.prepare_cached("DELETE FROM story_bands WHERE article_id = ?1")?.execute( [article_id])?;
-                let mut ins = tx.prepare("INSERT INTO story_bands (key, article_id) VALUES (?1, ?2)")?;
-                for k in keys {
-                    ins.execute(params![k, article_id])?;
-                }
-            }
-            tx.prepare_cached("UPDATE articles SET story_id = ?2 WHERE id = ?1")?.execute(
-                params![article_id, story],
-            )?;
+            let story = link_story_in(&tx, article_id, keys, same)?;
             tx.commit()?;
             Ok(story)
         })
     }
+}
+
+/// [`Store::merge_exact_repeat`] within `tx`.
+pub(super) fn merge_exact_repeat_in(
+    tx: &rusqlite::Transaction,
+    article_id: i64,
+    min_len: usize,
+) -> rusqlite::Result<Option<i64>> {
+    type Row = (String, i64, TextSource, Option<String>, i64);
+    let row: Option<Row> = tx
+        .query_row(
+            "SELECT content_hash, length(text), text_source, site, feed_id
+                     FROM articles WHERE id = ?1",
+            [article_id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+        )
+        .optional()?;
+    let Some((hash, len, source, site, feed_id)) = row else {
+        return Ok(None);
+    };
+    if (len as usize) < min_len || source != TextSource::Page {
+        return Ok(Some(article_id));
+    }
+    // Only within one site (or one feed): the same text on another
+    // site is a syndicated copy and stays that outlet's own article.
+    let other: Option<i64> = tx
+        .query_row(
+            "SELECT id FROM articles WHERE content_hash = ?1 AND id <> ?2
+                       AND text_source = ?5 AND (site = ?3 OR feed_id = ?4)
+                     ORDER BY id LIMIT 1",
+            params![hash, article_id, site, feed_id, TextSource::Page],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let Some(other) = other else {
+        return Ok(Some(article_id));
+    };
+    // The older article (smaller id) survives, whichever page was read first.
+    let (keep, gone) = (article_id.min(other), article_id.max(other));
+    tx.prepare_cached("INSERT INTO sightings (article_id, feed_id, url, guid, first_seen, last_seen)
+                 SELECT ?2, feed_id, url, guid, first_seen, last_seen FROM sightings WHERE article_id = ?1
+                 ON CONFLICT(article_id, feed_id, url) DO UPDATE SET last_seen = max(last_seen, excluded.last_seen)")?.execute(
+                params![gone, keep],
+            )?;
+    tx.prepare_cached("DELETE FROM sightings WHERE article_id = ?1")?
+        .execute([gone])?;
+    tx.prepare_cached("DELETE FROM story_bands WHERE article_id = ?1")?
+        .execute([gone])?;
+    tx.prepare_cached("DELETE FROM articles_fts WHERE rowid = ?1")?
+        .execute([gone])?;
+    tx.prepare_cached("DELETE FROM article_places WHERE article_id = ?1")?
+        .execute([gone])?;
+    tx.prepare_cached("UPDATE article_aliases SET article_id = ?2 WHERE article_id = ?1")?
+        .execute(params![gone, keep])?;
+    // what the merged article said, and when, stays on record; its
+    // story's other members follow it
+    for sql in [
+        "UPDATE versions SET article_id = ?2 WHERE article_id = ?1",
+        "UPDATE article_events SET article_id = ?2 WHERE article_id = ?1",
+        "UPDATE articles SET story_id = (SELECT story_id FROM articles WHERE id = ?2)
+                 WHERE story_id = ?1 AND id <> ?1",
+    ] {
+        tx.prepare_cached(sql)?.execute(params![gone, keep])?;
+    }
+    tx.prepare_cached("UPDATE articles SET first_seen = min(first_seen, (SELECT first_seen FROM articles WHERE id = ?1))
+                 WHERE id = ?2")?.execute(
+                params![gone, keep],
+            )?;
+    // keep the merged article's key so the next poll finds it again
+    let key: String = tx
+        .prepare_cached("SELECT key FROM articles WHERE id = ?1")?
+        .query_row([gone], |r| r.get(0))?;
+    tx.prepare_cached("DELETE FROM articles WHERE id = ?1")?
+        .execute([gone])?;
+    tx.prepare_cached("INSERT OR IGNORE INTO article_aliases (key, article_id) VALUES (?1, ?2)")?
+        .execute(params![key, keep])?;
+    ingest::resolve_provenance(tx, keep, &ts(Utc::now()))?;
+    Ok(Some(keep))
+}
+
+/// [`Store::link_story`] within `tx`.
+pub(super) fn link_story_in(
+    tx: &rusqlite::Transaction,
+    article_id: i64,
+    keys: &[i64],
+    same: impl Fn(&str) -> bool,
+) -> rusqlite::Result<i64> {
+    let exists: Option<i64> = tx
+        .query_row("SELECT id FROM articles WHERE id = ?1", [article_id], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    if exists.is_none() {
+        return Ok(article_id); // merged away meanwhile
+    }
+    let mut story = article_id;
+    if !keys.is_empty() {
+        let marks = vec!["?"; keys.len()].join(",");
+        let sql = format!(
+                    "SELECT a.id, a.story_id, a.text FROM articles a
+                     WHERE a.id IN (SELECT DISTINCT article_id FROM story_bands WHERE key IN ({marks}))
+                       AND a.id <> ? ORDER BY a.first_seen, a.id LIMIT 64"
+                );
+        let mut st = tx.prepare_cached(&sql)?;
+        let mut args: Vec<i64> = keys.to_vec();
+        args.push(article_id);
+        let rows = st.query_map(rusqlite::params_from_iter(args.iter()), |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, Option<i64>>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })?;
+        for row in rows {
+            let (id, story_id, text) = row?;
+            if same(&text) {
+                story = story_id.unwrap_or(id);
+                break;
+            }
+        }
+        drop(st);
+        tx.prepare_cached("DELETE FROM story_bands WHERE article_id = ?1")?
+            .execute([article_id])?;
+        let mut ins =
+            tx.prepare_cached("INSERT INTO story_bands (key, article_id) VALUES (?1, ?2)")?;
+        for k in keys {
+            ins.execute(params![k, article_id])?;
+        }
+    }
+    tx.prepare_cached("UPDATE articles SET story_id = ?2 WHERE id = ?1")?
+        .execute(params![article_id, story])?;
+    Ok(story)
 }

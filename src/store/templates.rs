@@ -36,25 +36,7 @@ impl Store {
         now: DateTime<Utc>,
         change: impl FnOnce(Option<Vec<u8>>) -> Option<Vec<u8>>,
     ) -> Result<Option<Vec<u8>>, StoreError> {
-        self.with(|c| {
-            let old: Option<Vec<u8>> = c
-                .prepare_cached("SELECT ring FROM templates WHERE outlet = ?1")?
-                .query_row(params![outlet], |r| r.get(0))
-                .optional()?;
-            match change(old.clone()) {
-                Some(new) if new.len() <= MAX_RING_BYTES && Some(&new) != old.as_ref() => {
-                    exec(
-                        c,
-                        "INSERT INTO templates (outlet, ring, updated_at) VALUES (?1, ?2, ?3)
-                         ON CONFLICT(outlet) DO UPDATE SET ring = excluded.ring,
-                             updated_at = excluded.updated_at",
-                        params![outlet, new, ts(now)],
-                    )?;
-                    Ok(Some(new))
-                }
-                _ => Ok(old),
-            }
-        })
+        self.with(|c| update_ring_in(c, outlet, now, change))
     }
 
     /// An article's stored text.
@@ -64,6 +46,33 @@ impl Store {
                 .query_row(params![id], |r| r.get(0))
                 .optional()
         })
+    }
+}
+
+/// [`Store::update_template_ring`] on `c` (within the caller's
+/// transaction, if any).
+pub(super) fn update_ring_in(
+    c: &Connection,
+    outlet: &str,
+    now: DateTime<Utc>,
+    change: impl FnOnce(Option<Vec<u8>>) -> Option<Vec<u8>>,
+) -> rusqlite::Result<Option<Vec<u8>>> {
+    let old: Option<Vec<u8>> = c
+        .prepare_cached("SELECT ring FROM templates WHERE outlet = ?1")?
+        .query_row(params![outlet], |r| r.get(0))
+        .optional()?;
+    match change(old.clone()) {
+        Some(new) if new.len() <= MAX_RING_BYTES && Some(&new) != old.as_ref() => {
+            exec(
+                c,
+                "INSERT INTO templates (outlet, ring, updated_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(outlet) DO UPDATE SET ring = excluded.ring,
+                     updated_at = excluded.updated_at",
+                params![outlet, new, ts(now)],
+            )?;
+            Ok(Some(new))
+        }
+        _ => Ok(old),
     }
 }
 

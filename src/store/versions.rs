@@ -19,22 +19,17 @@ const MAX_RAW_READ: u64 = 64 * 1024 * 1024;
 /// letter forms, digits' script, whitespace and case do not count; a
 /// changed digit does).
 pub fn norm_hash(title: Option<&str>, text: &str) -> String {
+    norm_hash_of(title, &crate::text::normalize(text))
+}
+
+/// [`norm_hash`] of a text already normalized (`text::normalize`, whose
+/// words are single-space separated already).
+pub(super) fn norm_hash_of(title: Option<&str>, normalized_text: &str) -> String {
     let t = crate::text::normalize(title.unwrap_or(""));
-    let b = crate::text::normalize(text);
     let mut h = Sha256::new();
-    h.update(
-        t.split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ")
-            .as_bytes(),
-    );
+    h.update(t.as_bytes());
     h.update([0]);
-    h.update(
-        b.split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ")
-            .as_bytes(),
-    );
+    h.update(normalized_text.as_bytes());
     crate::text::hex(&h.finalize())
 }
 
@@ -50,13 +45,14 @@ thread_local! {
         const { std::cell::RefCell::new(None) };
 }
 
-/// `body` as one zstd frame (level 3).
+/// `body` as one zstd frame (level 1: raw bodies are written for every
+/// page read, and level 3 cost twice the CPU for a few percent of size).
 fn pack(body: &[u8]) -> std::io::Result<Vec<u8>> {
     PACKER.with(|cell| {
         let mut slot = cell.borrow_mut();
         let packer = match slot.as_mut() {
             Some(p) => p,
-            None => slot.insert(zstd::bulk::Compressor::new(3)?),
+            None => slot.insert(zstd::bulk::Compressor::new(1)?),
         };
         packer.compress(body)
     })
@@ -123,6 +119,8 @@ pub(super) struct Reading<'a> {
     pub url: Option<&'a str>,
     pub title: Option<&'a str>,
     pub text: &'a str,
+    /// `text` normalized, when the caller has it already.
+    pub normalized: Option<&'a str>,
     pub evidence: Option<&'a Evidence>,
 }
 
@@ -149,7 +147,10 @@ pub(super) fn record_version(
             return Ok(false);
         }
     }
-    let hash = norm_hash(r.title, r.text);
+    let hash = match r.normalized {
+        Some(n) => norm_hash_of(r.title, n),
+        None => norm_hash(r.title, r.text),
+    };
     let last = last.map(|(h, _, _)| h);
     if last.as_deref() == Some(hash.as_str()) {
         return Ok(false);
