@@ -35,6 +35,11 @@ pub const MAX_REDIRECTS: usize = 5;
 pub enum Kind {
     Feed,
     Page,
+    /// One of the last pages of a burst to a host: asked with
+    /// `Connection: close`, so its connection ends with it rather than
+    /// idling in the pool (a thousand outlets read one after another must
+    /// not leave a thousand hosts' connections open).
+    LastPage,
 }
 
 /// Validators from the previous fetch of a feed.
@@ -292,7 +297,7 @@ impl Fetcher {
         let encoding = header_str(header::CONTENT_ENCODING, 64);
         let limit = match kind {
             Kind::Feed => self.max_feed_bytes,
-            Kind::Page => self.max_page_bytes,
+            Kind::Page | Kind::LastPage => self.max_page_bytes,
         };
         let Arrived {
             resp,
@@ -325,9 +330,12 @@ impl Fetcher {
         let mut headers = HeaderMap::new();
         let accept = match kind {
             Kind::Feed => "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5",
-            Kind::Page => "text/html, application/xhtml+xml;q=0.9, */*;q=0.5",
+            Kind::Page | Kind::LastPage => "text/html, application/xhtml+xml;q=0.9, */*;q=0.5",
         };
         headers.insert(header::ACCEPT, HeaderValue::from_static(accept));
+        if kind == Kind::LastPage {
+            headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
+        }
         headers.insert(
             header::ACCEPT_ENCODING,
             HeaderValue::from_static("gzip, br, deflate"),

@@ -15,6 +15,7 @@ pub use alerts::{outlets, watch_new, OutletReport};
 mod feed_stage;
 mod page_stage;
 mod recheck;
+mod writer;
 
 pub use recheck::{is_not_found_title, left_for_a_section};
 
@@ -167,6 +168,10 @@ pub struct Pipeline {
     force: bool,
     /// The config's article watches, compiled.
     watches: Arc<crate::alerts::Watches>,
+    /// Pages' saves, batched.
+    writer: writer::Writer,
+    /// The hosts pages are read from now, with how many feeds read each.
+    bursts: page_stage::Bursts,
 }
 
 impl Pipeline {
@@ -176,6 +181,7 @@ impl Pipeline {
             watches: Arc::new(crate::alerts::Watches::new(&config.watches)),
             config,
             fetcher,
+            writer: writer::Writer::new(store.clone()),
             store,
             cpu: Arc::new(tokio::sync::Semaphore::new(cores)),
             slots: Arc::new(Slots {
@@ -184,6 +190,7 @@ impl Pipeline {
                 pages: tokio::sync::Semaphore::new(PAGES_IN_FLIGHT),
             }),
             force: false,
+            bursts: Default::default(),
         }
     }
 
@@ -246,6 +253,8 @@ pub enum PipelineError {
     Store(#[from] StoreError),
     #[error("a database task failed: {0}")]
     Task(#[from] tokio::task::JoinError),
+    #[error("the page writer stopped before the page was saved")]
+    WriterStopped,
 }
 
 impl PipelineError {

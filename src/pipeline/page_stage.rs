@@ -2,6 +2,7 @@
 //! then settle it (merged into an older exact repeat of its site, else
 //! linked into the story of a near-duplicate).
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -19,7 +20,7 @@ use crate::extract::template::outlet_of;
 use crate::extract::{Learned, Ring, Template};
 use crate::feed;
 use crate::fetch::{FetchOutcome, Fetched, Kind};
-use crate::store::{Evidence, PageJob, PageResult, RingChange};
+use crate::store::{Evidence, PageJob, PageResult, PageSave, RingChange};
 use crate::text;
 
 impl Pipeline {
@@ -48,8 +49,19 @@ impl Pipeline {
         let (ok_count, failed_count) = (&ok_count, &failed_count);
         // no more than the host's connections: a page never waits for one
         let concurrency = self.config.fetch.max_per_host.max(1);
+        // the last `concurrency` pages take the connections the others
+        // leave and close them: none idles after the burst
+        // (unless another feed's pages on the same host go on after them)
+        let unstarted = AtomicUsize::new(jobs.len());
+        let unstarted = &unstarted;
+        let bursts = Burst::begin(&self.bursts, &jobs);
+        let bursts = &bursts;
         futures_util::stream::iter(jobs)
             .for_each_concurrent(concurrency, |job| async move {
+                let kind = match unstarted.fetch_sub(1, Ordering::Relaxed) {
+                    left if left <= concurrency && bursts.alone(&job.url) => Kind::LastPage,
+                    _ => Kind::Page,
+                };
                 // a page's body exists only while it holds a place: fetched
                 // pages never pile up waiting for the CPU
                 let _place = self.slots.pages.acquire().await;
@@ -59,51 +71,38 @@ impl Pipeline {
                 // boxed: a page waiting for its place is a few words, not the
                 // whole state of a fetch and an extraction
                 // a body over LARGE_BODY keeps its place until it is saved
-                let (result, _large, learned) = Box::pin(self.fetch_page(feed, &job, template))
-                    .instrument(span.clone())
-                    .await;
+                let (result, _large, learned, fp) =
+                    Box::pin(self.fetch_page(feed, &job, kind, template))
+                        .instrument(span.clone())
+                        .await;
                 let ok = matches!(result, PageResult::Ok { .. });
                 if let PageResult::Failed { error } = &result {
                     span.in_scope(
                         || warn!(error = %text::printable(error), "page failed; feed text kept"),
                     );
                 }
-                let job = job.clone();
-                let first_check = self.first_check();
-                let learning = outlet.zip(learned);
-                match blocking(&self.store, move |s| {
-                    // the fingerprint is made before the store is taken
-                    let fp = match &result {
-                        PageResult::Ok { text, .. } => Some(Fingerprint::new(text)),
-                        PageResult::Failed { .. } => None,
-                    };
-                    // what the page showed joins its outlet's last pages
-                    let (outlet, learned) = learning.unzip();
-                    let change: Option<RingChange> = learned.map(|learned| {
-                        Box::new(move |old: Option<Vec<u8>>| {
-                            let mut ring = Ring::decode(old.as_deref().unwrap_or_default());
-                            ring.push(learned).then(|| ring.encode())
-                        }) as RingChange
+                // what the page showed joins its outlet's last pages
+                let ring = outlet.zip(learned).map(|(outlet, learned)| {
+                    let change: RingChange = Box::new(move |old: Option<Vec<u8>>| {
+                        let mut ring = Ring::decode(old.as_deref().unwrap_or_default());
+                        ring.push(learned.clone()).then(|| ring.encode())
                     });
-                    // saved, settled (merged or linked) and learnt from in
-                    // one transaction
-                    let (_, ring) = s.save_page(
-                        &job,
-                        &result,
-                        Utc::now(),
-                        first_check,
-                        fp.as_ref(),
-                        outlet.as_deref().zip(change),
-                    )?;
-                    Ok(outlet
-                        .zip(ring)
-                        .map(|(o, r)| (o, Arc::new(Ring::decode(&r).template()))))
-                })
-                .await
-                {
-                    Ok(learnt) => {
-                        if let Some((outlet, template)) = learnt {
-                            templates.set(outlet, template);
+                    (outlet, change)
+                });
+                let outlet = ring.as_ref().map(|(o, _)| o.clone());
+                // saved, settled (merged or linked) and learnt from in one
+                // transaction, with the other pages waiting to be saved
+                let page = PageSave {
+                    job: job.clone(),
+                    result,
+                    first_check: self.first_check(),
+                    fp,
+                    ring,
+                };
+                match self.writer.save(page).await.and_then(|r| Ok(r?)) {
+                    Ok((_, ring)) => {
+                        if let Some((outlet, ring)) = outlet.zip(ring) {
+                            templates.set(outlet, Arc::new(Ring::decode(&ring).template()));
                         }
                         if ok {
                             ok_count.fetch_add(1, Ordering::Relaxed)
@@ -128,18 +127,24 @@ impl Pipeline {
         &self,
         feed: &FeedConfig,
         job: &PageJob,
+        kind: Kind,
         template: Arc<Template>,
-    ) -> (PageResult, Option<Permit>, Option<Learned>) {
-        let fetched = match self.fetch_raw(job).await {
+    ) -> (
+        PageResult,
+        Option<Permit>,
+        Option<Learned>,
+        Option<Fingerprint>,
+    ) {
+        let fetched = match self.fetch_raw(job, kind).await {
             Ok(f) => f,
-            Err(e) => return (failed(e), None, None),
+            Err(e) => return (failed(e), None, None, None),
         };
-        let (result, evidence, large, learned) = self
+        let (result, evidence, large, learned, fp) = self
             .extract_fetched(feed, fetched, template, TemplateUse::Strict)
             .await;
         match result {
-            Ok(e) => (page_result(e, evidence), large, learned),
-            Err(e) => (failed(e), None, learned),
+            Ok(e) => (page_result(e, evidence), large, learned, fp),
+            Err(e) => (failed(e), None, learned, None),
         }
     }
 
@@ -174,12 +179,16 @@ impl Pipeline {
     }
 
     /// Fetches a page (redirects followed): the last response.
-    pub(super) async fn fetch_raw(&self, job: &PageJob) -> Result<Box<Fetched>, PageError> {
+    pub(super) async fn fetch_raw(
+        &self,
+        job: &PageJob,
+        kind: Kind,
+    ) -> Result<Box<Fetched>, PageError> {
         let url = Url::parse(&job.url).map_err(|source| PageError::BadUrl {
             url: job.url.clone(),
             source,
         })?;
-        match self.fetcher.get(&url, Kind::Page, None).await? {
+        match self.fetcher.get(&url, kind, None).await? {
             FetchOutcome::Fresh(f) => Ok(f),
             FetchOutcome::NotModified => Err(PageError::NotModified {
                 url: url.to_string(),
@@ -201,6 +210,7 @@ impl Pipeline {
         Box<Evidence>,
         Option<Permit>,
         Option<Learned>,
+        Option<Fingerprint>,
     ) {
         let Fetched {
             url: page_url,
@@ -238,8 +248,14 @@ impl Pipeline {
                             r => r,
                         }
                     });
-                // hashed and compressed here, in parallel, not under the
-                // database's lock
+                // the text's fingerprint, the body hashed and compressed
+                // here, in parallel, not under the database's lock
+                // (a re-check links nothing: no fingerprint)
+                let fp = extracted
+                    .as_ref()
+                    .ok()
+                    .filter(|_| use_ == TemplateUse::Strict)
+                    .map(|e| Fingerprint::new(&clean(e.text.clone())));
                 let mut evidence = Box::new(Evidence {
                     body,
                     url,
@@ -249,17 +265,18 @@ impl Pipeline {
                     sealed: None,
                 });
                 evidence.seal();
-                (extracted, evidence, learned)
+                (extracted, evidence, learned, fp)
             })
             .await;
-        let (result, evidence, learned) = match res {
-            Ok((r, evidence, learned)) => (
+        let (result, evidence, learned, fp) = match res {
+            Ok((r, evidence, learned, fp)) => (
                 r.map_err(|source| PageError::Extract {
                     url: shown.clone(),
                     source,
                 }),
                 evidence,
                 learned,
+                fp,
             ),
             Err(e) => (
                 Err(PageError::Crashed {
@@ -275,10 +292,60 @@ impl Pipeline {
                     sealed: None,
                 }),
                 None,
+                None,
             ),
         };
-        (result, evidence, large, learned)
+        (result, evidence, large, learned, fp)
     }
+}
+
+/// The hosts a pass reads pages from, each with the feeds reading it now.
+pub(super) type Bursts = Mutex<HashMap<String, usize>>;
+
+/// One feed's pages in flight, counted on their hosts while it lives.
+struct Burst<'a> {
+    all: &'a Bursts,
+    hosts: Vec<String>,
+}
+
+impl<'a> Burst<'a> {
+    fn begin(all: &'a Bursts, jobs: &[PageJob]) -> Burst<'a> {
+        let mut hosts: Vec<String> = jobs.iter().filter_map(|j| host_of(&j.url)).collect();
+        hosts.sort();
+        hosts.dedup();
+        let mut map = all.lock().unwrap_or_else(|p| p.into_inner());
+        for h in &hosts {
+            *map.entry(h.clone()).or_default() += 1;
+        }
+        Burst { all, hosts }
+    }
+
+    /// Whether this feed alone reads pages from `url`'s host now.
+    fn alone(&self, url: &str) -> bool {
+        let Some(host) = host_of(url) else {
+            return false;
+        };
+        let map = self.all.lock().unwrap_or_else(|p| p.into_inner());
+        map.get(&host).is_some_and(|&n| n <= 1)
+    }
+}
+
+impl Drop for Burst<'_> {
+    fn drop(&mut self) {
+        let mut map = self.all.lock().unwrap_or_else(|p| p.into_inner());
+        for h in &self.hosts {
+            if let Some(n) = map.get_mut(h) {
+                *n -= 1;
+                if *n == 0 {
+                    map.remove(h);
+                }
+            }
+        }
+    }
+}
+
+fn host_of(url: &str) -> Option<String> {
+    Url::parse(url).ok()?.host_str().map(str::to_string)
 }
 
 /// How a page's extraction takes its outlet's template.
@@ -326,10 +393,14 @@ fn failed(e: PageError) -> PageResult {
     }
 }
 
+/// A text as the store keeps it: no control characters, at most
+/// [`MAX_TEXT_BYTES`].
+fn clean(s: String) -> String {
+    text::truncate_bytes(text::strip_controls(&s).into_owned(), MAX_TEXT_BYTES)
+}
+
 /// What the store keeps of an extracted page.
 pub(super) fn page_result(e: extract::Extracted, evidence: Box<Evidence>) -> PageResult {
-    let clean =
-        |s: String| text::truncate_bytes(text::strip_controls(&s).into_owned(), MAX_TEXT_BYTES);
     PageResult::Ok {
         published: e.published.as_deref().and_then(feed::parse_date),
         lang: e.lang.as_deref().and_then(text::primary_language),

@@ -16,7 +16,7 @@ use super::{blocking, PageError, Pipeline};
 use crate::config::FeedConfig;
 use crate::extract::template::outlet_of;
 use crate::extract::Template;
-use crate::fetch::FetchError;
+use crate::fetch::{FetchError, Kind};
 use crate::store::{RecheckJob, RecheckOutcome};
 
 /// Re-checks of one feed per pass at most (the per-site budget may allow
@@ -128,7 +128,7 @@ impl Pipeline {
         job: &RecheckJob,
         template: Arc<Template>,
     ) -> (RecheckOutcome, Option<Permit>) {
-        let fetched = match self.fetch_raw(job).await {
+        let fetched = match self.fetch_raw(job, Kind::Page).await {
             Ok(f) => f,
             Err(PageError::Fetch(FetchError::Status { status, url, .. }))
                 if matches!(status, 404 | 410) =>
@@ -150,7 +150,7 @@ impl Pipeline {
         let status = fetched.status;
         let moved_up =
             Url::parse(&job.url).is_ok_and(|asked| left_for_a_section(&asked, &final_url));
-        let (extracted, evidence, large, _) = self
+        let (extracted, evidence, large, _, _) = self
             .extract_fetched(feed, fetched, template, TemplateUse::Lenient)
             .await;
         let detail = match extracted {

@@ -34,7 +34,7 @@ pub use schema::APPLICATION_ID;
 
 mod types;
 
-pub use pages::RingChange;
+pub use pages::{PageSave, PageSaved, RingChange};
 pub use reader::SiteRow;
 pub use types::*;
 pub use versions::{norm_hash, sha256_hex, RecheckOutcome};
@@ -123,7 +123,12 @@ impl Store {
         f: impl FnOnce(&mut Connection) -> rusqlite::Result<T>,
     ) -> Result<T, StoreError> {
         let mut conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
-        f(&mut conn).map_err(|source| match &source {
+        f(&mut conn).map_err(|source| self.error(source))
+    }
+
+    /// An SQLite error as the store reports it (a full disk is `Full`).
+    fn error(&self, source: rusqlite::Error) -> StoreError {
+        match &source {
             rusqlite::Error::SqliteFailure(e, _) if e.code == rusqlite::ErrorCode::DiskFull => {
                 StoreError::Full {
                     path: self.path.clone(),
@@ -133,7 +138,7 @@ impl Store {
                 path: self.path.clone(),
                 source,
             },
-        })
+        }
     }
 }
 

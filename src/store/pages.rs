@@ -146,48 +146,99 @@ impl Store {
     /// A page's whole save in one transaction: the extraction saved
     /// ([`Store::save_extraction`]); a page read then merged into an older
     /// exact repeat of its site ([`Store::merge_exact_repeat`]), else linked
-    /// into the story of a near-duplicate by `fp`, the fingerprint of its
-    /// text ([`Store::link_story`]); and `ring`, the outlet's template ring,
-    /// changed ([`Store::update_template_ring`]). Returns whether the
-    /// article was still there and the ring as it now is.
-    pub fn save_page(
-        &self,
-        job: &PageJob,
-        result: &PageResult,
-        now: DateTime<Utc>,
-        first_check: Option<DateTime<Utc>>,
-        fp: Option<&Fingerprint>,
-        ring: Option<(&str, RingChange<'_>)>,
-    ) -> Result<(bool, Option<Vec<u8>>), StoreError> {
+    /// into the story of a near-duplicate by its text's fingerprint
+    /// ([`Store::link_story`]); and the outlet's template ring changed
+    /// ([`Store::update_template_ring`]).
+    pub fn save_page(&self, page: &PageSave, now: DateTime<Utc>) -> PageSaved {
         self.with(|c| {
             let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            let still_there = save_extraction_in(&tx, job, result, now, first_check)?;
-            if let (true, PageResult::Ok { .. }) = (still_there, result) {
-                let kept =
-                    stories::merge_exact_repeat_in(&tx, job.article_id, MIN_BODY_MERGE_CHARS)?;
-                if let (Some(fp), true) = (fp, kept == Some(job.article_id)) {
-                    stories::link_story_in(&tx, job.article_id, &fp.band_keys(), |other| {
-                        fp.same_story(&Fingerprint::new(other))
-                    })?;
-                }
-            }
-            let ring = match ring {
-                Some((outlet, change)) => templates::update_ring_in(&tx, outlet, now, change)?,
-                None => None,
-            };
+            let saved = save_page_in(&tx, page, now)?;
             tx.commit()?;
-            Ok((still_there, ring))
+            Ok(saved)
         })
     }
+
+    /// Several pages' saves ([`Store::save_page`]) in one transaction, each
+    /// in its own savepoint: a page that fails is rolled back alone and
+    /// answered with its error. Should the transaction itself fail (its
+    /// start or its commit), each page is saved again on its own.
+    pub fn save_pages(&self, pages: &[PageSave], now: DateTime<Utc>) -> Vec<PageSaved> {
+        if pages.len() == 1 {
+            return vec![self.save_page(&pages[0], now)];
+        }
+        let batch = self.with(|c| {
+            let mut tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let mut out = Vec::with_capacity(pages.len());
+            for page in pages {
+                let sp = tx.savepoint()?;
+                // dropped without a commit, a savepoint rolls back
+                match save_page_in(&sp, page, now) {
+                    Ok(saved) => {
+                        sp.commit()?;
+                        out.push(Ok(saved));
+                    }
+                    Err(e) => out.push(Err(e)),
+                }
+            }
+            tx.commit()?;
+            Ok(out)
+        });
+        match batch {
+            Ok(out) => out
+                .into_iter()
+                .map(|r| r.map_err(|e| self.error(e)))
+                .collect(),
+            Err(_) => pages.iter().map(|p| self.save_page(p, now)).collect(),
+        }
+    }
+}
+
+/// One page's save: what [`Store::save_page`] takes.
+pub struct PageSave {
+    pub job: PageJob,
+    pub result: PageResult,
+    /// The article's first re-check, set the first time its page is read.
+    pub first_check: Option<DateTime<Utc>>,
+    /// The fingerprint of the page's text, which links it into a story.
+    pub fp: Option<Fingerprint>,
+    /// The page's outlet and how its template ring changes.
+    pub ring: Option<(String, RingChange)>,
+}
+
+/// Whether the article was still the one the job named, and the outlet's
+/// ring as it now is.
+pub type PageSaved = Result<(bool, Option<Vec<u8>>), StoreError>;
+
+/// [`Store::save_page`] on `c`, within the caller's transaction.
+fn save_page_in(
+    c: &Connection,
+    page: &PageSave,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<(bool, Option<Vec<u8>>)> {
+    let still_there = save_extraction_in(c, &page.job, &page.result, now, page.first_check)?;
+    let id = page.job.article_id;
+    if let (true, PageResult::Ok { .. }) = (still_there, &page.result) {
+        let kept = stories::merge_exact_repeat_in(c, id, MIN_BODY_MERGE_CHARS)?;
+        if let (Some(fp), true) = (&page.fp, kept == Some(id)) {
+            stories::link_story_in(c, id, &fp.band_keys(), |other| {
+                fp.same_story(&Fingerprint::new(other))
+            })?;
+        }
+    }
+    let ring = match &page.ring {
+        Some((outlet, change)) => templates::update_ring_in(c, outlet, now, change)?,
+        None => None,
+    };
+    Ok((still_there, ring))
 }
 
 /// How an outlet's template ring changes: from the stored bytes to the
 /// new ones (none: no change).
-pub type RingChange<'a> = Box<dyn FnOnce(Option<Vec<u8>>) -> Option<Vec<u8>> + Send + 'a>;
+pub type RingChange = Box<dyn Fn(Option<Vec<u8>>) -> Option<Vec<u8>> + Send>;
 
 /// [`Store::save_extraction`] within `tx`.
 fn save_extraction_in(
-    tx: &rusqlite::Transaction,
+    tx: &Connection,
     job: &PageJob,
     result: &PageResult,
     now: DateTime<Utc>,
@@ -237,7 +288,7 @@ fn save_extraction_in(
 /// provenance chosen again) and keeps it as a version when it says
 /// something new. A failure writes nothing here.
 pub(super) fn write_page(
-    tx: &rusqlite::Transaction,
+    tx: &Connection,
     job: &PageJob,
     result: &PageResult,
     now_s: &str,

@@ -47,7 +47,7 @@ impl Store {
 
 /// [`Store::merge_exact_repeat`] within `tx`.
 pub(super) fn merge_exact_repeat_in(
-    tx: &rusqlite::Transaction,
+    tx: &Connection,
     article_id: i64,
     min_len: usize,
 ) -> rusqlite::Result<Option<i64>> {
@@ -125,7 +125,7 @@ pub(super) fn merge_exact_repeat_in(
 
 /// [`Store::link_story`] within `tx`.
 pub(super) fn link_story_in(
-    tx: &rusqlite::Transaction,
+    tx: &Connection,
     article_id: i64,
     keys: &[i64],
     same: impl Fn(&str) -> bool,

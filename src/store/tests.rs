@@ -452,3 +452,86 @@ fn a_watch_fires_once_per_article_and_an_outlet_joining_is_an_update() {
     );
     assert_eq!(stats[0].last_error.as_deref(), Some("HTTP 503"));
 }
+
+#[test]
+fn pages_saved_in_one_batch_settle_as_if_saved_one_by_one() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let store = Store::open(&dir.path().join("r.db")).expect("open");
+    let now = Utc::now();
+    let ids = store.sync_feeds(&[feed("a")], now).expect("sync");
+    let keys = [
+        "https://x.org/1",
+        "https://x.org/repeat",
+        "https://y.org/copy",
+        "https://x.org/other",
+    ];
+    let items: Vec<NewItem> = keys.iter().map(|k| item(k, None, "القامشلي")).collect();
+    let id: Vec<i64> = store
+        .ingest(ids["a"], &items, now)
+        .expect("ingest")
+        .iter()
+        .map(|d| d.article_id)
+        .collect();
+    let story = "قالت مصادر محلية في القامشلي إن 12 شخصا أصيبوا في قصف على قرية قرب الحدود صباح اليوم.
+وأضافت المصادر أن فرق الإسعاف نقلت المصابين إلى مستشفى المدينة وسط انقطاع الكهرباء عن الأحياء الشرقية.
+وطالب الأهالي الإدارة المحلية بفتح طريق آمن للمدنيين وتأمين الوقود للمولدات قبل حلول فصل الشتاء القارس.";
+    let other = "Kobani residents queued for bread for a third day as fuel prices rose sharply this week.
+The local council promised deliveries of flour and diesel before the first snow arrived in the villages.
+Aid groups said the displaced families in the camps near the river needed blankets and heaters urgently.";
+    let page = |i: usize, text: &str, ring: bool| PageSave {
+        job: job(id[i], keys[i]),
+        result: PageResult::Ok {
+            evidence: None,
+            text: text.into(),
+            html: String::new(),
+            title: Some("القامشلي".into()),
+            author: None,
+            published: None,
+            lang: None,
+        },
+        first_check: None,
+        fp: Some(crate::dedup::Fingerprint::new(text)),
+        ring: ring.then(|| {
+            let change: RingChange = Box::new(|old: Option<Vec<u8>>| {
+                let mut r = old.unwrap_or_default();
+                r.push(7);
+                Some(r)
+            });
+            ("x.org".to_string(), change)
+        }),
+    };
+    let copy = format!("{story} نقلا عن مصادر");
+    let batch = [
+        page(0, story, true),
+        page(1, story, true),
+        page(2, &copy, false),
+        page(3, other, false),
+        // a job for an article merged away earlier in this very batch
+        page(1, story, false),
+    ];
+    let saved: Vec<(bool, Option<Vec<u8>>)> = store
+        .save_pages(&batch, now)
+        .into_iter()
+        .map(|r| r.expect("saved"))
+        .collect();
+    assert_eq!(saved[0], (true, Some(vec![7])));
+    assert_eq!(
+        saved[1],
+        (true, Some(vec![7, 7])),
+        "the ring grew within the batch"
+    );
+    assert!(saved[2].0 && saved[3].0);
+    assert!(!saved[4].0, "the merged article's job finds it gone");
+    let rows = all(&store);
+    let by_id = |i: i64| rows.iter().find(|r| r.id == i);
+    assert!(by_id(id[1]).is_none(), "the same site's repeat merged");
+    let kept = by_id(id[0]).expect("kept");
+    assert!(
+        kept.urls.iter().any(|u| u.contains("/repeat")),
+        "{:?}",
+        kept.urls
+    );
+    let copy_row = by_id(id[2]).expect("another site's copy stays its own");
+    assert_eq!(copy_row.story_id, id[0], "and joins the story");
+    assert_eq!(by_id(id[3]).expect("other").story_id, id[3]);
+}

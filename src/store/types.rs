@@ -128,6 +128,7 @@ impl EventKind {
 /// when: kept as evidence for a version or an event.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Evidence {
+    /// The body as received (empty once sealed).
     pub body: Vec<u8>,
     /// The URL after redirects.
     pub url: String,
@@ -144,6 +145,8 @@ pub struct Evidence {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sealed {
     pub sha256: String,
+    /// The body's length.
+    pub size: u64,
     pub packed: Vec<u8>,
 }
 

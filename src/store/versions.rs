@@ -59,21 +59,25 @@ fn pack(body: &[u8]) -> std::io::Result<Vec<u8>> {
 }
 
 impl Evidence {
-    /// Hashes and compresses the body now (call it where CPU work belongs).
+    /// Hashes and compresses the body now (call it where CPU work belongs),
+    /// and lets the body go: only its hash, size and compressed form are
+    /// stored, and a page waiting to be saved holds no more.
     pub fn seal(&mut self) {
         if self.sealed.is_none() {
             if let Ok(packed) = pack(&self.body) {
                 self.sealed = Some(Sealed {
                     sha256: sha256_hex(&self.body),
+                    size: self.body.len() as u64,
                     packed,
                 });
+                self.body = Vec::new();
             }
         }
     }
 }
 
 /// Keeps `e` (once per distinct body); its row id.
-pub(super) fn keep_raw(tx: &Transaction, e: &Evidence) -> rusqlite::Result<i64> {
+pub(super) fn keep_raw(tx: &Connection, e: &Evidence) -> rusqlite::Result<i64> {
     let sha = match &e.sealed {
         Some(s) => s.sha256.clone(),
         None => sha256_hex(&e.body),
@@ -105,7 +109,7 @@ pub(super) fn keep_raw(tx: &Transaction, e: &Evidence) -> rusqlite::Result<i64> 
             e.status,
             headers,
             ts(e.fetched_at),
-            e.body.len() as i64,
+            e.sealed.as_ref().map_or(e.body.len() as u64, |s| s.size) as i64,
             packed.as_slice()
         ],
     )?;
@@ -128,7 +132,7 @@ pub(super) struct Reading<'a> {
 /// version from the same source said; true when stored. A second version
 /// from one source marks the article `changed`.
 pub(super) fn record_version(
-    tx: &Transaction,
+    tx: &Connection,
     article: i64,
     r: &Reading,
     now: &str,
