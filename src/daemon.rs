@@ -15,7 +15,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tracing::{error, info, warn};
@@ -86,7 +86,16 @@ struct Daemon {
     passes_since_trim: usize,
     /// When the STATUS line was last sent.
     status_sent: Option<Instant>,
+    /// The earliest due time of the feeds not running, when known: until
+    /// then no feed is walked (a thousand feeds are not looked over after
+    /// every pass).
+    next_due: Option<Instant>,
+    /// Schedules not yet stored: (feed id, next poll, disabled).
+    schedules: Vec<(i64, DateTime<Utc>, bool)>,
 }
+
+/// Most schedules held before they are stored (else each second).
+const SCHEDULES_HELD: usize = 256;
 
 /// How often due deliveries are looked for.
 const DELIVERY_TICK: Duration = Duration::from_secs(1);
@@ -122,6 +131,8 @@ pub async fn run(
         delivering: None,
         passes_since_trim: 0,
         status_sent: None,
+        next_due: None,
+        schedules: Vec::new(),
     };
     d.poster = match crate::fetch::Poster::new(&d.pipeline.config.fetch.user_agent) {
         Ok(p) => Some(Arc::new(p)),
@@ -145,7 +156,7 @@ pub async fn run(
             Some(done) = d.tasks.join_next(), if !d.tasks.is_empty() => match done {
                 Ok((name, report)) => d.finished(name, report).await,
                 Err(e) if e.is_cancelled() => {}
-                Err(e) => warn!(error = %e, "a feed task crashed"),
+                Err(e) => d.crashed(e),
             },
             _ = async {
                 match watchdog.as_mut() {
@@ -153,7 +164,10 @@ pub async fn run(
                     None => std::future::pending::<()>().await,
                 }
             } => d.watchdog().await,
-            _ = deliveries.tick() => d.deliver(),
+            _ = deliveries.tick() => {
+                d.deliver();
+                d.write_schedules().await;
+            }
             _ = trim.tick() => d.trim(),
             _ = tokio::time::sleep_until(next_wake) => {}
         }
@@ -175,6 +189,9 @@ impl Daemon {
     /// one will be.
     fn start_due(&mut self) -> Instant {
         let now = Instant::now();
+        if let Some(next) = self.next_due.filter(|&t| now < t) {
+            return next;
+        }
         for (name, st) in self.feeds.iter_mut() {
             if st.due <= now && !st.running {
                 st.running = true;
@@ -187,17 +204,41 @@ impl Daemon {
                 );
             }
         }
-        self.feeds
+        let next = self
+            .feeds
             .values()
             .filter(|s| !s.running)
             .map(|s| s.due)
             .min()
-            .unwrap_or(now + Duration::from_secs(3600))
+            .unwrap_or(now + Duration::from_secs(3600));
+        self.next_due = Some(next);
+        next
+    }
+
+    /// A feed's pass panicked: the feed is polled again after its interval
+    /// (it never stays marked running, never polled again).
+    fn crashed(&mut self, e: tokio::task::JoinError) {
+        let id = e.id();
+        let Some((name, st)) = self
+            .feeds
+            .iter_mut()
+            .find(|(_, st)| st.task.as_ref().is_some_and(|t| t.id() == id))
+        else {
+            warn!(error = %e, "a feed task crashed");
+            return;
+        };
+        error!(feed = %name, error = %e, "the feed's pass crashed; it is tried again after its interval");
+        st.running = false;
+        st.task = None;
+        st.due = Instant::now() + st.config.interval;
+        self.next_due = None;
     }
 
     /// SIGHUP: reads the file again; an invalid one keeps the old config.
     async fn reload_config(&mut self) {
         self.notifier.reloading();
+        // feeds added or rescheduled: walk them all next time
+        self.next_due = None;
         match Config::load(&self.config_path) {
             Ok(new) => match reload(&mut self.pipeline, &mut self.feeds, new).await {
                 Ok(summary) => info!("{summary}"),
@@ -269,14 +310,11 @@ impl Daemon {
             }
         }
         st.due = Instant::now() + delay;
-        let (id, disabled) = (st.id, st.schedule.disabled);
+        self.next_due = self.next_due.map(|t| t.min(st.due));
         let next = Utc::now() + chrono::Duration::from_std(delay).unwrap_or_default();
-        if let Err(e) = self
-            .pipeline
-            .with_store(move |s| s.set_schedule(id, next, disabled))
-            .await
-        {
-            error!(feed = %name, error = %e, "cannot store the feed's schedule");
+        self.schedules.push((st.id, next, st.schedule.disabled));
+        if self.schedules.len() >= SCHEDULES_HELD {
+            self.write_schedules().await;
         }
         if failed {
             self.health.ok.remove(&name);
@@ -321,6 +359,23 @@ impl Daemon {
         }));
     }
 
+    /// Stores the schedules of the passes ended since the last time, in
+    /// one visit (they are what `rasad feeds` shows; the daemon keeps its
+    /// own).
+    async fn write_schedules(&mut self) {
+        if self.schedules.is_empty() {
+            return;
+        }
+        let list = std::mem::take(&mut self.schedules);
+        if let Err(e) = self
+            .pipeline
+            .with_store(move |s| s.set_schedules(&list))
+            .await
+        {
+            error!(error = %e, "cannot store the feeds' schedules");
+        }
+    }
+
     async fn stop(mut self) {
         self.notifier.stopping();
         if let Some(t) = self.delivering.take() {
@@ -345,6 +400,7 @@ impl Daemon {
             self.tasks.abort_all();
             while self.tasks.join_next().await.is_some() {}
         }
+        self.write_schedules().await;
         if let Err(e) = self.pipeline.with_store(|s| s.checkpoint()).await {
             warn!(error = %e, "WAL checkpoint failed (the WAL stays valid)");
         }

@@ -77,9 +77,8 @@ impl Pipeline {
             .get(&feed.url, crate::fetch::Kind::Feed, Some(&state.validators))
             .await
         {
-            Ok(FetchOutcome::NotModified) => {
-                return Err(self.success(feed_id, FeedStatus::NotModified, None).await);
-            }
+            // recorded by the pass's one visit after it (`after_feed`)
+            Ok(FetchOutcome::NotModified) => return Err(FeedOutcome::NotModified),
             Ok(FetchOutcome::Fresh(f)) => f,
             Err(e) => {
                 (signals.schedule, signals.network_error) = scheduler::outcome_of(&e, Utc::now());

@@ -264,6 +264,19 @@ impl PipelineError {
     }
 }
 
+/// The index brought up to date for a feed's articles, and its outlet
+/// judged (when given); each failure told, neither stops the other.
+fn quiet_visit(s: &Store, config: &Config, feed_id: i64, site: Option<&str>, force: bool) {
+    if let Err(e) = s.refresh_index(Some(feed_id), 5_000, crate::search::index_entry) {
+        warn!(error = %e, "cannot update the search index");
+    }
+    if let Some(site) = site {
+        if let Err(e) = alerts::judge(s, config, site, force) {
+            warn!(error = %e, "cannot judge the outlet's activity");
+        }
+    }
+}
+
 /// Runs `f` on the store off the async threads.
 async fn blocking<T: Send + 'static>(
     store: &Arc<Store>,
@@ -337,16 +350,37 @@ impl Pipeline {
         feed_id: i64,
         outcome: &FeedOutcome,
     ) -> (usize, usize) {
-        // a pass that stored nothing new asks once whether anything waits
+        // a pass that stored nothing new asks once whether anything waits;
+        // a 304 is recorded in the same visit and, when nothing waits, the
+        // index and the outlet's judgement follow in it too
         let fresh = matches!(outcome, FeedOutcome::Fresh { .. });
         let force = self.force;
-        let work = feed.scrape
-            && (fresh
-                || blocking(&self.store, move |s| {
-                    s.has_page_work(feed_id, Utc::now(), force)
-                })
-                .await
-                .unwrap_or(true));
+        let not_modified = matches!(outcome, FeedOutcome::NotModified);
+        let scrape = feed.scrape;
+        let (work, quiet_done) = if fresh {
+            (scrape, false)
+        } else {
+            let config = Arc::clone(&self.config);
+            let site = crate::dedup::site_of(&feed.url);
+            let span = tracing::Span::current();
+            blocking(&self.store, move |s| {
+                let _in = span.enter();
+                let now = Utc::now();
+                if not_modified {
+                    s.record_success(feed_id, crate::store::FeedStatus::NotModified, None, now)?;
+                }
+                if scrape && s.has_page_work(feed_id, now, force)? {
+                    return Ok((true, false));
+                }
+                quiet_visit(s, &config, feed_id, site.as_deref(), force);
+                Ok((false, true))
+            })
+            .await
+            .unwrap_or_else(|e| {
+                warn!(error = %e, "cannot record the pass");
+                (scrape, false)
+            })
+        };
         let (pages_ok, pages_failed) = if work {
             self.fetch_pages(feed, feed_id).await
         } else {
@@ -372,7 +406,7 @@ impl Pipeline {
             self.refresh_index(feed_id, None).await;
             self.watch_articles(feed_id).await;
             self.judge_outlet(feed).await;
-        } else {
+        } else if !quiet_done {
             // a quiet pass: the index and the judgement in one visit
             self.refresh_index(feed_id, Some(feed)).await;
         }
@@ -385,25 +419,15 @@ impl Pipeline {
         let judge = judge_too.and_then(|f| crate::dedup::site_of(&f.url));
         let config = Arc::clone(&self.config);
         let force = self.force;
+        let span = tracing::Span::current();
         let done = blocking(&self.store, move |s| {
-            let indexed = s.refresh_index(Some(feed_id), 5_000, crate::search::index_entry);
-            let judged = match &judge {
-                Some(site) => alerts::judge(s, &config, site, force),
-                None => Ok(()),
-            };
-            Ok((indexed, judged))
+            let _in = span.enter();
+            quiet_visit(s, &config, feed_id, judge.as_deref(), force);
+            Ok(())
         })
         .await;
-        match done {
-            Ok((indexed, judged)) => {
-                if let Err(e) = indexed {
-                    warn!(error = %e, "cannot update the search index");
-                }
-                if let Err(e) = judged {
-                    warn!(error = %e, "cannot judge the outlet's activity");
-                }
-            }
-            Err(e) => warn!(error = %e, "cannot update the search index"),
+        if let Err(e) = done {
+            warn!(error = %e, "cannot update the search index");
         }
     }
 

@@ -155,18 +155,20 @@ impl Store {
         })
     }
 
-    /// Records when the daemon polls a feed next, and whether it is
-    /// disabled (410 Gone, repeated 404).
-    pub fn set_schedule(
-        &self,
-        feed_id: i64,
-        next_poll: DateTime<Utc>,
-        disabled: bool,
-    ) -> Result<(), StoreError> {
+    /// Stores several feeds' schedules (id, next poll, disabled) in one
+    /// transaction.
+    pub fn set_schedules(&self, list: &[(i64, DateTime<Utc>, bool)]) -> Result<(), StoreError> {
         self.with(|c| {
-            c.prepare_cached("UPDATE feeds SET next_poll = ?2, disabled = ?3 WHERE id = ?1")?
-                .execute(params![feed_id, ts(next_poll), disabled])?;
-            Ok(())
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            {
+                let mut st = tx.prepare_cached(
+                    "UPDATE feeds SET next_poll = ?2, disabled = ?3 WHERE id = ?1",
+                )?;
+                for (id, next, disabled) in list {
+                    st.execute(params![id, ts(*next), disabled])?;
+                }
+            }
+            tx.commit()
         })
     }
 
