@@ -51,7 +51,14 @@ impl Pipeline {
         let concurrency = self.config.fetch.max_per_host.max(1);
         // the last `concurrency` pages take the connections the others
         // leave and close them: none idles after the burst
-        // (unless another feed's pages on the same host go on after them)
+        // (unless another feed's pages on the same host go on after them);
+        // with a gap between a host's requests they go one after another
+        // over a connection or two, and only the last page closes
+        let tail = if self.config.fetch.host_gap.is_zero() {
+            concurrency
+        } else {
+            1
+        };
         let unstarted = AtomicUsize::new(jobs.len());
         let unstarted = &unstarted;
         let bursts = Burst::begin(&self.bursts, &jobs);
@@ -59,7 +66,7 @@ impl Pipeline {
         futures_util::stream::iter(jobs)
             .for_each_concurrent(concurrency, |job| async move {
                 let kind = match unstarted.fetch_sub(1, Ordering::Relaxed) {
-                    left if left <= concurrency && bursts.alone(&job.url) => Kind::LastPage,
+                    left if left <= tail && bursts.alone(&job.url) => Kind::LastPage,
                     _ => Kind::Page,
                 };
                 // a page's body exists only while it holds a place: fetched
