@@ -541,3 +541,39 @@ pub enum RecheckOutcome {
     /// Nothing learned (a network error, 5xx): checked again later.
     Unreachable { error: String },
 }
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    /// The version hash as it was computed before `norm_hash_of`: each
+    /// normalized field's words joined again by single spaces. Stored
+    /// hashes must not change, or a re-check would record false edits.
+    fn norm_hash_before(title: Option<&str>, text: &str) -> String {
+        use sha2::{Digest, Sha256};
+        let join = |s: &str| {
+            crate::text::normalize(s)
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let mut h = Sha256::new();
+        h.update(join(title.unwrap_or("")).as_bytes());
+        h.update([0]);
+        h.update(join(text).as_bytes());
+        crate::text::hex(&h.finalize())
+    }
+
+    proptest! {
+        #[test]
+        fn the_version_hash_is_what_it_was(
+            title in proptest::option::of("[ \\t\\n\u{a0}\u{2002}\u{3000}\u{200b}\u{200f}a-zA-Zأإآىةؤئ٠-٩ـًُ.،«»-]{0,40}"),
+            text in "[ \\t\\r\\n\u{a0}\u{2002}\u{3000}\u{200b}\u{202a}\u{feff}\u{fb50}-\u{fb60}ﻻa-zA-Zقامشلي٠-٩۰-۹ـًٌٍَُِّْ“”.،؟-]{0,200}",
+        ) {
+            prop_assert_eq!(
+                super::norm_hash(title.as_deref(), &text),
+                norm_hash_before(title.as_deref(), &text)
+            );
+        }
+    }
+}
