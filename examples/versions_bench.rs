@@ -90,6 +90,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             author: None,
             published: None,
             lang: Some("ar".into()),
+            digest: None,
             evidence: Some(Box::new(Evidence {
                 body: body.into_bytes(),
                 url: format!("https://outlet{}.example/news/{k}", k % 40),

@@ -320,11 +320,16 @@ pub struct Fingerprint {
 
 impl Fingerprint {
     pub fn new(body: &str) -> Fingerprint {
+        Fingerprint::of_lines(&text::normalized_lines(body))
+    }
+
+    /// The fingerprint of a text given as its lines normalized
+    /// ([`text::normalized_lines`]).
+    pub fn of_lines(lines: &[String]) -> Fingerprint {
         let mut shingles = Vec::new();
         let mut numbers = HashSet::new();
-        let lines: Vec<String> = body.lines().map(text::normalize).collect();
         let mut all: Vec<&str> = Vec::new();
-        for norm in &lines {
+        for norm in lines {
             let words: Vec<&str> = text::words(norm).collect();
             if words.len() >= MIN_NUMBER_LINE_WORDS {
                 for (i, w) in words.iter().enumerate() {

@@ -20,6 +20,25 @@ pub fn normalize(s: &str) -> String {
     }
 }
 
+/// Each line of `s` normalized. Joined by single spaces, the lines not
+/// empty are `normalize(s)` ([`join_lines`]): a line break is a space and
+/// composes with nothing, so one pass serves both.
+pub fn normalized_lines(s: &str) -> Vec<String> {
+    s.lines().map(normalize).collect()
+}
+
+/// The whole text normalized, from its [`normalized_lines`].
+pub fn join_lines(lines: &[String]) -> String {
+    let mut out = String::with_capacity(lines.iter().map(|l| l.len() + 1).sum());
+    for l in lines.iter().filter(|l| !l.is_empty()) {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(l);
+    }
+    out
+}
+
 /// [`normalize`] through the Unicode tables (NFKC, case, Arabic forms).
 fn normalize_unicode(s: &str) -> String {
     use unicode_normalization::UnicodeNormalization;
@@ -362,5 +381,17 @@ mod tests {
         assert_eq!(normalize("Serêkaniyê RAS AL-AIN"), "serêkaniyê ras al-ain");
         assert_eq!(content_hash("الحَسَكة"), content_hash("الحسكه"));
         assert_ne!(content_hash("الحسكة"), content_hash("القامشلي"));
+    }
+
+    proptest::proptest! {
+        /// One pass over the lines serves the fingerprint and the hashes:
+        /// the lines joined must be the whole text normalized, byte for
+        /// byte, or stored content hashes would drift.
+        #[test]
+        fn lines_joined_are_the_text_normalized(
+            s in "[ \\t\\r\\n\u{85}\u{a0}\u{2028}\u{3000}\u{200b}\u{202a}\u{feff}\u{301}\u{327}\u{fb50}-\u{fb60}ﻻa-zA-Z`İقامشلي٠-٩ـًٌٍَُِّْ“”.،؟-]{0,200}",
+        ) {
+            proptest::prop_assert_eq!(join_lines(&normalized_lines(&s)), normalize(&s));
+        }
     }
 }

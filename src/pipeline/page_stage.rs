@@ -20,7 +20,7 @@ use crate::extract::template::outlet_of;
 use crate::extract::{Learned, Ring, Template};
 use crate::feed;
 use crate::fetch::{FetchOutcome, Fetched, Kind};
-use crate::store::{Evidence, PageJob, PageResult, PageSave, RingChange};
+use crate::store::{Evidence, PageJob, PageResult, PageSave, RingChange, TextDigest};
 use crate::text;
 
 impl Pipeline {
@@ -140,17 +140,18 @@ impl Pipeline {
         PageResult,
         Option<Permit>,
         Option<Learned>,
-        Option<Fingerprint>,
+        Option<(Fingerprint, Vec<i64>)>,
     ) {
         let fetched = match self.fetch_raw(job, kind).await {
             Ok(f) => f,
             Err(e) => return (failed(e), None, None, None),
         };
-        let (result, evidence, large, learned, fp) = self
+        let (result, evidence, large, learned, prepared) = self
             .extract_fetched(feed, fetched, template, TemplateUse::Strict)
             .await;
+        let (digest, fp) = prepared.map(|p| (p.digest, p.fp)).unzip();
         match result {
-            Ok(e) => (page_result(e, evidence), large, learned, fp),
+            Ok(e) => (page_result(e, evidence, digest), large, learned, fp),
             Err(e) => (failed(e), None, learned, None),
         }
     }
@@ -217,7 +218,7 @@ impl Pipeline {
         Box<Evidence>,
         Option<Permit>,
         Option<Learned>,
-        Option<Fingerprint>,
+        Option<Prepared>,
     ) {
         let Fetched {
             url: page_url,
@@ -255,14 +256,15 @@ impl Pipeline {
                             r => r,
                         }
                     });
-                // the text's fingerprint, the body hashed and compressed
-                // here, in parallel, not under the database's lock
-                // (a re-check links nothing: no fingerprint)
-                let fp = extracted
-                    .as_ref()
-                    .ok()
-                    .filter(|_| use_ == TemplateUse::Strict)
-                    .map(|e| Fingerprint::new(&clean(e.text.clone())));
+                // the text's fingerprint and hashes, the body hashed and
+                // compressed here, in parallel, not under the database's lock
+                // (a re-check links nothing: no fingerprint); the text is
+                // normalized once for the fingerprint and both hashes
+                let mut extracted = extracted;
+                let fp = match (&mut extracted, use_) {
+                    (Ok(e), TemplateUse::Strict) => Some(prepare(e)),
+                    _ => None,
+                };
                 let mut evidence = Box::new(Evidence {
                     body,
                     url,
@@ -403,11 +405,42 @@ fn failed(e: PageError) -> PageResult {
 /// A text as the store keeps it: no control characters, at most
 /// [`MAX_TEXT_BYTES`].
 fn clean(s: String) -> String {
-    text::truncate_bytes(text::strip_controls(&s).into_owned(), MAX_TEXT_BYTES)
+    let s = match text::strip_controls(&s) {
+        std::borrow::Cow::Borrowed(_) => s,
+        std::borrow::Cow::Owned(o) => o,
+    };
+    text::truncate_bytes(s, MAX_TEXT_BYTES)
 }
 
-/// What the store keeps of an extracted page.
-pub(super) fn page_result(e: extract::Extracted, evidence: Box<Evidence>) -> PageResult {
+/// What a page read brings for its save, made on the CPU slot: its text and
+/// title cleaned as stored, their hashes, the text's fingerprint and band
+/// keys.
+pub(super) struct Prepared {
+    pub digest: TextDigest,
+    pub fp: (Fingerprint, Vec<i64>),
+}
+
+/// Cleans `e`'s text and title as they will be stored and makes their
+/// [`Prepared`] from one normalization.
+fn prepare(e: &mut extract::Extracted) -> Prepared {
+    e.text = clean(std::mem::take(&mut e.text));
+    e.title = e.title.take().map(clean);
+    let lines = text::normalized_lines(&e.text);
+    let fp = Fingerprint::of_lines(&lines);
+    let bands = fp.band_keys();
+    Prepared {
+        digest: TextDigest::of_normalized(e.title.as_deref(), &text::join_lines(&lines)),
+        fp: (fp, bands),
+    }
+}
+
+/// What the store keeps of an extracted page (with its digest, when
+/// prepared).
+pub(super) fn page_result(
+    e: extract::Extracted,
+    evidence: Box<Evidence>,
+    digest: Option<TextDigest>,
+) -> PageResult {
     PageResult::Ok {
         published: e.published.as_deref().and_then(feed::parse_date),
         lang: e.lang.as_deref().and_then(text::primary_language),
@@ -416,5 +449,6 @@ pub(super) fn page_result(e: extract::Extracted, evidence: Box<Evidence>) -> Pag
         title: e.title.map(clean),
         author: e.author.map(clean),
         evidence: Some(evidence),
+        digest,
     }
 }

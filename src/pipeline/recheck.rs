@@ -158,7 +158,7 @@ impl Pipeline {
             Ok(e) if e.title.as_deref().is_some_and(is_not_found_title) => {
                 format!("a \"not found\" page: {}", e.title.unwrap_or_default())
             }
-            Ok(e) => return (RecheckOutcome::Read(page_result(e, evidence)), large),
+            Ok(e) => return (RecheckOutcome::Read(page_result(e, evidence, None)), large),
             Err(PageError::Extract { source, .. }) => {
                 format!("the page has no article any more ({source})")
             }

@@ -44,8 +44,7 @@ impl Store {
         let now_s = ts(now);
         self.with(|c| {
             let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            let feed_site: Option<String> = tx
-                .query_row("SELECT site FROM feeds WHERE id = ?1", [feed_id], |r| r.get(0))
+            let feed_site: Option<String> = one(&tx, "SELECT site FROM feeds WHERE id = ?1", [feed_id], |r| r.get(0))
                 .optional()?
                 .flatten();
             let mut out = Vec::with_capacity(items.len());
@@ -89,6 +88,7 @@ impl Store {
                     title: it.title.as_deref(),
                     text: &it.summary,
                     normalized: None,
+                    hash: None,
                     evidence: doc,
                 };
                 versions::record_version(&tx, article_id, &reading, &now_s)?;
@@ -114,13 +114,13 @@ fn find_existing(tx: &Connection, feed_id: i64, it: &NewItem) -> rusqlite::Resul
         return Ok(by_key);
     }
     if let Some(guid) = &it.guid {
-        let by_guid: Option<i64> = tx
-            .query_row(
-                "SELECT article_id FROM sightings WHERE feed_id = ?1 AND guid = ?2 LIMIT 1",
-                params![feed_id, guid],
-                |r| r.get(0),
-            )
-            .optional()?;
+        let by_guid: Option<i64> = one(
+            tx,
+            "SELECT article_id FROM sightings WHERE feed_id = ?1 AND guid = ?2 LIMIT 1",
+            params![feed_id, guid],
+            |r| r.get(0),
+        )
+        .optional()?;
         if by_guid.is_some() {
             return Ok(by_guid);
         }
@@ -129,21 +129,21 @@ fn find_existing(tx: &Connection, feed_id: i64, it: &NewItem) -> rusqlite::Resul
     // is an exact repeat — of the same feed or site only; on another site
     // it is a syndicated copy, its own article.
     if !it.scrape && it.summary.chars().count() >= MIN_BODY_MERGE_CHARS {
-        return tx
-            .query_row(
-                "SELECT id FROM articles WHERE content_hash = ?1 AND text_source = ?4
+        return one(
+            tx,
+            "SELECT id FROM articles WHERE content_hash = ?1 AND text_source = ?4
                    AND extraction = ?5 AND (feed_id = ?2 OR site = ?3)
                  ORDER BY id LIMIT 1",
-                params![
-                    crate::text::content_hash(&it.summary),
-                    feed_id,
-                    it.site,
-                    TextSource::Feed,
-                    Extraction::Skipped
-                ],
-                |r| r.get(0),
-            )
-            .optional();
+            params![
+                crate::text::content_hash(&it.summary),
+                feed_id,
+                it.site,
+                TextSource::Feed,
+                Extraction::Skipped
+            ],
+            |r| r.get(0),
+        )
+        .optional();
     }
     Ok(None)
 }

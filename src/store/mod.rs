@@ -37,7 +37,7 @@ mod types;
 pub use pages::{PageSave, PageSaved, RingChange};
 pub use reader::SiteRow;
 pub use types::*;
-pub use versions::{norm_hash, sha256_hex, RecheckOutcome};
+pub use versions::{norm_hash, norm_hash_of, sha256_hex, RecheckOutcome};
 pub use watches::{DeliveryRow, Judged, Unwatched, WatchStat};
 
 /// The database.
@@ -101,6 +101,14 @@ impl Store {
         }
         let mut conn = conn;
         conn.set_prepared_statement_cache_capacity(128);
+        // Plans never depend on bound values: a cached statement is not
+        // prepared again each time a parameter changes (LIMIT ?, partial
+        // indexes), which was ~3 % of a cold poll's CPU
+        conn.set_db_config(
+            rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
+            true,
+        )
+        .map_err(sql)?;
         let before = schema::migrate(&mut conn, path)?;
         conn.pragma_update(None, "foreign_keys", "ON")
             .map_err(sql)?;

@@ -199,8 +199,9 @@ pub struct PageSave {
     pub result: PageResult,
     /// The article's first re-check, set the first time its page is read.
     pub first_check: Option<DateTime<Utc>>,
-    /// The fingerprint of the page's text, which links it into a story.
-    pub fp: Option<Fingerprint>,
+    /// The fingerprint of the page's text, which links it into a story,
+    /// and its band keys.
+    pub fp: Option<(Fingerprint, Vec<i64>)>,
     /// The page's outlet and how its template ring changes.
     pub ring: Option<(String, RingChange)>,
 }
@@ -219,8 +220,8 @@ fn save_page_in(
     let id = page.job.article_id;
     if let (true, PageResult::Ok { .. }) = (still_there, &page.result) {
         let kept = stories::merge_exact_repeat_in(c, id, MIN_BODY_MERGE_CHARS)?;
-        if let (Some(fp), true) = (&page.fp, kept == Some(id)) {
-            stories::link_story_in(c, id, &fp.band_keys(), |other| {
+        if let (Some((fp, bands)), true) = (&page.fp, kept == Some(id)) {
+            stories::link_story_in(c, id, bands, |other| {
                 fp.same_story(&Fingerprint::new(other))
             })?;
         }
@@ -245,13 +246,13 @@ fn save_extraction_in(
     first_check: Option<DateTime<Utc>>,
 ) -> rusqlite::Result<bool> {
     let now_s = ts(now);
-    let attempts: Option<i64> = tx
-        .query_row(
-            "SELECT extraction_attempts FROM articles WHERE id = ?1 AND key = ?2",
-            params![job.article_id, job.key],
-            |r| r.get(0),
-        )
-        .optional()?;
+    let attempts: Option<i64> = one(
+        tx,
+        "SELECT extraction_attempts FROM articles WHERE id = ?1 AND key = ?2",
+        params![job.article_id, job.key],
+        |r| r.get(0),
+    )
+    .optional()?;
     let Some(attempts) = attempts else {
         return Ok(false);
     };
@@ -301,12 +302,20 @@ pub(super) fn write_page(
         published,
         lang,
         evidence,
+        digest,
     } = result
     else {
         return Ok(());
     };
-    // one normalization serves the content hash and the version's
-    let normalized = crate::text::normalize(text);
+    // made with the extraction, else here: one normalization serves the
+    // content hash and the version's
+    let digest = match digest {
+        Some(d) => std::borrow::Cow::Borrowed(d),
+        None => std::borrow::Cow::Owned(TextDigest::of_normalized(
+            title.as_deref(),
+            &crate::text::normalize(text),
+        )),
+    };
     tx.prepare_cached(
         "UPDATE articles SET text = ?2, text_source = ?10, extraction = ?11,
             extraction_error = NULL, next_extraction = NULL,
@@ -318,7 +327,7 @@ pub(super) fn write_page(
     .execute(params![
         job.article_id,
         text,
-        crate::text::content_hash_of(&normalized),
+        digest.content_hash,
         title,
         now_s,
         author,
@@ -339,7 +348,8 @@ pub(super) fn write_page(
         ),
         title: title.as_deref(),
         text,
-        normalized: Some(&normalized),
+        normalized: None,
+        hash: Some(&digest.version_hash),
         evidence: evidence.as_deref(),
     };
     versions::record_version(tx, job.article_id, &reading, now_s)?;

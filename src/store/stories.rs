@@ -52,14 +52,14 @@ pub(super) fn merge_exact_repeat_in(
     min_len: usize,
 ) -> rusqlite::Result<Option<i64>> {
     type Row = (String, i64, TextSource, Option<String>, i64);
-    let row: Option<Row> = tx
-        .query_row(
-            "SELECT content_hash, length(text), text_source, site, feed_id
+    let row: Option<Row> = one(
+        tx,
+        "SELECT content_hash, length(text), text_source, site, feed_id
                      FROM articles WHERE id = ?1",
-            [article_id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
-        )
-        .optional()?;
+        [article_id],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+    )
+    .optional()?;
     let Some((hash, len, source, site, feed_id)) = row else {
         return Ok(None);
     };
@@ -68,15 +68,15 @@ pub(super) fn merge_exact_repeat_in(
     }
     // Only within one site (or one feed): the same text on another
     // site is a syndicated copy and stays that outlet's own article.
-    let other: Option<i64> = tx
-        .query_row(
-            "SELECT id FROM articles WHERE content_hash = ?1 AND id <> ?2
+    let other: Option<i64> = one(
+        tx,
+        "SELECT id FROM articles WHERE content_hash = ?1 AND id <> ?2
                        AND text_source = ?5 AND (site = ?3 OR feed_id = ?4)
                      ORDER BY id LIMIT 1",
-            params![hash, article_id, site, feed_id, TextSource::Page],
-            |r| r.get(0),
-        )
-        .optional()?;
+        params![hash, article_id, site, feed_id, TextSource::Page],
+        |r| r.get(0),
+    )
+    .optional()?;
     let Some(other) = other else {
         return Ok(Some(article_id));
     };
@@ -130,11 +130,13 @@ pub(super) fn link_story_in(
     keys: &[i64],
     same: impl Fn(&str) -> bool,
 ) -> rusqlite::Result<i64> {
-    let exists: Option<i64> = tx
-        .query_row("SELECT id FROM articles WHERE id = ?1", [article_id], |r| {
-            r.get(0)
-        })
-        .optional()?;
+    let exists: Option<i64> = one(
+        tx,
+        "SELECT id FROM articles WHERE id = ?1",
+        [article_id],
+        |r| r.get(0),
+    )
+    .optional()?;
     if exists.is_none() {
         return Ok(article_id); // merged away meanwhile
     }

@@ -129,6 +129,7 @@ fn exact_repeat_merge_keeps_every_sighting() {
         .article_id;
     let body = "نص كامل للخبر ".repeat(30);
     let ok = |text: &str| PageResult::Ok {
+        digest: None,
         evidence: None,
         text: text.into(),
         html: String::new(),
@@ -192,6 +193,7 @@ fn article_ids_are_never_reused() {
     let id = store.sync_feeds(&[feed("a")], now).expect("sync")["a"];
     let body = "نص كامل للخبر ".repeat(30);
     let ok = PageResult::Ok {
+        digest: None,
         evidence: None,
         text: body.clone(),
         html: String::new(),
@@ -272,6 +274,7 @@ fn failed_extraction_keeps_feed_text_and_is_retried_later() {
 
 fn page_read(title: &str, text: &str, body: &[u8], at: DateTime<Utc>) -> PageResult {
     PageResult::Ok {
+        digest: None,
         evidence: Some(Box::new(Evidence {
             body: body.to_vec(),
             url: "https://x.org/1".into(),
@@ -481,6 +484,7 @@ Aid groups said the displaced families in the camps near the river needed blanke
     let page = |i: usize, text: &str, ring: bool| PageSave {
         job: job(id[i], keys[i]),
         result: PageResult::Ok {
+            digest: None,
             evidence: None,
             text: text.into(),
             html: String::new(),
@@ -490,7 +494,11 @@ Aid groups said the displaced families in the camps near the river needed blanke
             lang: None,
         },
         first_check: None,
-        fp: Some(crate::dedup::Fingerprint::new(text)),
+        fp: Some({
+            let fp = crate::dedup::Fingerprint::new(text);
+            let bands = fp.band_keys();
+            (fp, bands)
+        }),
         ring: ring.then(|| {
             let change: RingChange = Box::new(|old: Option<Vec<u8>>| {
                 let mut r = old.unwrap_or_default();

@@ -269,10 +269,32 @@ pub enum PageResult {
         lang: Option<String>,
         /// The body as received, kept with the version it yields.
         evidence: Option<Box<Evidence>>,
+        /// The text's hashes, when made already (off the store's lock).
+        digest: Option<TextDigest>,
     },
     Failed {
         error: String,
     },
+}
+
+/// The hashes of a page's text, made where the page was extracted so the
+/// store's writer does not normalize it again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TextDigest {
+    /// [`crate::text::content_hash`] of the text.
+    pub content_hash: String,
+    /// [`crate::store::norm_hash`] of the page's title and text.
+    pub version_hash: String,
+}
+
+impl TextDigest {
+    /// The digest of `text` under `title`, from `text` normalized.
+    pub fn of_normalized(title: Option<&str>, normalized: &str) -> TextDigest {
+        TextDigest {
+            content_hash: crate::text::content_hash_of(normalized),
+            version_hash: super::norm_hash_of(title, normalized),
+        }
+    }
 }
 
 /// An article whose page should be fetched. `key` names the article too:

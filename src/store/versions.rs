@@ -24,7 +24,7 @@ pub fn norm_hash(title: Option<&str>, text: &str) -> String {
 
 /// [`norm_hash`] of a text already normalized (`text::normalize`, whose
 /// words are single-space separated already).
-pub(super) fn norm_hash_of(title: Option<&str>, normalized_text: &str) -> String {
+pub fn norm_hash_of(title: Option<&str>, normalized_text: &str) -> String {
     let t = crate::text::normalize(title.unwrap_or(""));
     let mut h = Sha256::new();
     h.update(t.as_bytes());
@@ -125,6 +125,9 @@ pub(super) struct Reading<'a> {
     pub text: &'a str,
     /// `text` normalized, when the caller has it already.
     pub normalized: Option<&'a str>,
+    /// The version hash of `title` and `text`, when the caller made it
+    /// already ([`norm_hash`]).
+    pub hash: Option<&'a str>,
     pub evidence: Option<&'a Evidence>,
 }
 
@@ -151,9 +154,10 @@ pub(super) fn record_version(
             return Ok(false);
         }
     }
-    let hash = match r.normalized {
-        Some(n) => norm_hash_of(r.title, n),
-        None => norm_hash(r.title, r.text),
+    let hash = match (r.hash, r.normalized) {
+        (Some(h), _) => h.to_string(),
+        (None, Some(n)) => norm_hash_of(r.title, n),
+        (None, None) => norm_hash(r.title, r.text),
     };
     let last = last.map(|(h, _, _)| h);
     if last.as_deref() == Some(hash.as_str()) {
@@ -396,12 +400,14 @@ impl Store {
         }
         self.with(|c| {
             let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            let site: Option<String> = tx
-                .query_row("SELECT site FROM feeds WHERE id = ?1", [feed_id], |r| {
-                    r.get(0)
-                })
-                .optional()?
-                .flatten();
+            let site: Option<String> = one(
+                &tx,
+                "SELECT site FROM feeds WHERE id = ?1",
+                [feed_id],
+                |r| r.get(0),
+            )
+            .optional()?
+            .flatten();
             let done: i64 = one(
                 &tx,
                 "SELECT count(*) FROM articles WHERE site IS ?1 AND checked_at >= ?2",
@@ -452,13 +458,13 @@ impl Store {
         let now_s = ts(now);
         self.with(|c| {
             let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            let row: Option<(ArticleStatus, Option<String>, String)> = tx
-                .query_row(
-                    "SELECT status, changed_at, first_seen FROM articles WHERE id = ?1 AND key = ?2",
-                    params![job.article_id, job.key],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-                )
-                .optional()?;
+            let row: Option<(ArticleStatus, Option<String>, String)> = one(
+                &tx,
+                "SELECT status, changed_at, first_seen FROM articles WHERE id = ?1 AND key = ?2",
+                params![job.article_id, job.key],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?;
             let Some((status, _, _)) = row else {
                 return Ok(false);
             };
@@ -479,7 +485,12 @@ impl Store {
                     }
                     pages::write_page(&tx, job, result, &now_s)?;
                 }
-                RecheckOutcome::Gone { status: code, url, detail, evidence } => {
+                RecheckOutcome::Gone {
+                    status: code,
+                    url,
+                    detail,
+                    evidence,
+                } => {
                     if status != ArticleStatus::Removed {
                         let seen = Seen {
                             status: *code,
