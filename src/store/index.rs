@@ -20,8 +20,9 @@ impl Store {
         // what is still current.
         let pending: Vec<(i64, String, String, String)> = self.with(|c| {
             let mut st = c.prepare_cached(
-                "SELECT id, COALESCE(title, ''), text, content_hash FROM articles
-                 WHERE fts_done = 0 AND (?2 IS NULL OR feed_id = ?2) LIMIT ?1",
+                "SELECT a.id, COALESCE(a.title, ''), t.text, a.content_hash
+                 FROM articles a JOIN article_texts t ON t.article_id = a.id
+                 WHERE a.fts_done = 0 AND (?2 IS NULL OR a.feed_id = ?2) LIMIT ?1",
             )?;
             let rows = st.query_map(params![limit as i64, feed_id], |r| {
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
@@ -35,27 +36,37 @@ impl Store {
         self.with(|c| {
             let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             for ((id, title, _, hash), e) in pending.iter().zip(&entries) {
-
                 // only if the article did not change meanwhile
-                let done = tx.prepare_cached("UPDATE articles SET fts_done = 1
-                     WHERE id = ?1 AND content_hash = ?2 AND COALESCE(title, '') = ?3")?.execute(
-                    params![id, hash, title],
-                )?;
+                let done = tx
+                    .prepare_cached(
+                        "UPDATE articles SET fts_done = 1
+                     WHERE id = ?1 AND content_hash = ?2 AND COALESCE(title, '') = ?3",
+                    )?
+                    .execute(params![id, hash, title])?;
                 if done == 1 {
-                    tx.prepare_cached("DELETE FROM articles_fts WHERE rowid = ?1")?.execute( [id])?;
-                    tx.prepare_cached("DELETE FROM article_places WHERE article_id = ?1")?.execute( [id])?;
-                    for p in &e.places {
-                        tx.prepare_cached("INSERT OR IGNORE INTO article_places (article_id, place) VALUES (?1, ?2)")?.execute(
-                            params![id, p],
-                        )?;
-                    }
-                    tx.prepare_cached("INSERT INTO articles_fts (rowid, title, body) VALUES (?1, ?2, ?3)")?.execute(
-                        params![id, e.title, e.body],
-                    )?;
+                    write_index_in(&tx, *id, e)?;
                 }
             }
             tx.commit()?;
             Ok(pending.len())
         })
     }
+}
+
+/// Writes `entry` as the search index and place tags of `id` (replacing
+/// what it had), within the caller's transaction.
+pub(super) fn write_index_in(c: &Connection, id: i64, e: &IndexEntry) -> rusqlite::Result<()> {
+    c.prepare_cached("DELETE FROM articles_fts WHERE rowid = ?1")?
+        .execute([id])?;
+    c.prepare_cached("DELETE FROM article_places WHERE article_id = ?1")?
+        .execute([id])?;
+    let mut place = c.prepare_cached(
+        "INSERT OR IGNORE INTO article_places (article_id, place) VALUES (?1, ?2)",
+    )?;
+    for p in &e.places {
+        place.execute(params![id, p])?;
+    }
+    c.prepare_cached("INSERT INTO articles_fts (rowid, title, body) VALUES (?1, ?2, ?3)")?
+        .execute(params![id, e.title, e.body])?;
+    Ok(())
 }

@@ -168,9 +168,9 @@ fn insert_article(
     exec(
         tx,
         "INSERT INTO articles (key, url, feed_id, guid, title, author, published,
-            first_seen, lang, summary, text, text_source, extraction,
+            first_seen, lang, summary, text_source, extraction,
             content_hash, updated, site, title_source)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?15, ?11, ?12, ?8, ?13, ?14)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?15, ?11, ?12, ?8, ?13, ?14)",
         params![
             it.key,
             it.url,
@@ -190,6 +190,12 @@ fn insert_article(
         ],
     )?;
     let id = tx.last_insert_rowid();
+    // its text is the feed's until its page is read
+    exec(
+        tx,
+        "INSERT INTO article_texts (article_id, text) VALUES (?1, ?2)",
+        params![id, it.summary],
+    )?;
     // a new article waits for the watches
     exec(
         tx,
@@ -355,7 +361,6 @@ pub(super) fn resolve_provenance(tx: &Connection, id: i64, now_s: &str) -> rusql
         tx,
         "UPDATE articles SET title = ?2, author = ?3, published = ?4, summary = ?5,
             feed_id = ?6, title_source = ?7,
-            text = CASE WHEN ?8 THEN ?5 ELSE text END,
             content_hash = CASE WHEN ?8 THEN ?9 ELSE content_hash END,
             revisions = revisions + ?10, updated = ?11,
             fts_done = CASE WHEN ?12 THEN 0 ELSE fts_done END
@@ -375,6 +380,13 @@ pub(super) fn resolve_provenance(tx: &Connection, id: i64, now_s: &str) -> rusql
             title_changed || feed_text,
         ],
     )?;
+    if feed_text {
+        exec(
+            tx,
+            "UPDATE article_texts SET text = ?2 WHERE article_id = ?1",
+            params![id, new.summary],
+        )?;
+    }
     Ok(())
 }
 

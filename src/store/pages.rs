@@ -258,12 +258,7 @@ fn save_extraction_in(
     };
     match result {
         PageResult::Ok { .. } => {
-            write_page(tx, job, result, &now_s)?;
-            tx.prepare_cached(
-                "UPDATE articles SET next_check = ?2 WHERE id = ?1 AND next_check IS NULL
-                           AND checks = 0",
-            )?
-            .execute(params![job.article_id, first_check.map(ts)])?;
+            write_page(tx, job, result, &now_s, first_check)?;
         }
         PageResult::Failed { error } => {
             // the attempt was counted when it began
@@ -286,13 +281,15 @@ fn save_extraction_in(
 }
 
 /// Writes a page read into its article (text, HTML, what the page said,
-/// provenance chosen again) and keeps it as a version when it says
-/// something new. A failure writes nothing here.
+/// provenance chosen again, its first re-check when it has none) and keeps
+/// it as a version when it says something new. A failure writes nothing
+/// here.
 pub(super) fn write_page(
     tx: &Connection,
     job: &PageJob,
     result: &PageResult,
     now_s: &str,
+    first_check: Option<DateTime<Utc>>,
 ) -> rusqlite::Result<()> {
     let PageResult::Ok {
         text,
@@ -317,26 +314,31 @@ pub(super) fn write_page(
         )),
     };
     tx.prepare_cached(
-        "UPDATE articles SET text = ?2, text_source = ?10, extraction = ?11,
+        "UPDATE articles SET text_source = ?9, extraction = ?10,
             extraction_error = NULL, next_extraction = NULL,
-            content_hash = ?3, page_title = ?4, updated = ?5, fts_done = 0,
-            page_author = ?6, page_published = ?7,
-            lang = COALESCE(lang, ?8), html = ?9
+            content_hash = ?2, page_title = ?3, updated = ?4, fts_done = 0,
+            page_author = ?5, page_published = ?6,
+            lang = COALESCE(lang, ?7),
+            next_check = CASE WHEN next_check IS NULL AND checks = 0 THEN ?8 ELSE next_check END
          WHERE id = ?1",
     )?
     .execute(params![
         job.article_id,
-        text,
         digest.content_hash,
         title,
         now_s,
         author,
         published.map(ts),
         lang,
-        html,
+        first_check.map(ts),
         TextSource::Page,
         Extraction::Ok,
     ])?;
+    tx.prepare_cached(
+        "INSERT INTO article_texts (article_id, text, html) VALUES (?1, ?2, ?3)
+         ON CONFLICT (article_id) DO UPDATE SET text = excluded.text, html = excluded.html",
+    )?
+    .execute(params![job.article_id, text, html])?;
     ingest::resolve_provenance(tx, job.article_id, now_s)?;
     let reading = versions::Reading {
         source: VersionSource::Page,

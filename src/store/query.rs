@@ -102,7 +102,7 @@ impl Store {
 /// The columns of an exported article, in the order [`article_row`] reads.
 const ARTICLE_COLUMNS: &str =
     "SELECT a.id, a.story_id, a.url, fd.name, a.title, a.author, a.published,
-        a.first_seen, a.lang, a.summary, a.text, a.text_source, a.extraction, a.content_hash,
+        a.first_seen, a.lang, a.summary, (SELECT text FROM article_texts WHERE article_id = a.id), a.text_source, a.extraction, a.content_hash,
         (SELECT json_group_array(json_object('feed', f2.name, 'feed_url', f2.url,
                   'url', s.url, 'title', s.title, 'first_seen', s.first_seen,
                   'last_seen', s.last_seen))
@@ -110,7 +110,7 @@ const ARTICLE_COLUMNS: &str =
            JOIN feeds f2 ON f2.id = s.feed_id),
         a.site, a.title_source,
         (SELECT group_concat(place, '|') FROM article_places WHERE article_id = a.id),
-        a.html, a.extraction_error, a.status,
+        (SELECT html FROM article_texts WHERE article_id = a.id), a.extraction_error, a.status,
         (SELECT count(*) FROM versions v WHERE v.article_id = a.id), ";
 
 /// The conditions of `filter` on articles `a` (and `articles_fts` when it

@@ -286,6 +286,27 @@ pub(super) const MIGRATIONS: &[&str] = &[
         ring BLOB NOT NULL,
         updated_at TEXT NOT NULL
     ) WITHOUT ROWID;",
+    // 14: an article's text and HTML in a table of their own, one row per
+    // article: the articles row stays small, so its flags and provenance
+    // change without copying the body (each UPDATE rewrote the whole
+    // record, tens of KB, four times per page read) and its columns are
+    // read without walking overflow pages
+    "CREATE TABLE article_texts (
+        article_id INTEGER PRIMARY KEY REFERENCES articles(id),
+        text TEXT NOT NULL DEFAULT '',
+        html TEXT
+    );
+    INSERT INTO article_texts (article_id, text, html) SELECT id, text, html FROM articles;
+    ALTER TABLE articles DROP COLUMN text;
+    ALTER TABLE articles DROP COLUMN html;",
+    // 15: the search index keeps no copy of what it indexes (contentless:
+    // nothing reads its columns back; snippets come from the article's
+    // text), so each article's search form is written once, to the index
+    "CREATE VIRTUAL TABLE articles_fts_v15 USING fts5(title, body, content = '',
+        contentless_delete = 1, tokenize = 'unicode61 remove_diacritics 0');
+    INSERT INTO articles_fts_v15 (rowid, title, body) SELECT rowid, title, body FROM articles_fts;
+    DROP TABLE articles_fts;
+    ALTER TABLE articles_fts_v15 RENAME TO articles_fts;",
 ];
 
 /// The first migration step after which sites are filled from Rust (the

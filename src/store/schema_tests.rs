@@ -223,3 +223,51 @@ fn data_of_version_10_survives_versions_and_watches() {
     // an article from before the watches is not matched after the fact
     assert!(store.unwatched(1, 10).expect("unwatched").is_empty());
 }
+
+#[test]
+fn data_of_version_13_keeps_its_text_html_and_search() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let p = dir.path().join("v13.db");
+    let mut conn = Connection::open(&p).expect("open");
+    migrate_to(&mut conn, &p, 13).expect("v13");
+    conn.execute_batch(
+        "INSERT INTO feeds (id, name, url, created, site) VALUES (1, 'ANHA', 'https://hawarnews.com/feed/', '2025-11-03T10:00:00Z', 'hawarnews.com');
+         INSERT INTO articles (id, story_id, key, url, feed_id, title, first_seen, summary, text, html, text_source,
+                               extraction, content_hash, updated, site, fts_done, watched)
+         VALUES (1, 1, 'https://hawarnews.com/1', 'https://hawarnews.com/1', 1, 'قامشلو', '2025-11-03T10:00:00Z',
+                 's', 'أهالي قامشلو يطالبون بالمياه', '<p>أهالي قامشلو يطالبون بالمياه</p>', 'page', 'ok', 'h',
+                 '2025-11-03T10:00:00Z', 'hawarnews.com', 1, 1);
+         INSERT INTO articles_fts (rowid, title, body) VALUES (1, 'قامشلو', 'اهالي قامشلو يطالبون مياه');",
+    )
+    .expect("v13 rows");
+    drop(conn);
+    let store = super::super::Store::open(&p).expect("upgrade");
+    let row = store.article(1).expect("read").expect("the article");
+    assert_eq!(row.text, "أهالي قامشلو يطالبون بالمياه");
+    assert_eq!(
+        row.html.as_deref(),
+        Some("<p>أهالي قامشلو يطالبون بالمياه</p>")
+    );
+    // the index moved into the contentless table still finds it, and an
+    // article can still leave it
+    let found = |q: &str| {
+        let filter = super::super::Filter {
+            query: crate::search::fts_query(q),
+            ..Default::default()
+        };
+        let mut ids = Vec::new();
+        store
+            .for_each_article(&filter, |r| {
+                ids.push(r.id);
+                Ok(())
+            })
+            .expect("search");
+        ids
+    };
+    assert_eq!(found("قامشلو"), [1]);
+    assert!(found("كوباني").is_empty());
+    store
+        .with(|c| c.execute("DELETE FROM articles_fts WHERE rowid = 1", []))
+        .expect("delete from the index");
+    assert!(found("قامشلو").is_empty());
+}

@@ -54,8 +54,8 @@ pub(super) fn merge_exact_repeat_in(
     type Row = (String, i64, TextSource, Option<String>, i64);
     let row: Option<Row> = one(
         tx,
-        "SELECT content_hash, length(text), text_source, site, feed_id
-                     FROM articles WHERE id = ?1",
+        "SELECT a.content_hash, length(t.text), a.text_source, a.site, a.feed_id
+                     FROM articles a JOIN article_texts t ON t.article_id = a.id WHERE a.id = ?1",
         [article_id],
         |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
     )
@@ -115,6 +115,8 @@ pub(super) fn merge_exact_repeat_in(
     let key: String = tx
         .prepare_cached("SELECT key FROM articles WHERE id = ?1")?
         .query_row([gone], |r| r.get(0))?;
+    tx.prepare_cached("DELETE FROM article_texts WHERE article_id = ?1")?
+        .execute([gone])?;
     tx.prepare_cached("DELETE FROM articles WHERE id = ?1")?
         .execute([gone])?;
     tx.prepare_cached("INSERT OR IGNORE INTO article_aliases (key, article_id) VALUES (?1, ?2)")?
@@ -144,7 +146,7 @@ pub(super) fn link_story_in(
     if !keys.is_empty() {
         let marks = vec!["?"; keys.len()].join(",");
         let sql = format!(
-                    "SELECT a.id, a.story_id, a.text FROM articles a
+                    "SELECT a.id, a.story_id, t.text FROM articles a JOIN article_texts t ON t.article_id = a.id
                      WHERE a.id IN (SELECT DISTINCT article_id FROM story_bands WHERE key IN ({marks}))
                        AND a.id <> ? ORDER BY a.first_seen, a.id LIMIT 64"
                 );

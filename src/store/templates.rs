@@ -42,7 +42,7 @@ impl Store {
     /// An article's stored text.
     pub fn article_text(&self, id: i64) -> Result<Option<String>, StoreError> {
         self.with(|c| {
-            c.prepare_cached("SELECT text FROM articles WHERE id = ?1")?
+            c.prepare_cached("SELECT text FROM article_texts WHERE article_id = ?1")?
                 .query_row(params![id], |r| r.get(0))
                 .optional()
         })

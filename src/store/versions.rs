@@ -483,7 +483,7 @@ impl Store {
                         };
                         record_event(&tx, job.article_id, EventKind::Restored, &seen, &now_s)?;
                     }
-                    pages::write_page(&tx, job, result, &now_s)?;
+                    pages::write_page(&tx, job, result, &now_s, None)?;
                 }
                 RecheckOutcome::Gone {
                     status: code,

@@ -66,7 +66,8 @@ impl Store {
     pub fn unwatched(&self, feed_id: i64, limit: usize) -> Result<Vec<Unwatched>, StoreError> {
         self.with(|c| {
             let mut st = c.prepare_cached(
-                "SELECT a.id, a.story_id, a.site, COALESCE(a.title, ''), a.text, a.lang,
+                "SELECT a.id, a.story_id, a.site, COALESCE(a.title, ''),
+                        (SELECT text FROM article_texts WHERE article_id = a.id), a.lang,
                         (SELECT group_concat(place, '|') FROM article_places WHERE article_id = a.id),
                         (SELECT group_concat(f.name, '|') FROM sightings s JOIN feeds f ON f.id = s.feed_id
                           WHERE s.article_id = a.id)

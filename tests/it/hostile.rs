@@ -494,7 +494,10 @@ fn a_full_disk_loses_nothing_and_polling_resumes() {
 fn articles(db: &std::path::Path) -> Vec<(String, String, String)> {
     let conn = rusqlite::Connection::open(db).expect("open");
     let mut st = conn
-        .prepare("SELECT COALESCE(url, key), COALESCE(title, ''), text FROM articles ORDER BY 1")
+        .prepare(
+            "SELECT COALESCE(a.url, a.key), COALESCE(a.title, ''), t.text
+             FROM articles a JOIN article_texts t ON t.article_id = a.id ORDER BY 1",
+        )
         .expect("prepare");
     st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .expect("query")
