@@ -9,7 +9,7 @@
 //! starting work, let in-flight feeds finish within a bound, checkpoint the
 //! WAL, return.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -87,9 +87,13 @@ struct Daemon {
     /// When the STATUS line was last sent.
     status_sent: Option<Instant>,
     /// The earliest due time of the feeds not running, when known: until
-    /// then no feed is walked (a thousand feeds are not looked over after
-    /// every pass).
+    /// then no feed is looked at. `None` after a reload or a crash: every
+    /// feed is walked once and `queue` made again.
     next_due: Option<Instant>,
+    /// Feeds by due time (an entry whose feed is running or due at another
+    /// time is stale and skipped): starting the due ones costs their
+    /// number, not the number of feeds.
+    queue: BTreeSet<(Instant, String)>,
     /// Schedules not yet stored: (feed id, next poll, disabled).
     schedules: Vec<(i64, DateTime<Utc>, bool)>,
 }
@@ -132,6 +136,7 @@ pub async fn run(
         passes_since_trim: 0,
         status_sent: None,
         next_due: None,
+        queue: BTreeSet::new(),
         schedules: Vec::new(),
     };
     d.poster = match crate::fetch::Poster::new(&d.pipeline.config.fetch.user_agent) {
@@ -192,25 +197,38 @@ impl Daemon {
         if let Some(next) = self.next_due.filter(|&t| now < t) {
             return next;
         }
-        for (name, st) in self.feeds.iter_mut() {
-            if st.due <= now && !st.running {
-                st.running = true;
-                let p = self.pipeline.clone();
-                let f = st.config.clone();
-                let (id, name) = (st.id, name.clone());
-                st.task = Some(
-                    self.tasks
-                        .spawn(async move { (name, p.poll_feed(&f, id).await) }),
-                );
+        if self.next_due.is_none() {
+            self.queue = self
+                .feeds
+                .iter()
+                .filter(|(_, st)| !st.running)
+                .map(|(name, st)| (st.due, name.clone()))
+                .collect();
+        }
+        while let Some((due, name)) = self.queue.first().cloned() {
+            if due > now {
+                break;
             }
+            self.queue.pop_first();
+            let Some(st) = self.feeds.get_mut(&name) else {
+                continue; // removed by a reload
+            };
+            if st.running || st.due != due {
+                continue; // stale
+            }
+            st.running = true;
+            let p = self.pipeline.clone();
+            let f = st.config.clone();
+            let id = st.id;
+            st.task = Some(
+                self.tasks
+                    .spawn(async move { (name, p.poll_feed(&f, id).await) }),
+            );
         }
         let next = self
-            .feeds
-            .values()
-            .filter(|s| !s.running)
-            .map(|s| s.due)
-            .min()
-            .unwrap_or(now + Duration::from_secs(3600));
+            .queue
+            .first()
+            .map_or(now + Duration::from_secs(3600), |(due, _)| *due);
         self.next_due = Some(next);
         next
     }
@@ -310,6 +328,7 @@ impl Daemon {
             }
         }
         st.due = Instant::now() + delay;
+        self.queue.insert((st.due, name.clone()));
         self.next_due = self.next_due.map(|t| t.min(st.due));
         let next = Utc::now() + chrono::Duration::from_std(delay).unwrap_or_default();
         self.schedules.push((st.id, next, st.schedule.disabled));
