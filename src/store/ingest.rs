@@ -87,7 +87,6 @@ impl Store {
                     url: Some(seen_url),
                     title: it.title.as_deref(),
                     text: &it.summary,
-                    normalized: None,
                     hash: None,
                     evidence: doc,
                 };

@@ -350,7 +350,6 @@ pub(super) fn write_page(
         ),
         title: title.as_deref(),
         text,
-        normalized: None,
         hash: Some(&digest.version_hash),
         evidence: evidence.as_deref(),
     };

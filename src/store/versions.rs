@@ -123,8 +123,6 @@ pub(super) struct Reading<'a> {
     pub url: Option<&'a str>,
     pub title: Option<&'a str>,
     pub text: &'a str,
-    /// `text` normalized, when the caller has it already.
-    pub normalized: Option<&'a str>,
     /// The version hash of `title` and `text`, when the caller made it
     /// already ([`norm_hash`]).
     pub hash: Option<&'a str>,
@@ -154,10 +152,9 @@ pub(super) fn record_version(
             return Ok(false);
         }
     }
-    let hash = match (r.hash, r.normalized) {
-        (Some(h), _) => h.to_string(),
-        (None, Some(n)) => norm_hash_of(r.title, n),
-        (None, None) => norm_hash(r.title, r.text),
+    let hash = match r.hash {
+        Some(h) => h.to_string(),
+        None => norm_hash(r.title, r.text),
     };
     let last = last.map(|(h, _, _)| h);
     if last.as_deref() == Some(hash.as_str()) {
