@@ -52,11 +52,16 @@ pub(super) fn merge_exact_repeat_in(
     min_len: usize,
 ) -> rusqlite::Result<Option<i64>> {
     type Row = (String, i64, TextSource, Option<String>, i64);
+    // the text's length in characters, read from its size in bytes when
+    // that settles it (a UTF-8 character is 1 to 4 bytes): `octet_length`
+    // is answered from the record header, `length` walks the whole text
     let row: Option<Row> = one(
         tx,
-        "SELECT a.content_hash, length(t.text), a.text_source, a.site, a.feed_id
+        "SELECT a.content_hash,
+                CASE WHEN octet_length(t.text) >= 4 * ?2 THEN ?2 ELSE length(t.text) END,
+                a.text_source, a.site, a.feed_id
                      FROM articles a JOIN article_texts t ON t.article_id = a.id WHERE a.id = ?1",
-        [article_id],
+        params![article_id, min_len as i64],
         |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
     )
     .optional()?;
