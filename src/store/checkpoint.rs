@@ -66,15 +66,13 @@ impl Checkpointer {
         });
         let hook_wake = thread.as_ref().map(|_| wake.clone());
         conn.wal_hook(Some(move |wal: &mut rusqlite::hooks::Wal, pages: i32| {
-            let inline = match &hook_wake {
-                _ if pages >= force_at => true,
-                Some(w) if pages >= wake_at => {
-                    // a full channel: the thread is already woken
-                    matches!(w.try_send(()), Err(TrySendError::Disconnected(_)))
-                }
-                None => pages >= wake_at,
-                Some(_) => false,
+            // the thread woken, unless there is none (or it is gone); a
+            // full channel means it is woken already
+            let woken = || match &hook_wake {
+                Some(w) => !matches!(w.try_send(()), Err(TrySendError::Disconnected(_))),
+                None => false,
             };
+            let inline = pages >= force_at || (pages >= wake_at && !woken());
             if inline {
                 // as SQLite's auto-checkpoint: a failure leaves the log valid
                 let _ = wal.checkpoint();
@@ -160,7 +158,7 @@ mod tests {
     }
 
     #[test]
-    fn without_the_thread_the_log_is_still_bounded_by_the_writer() {
+    fn past_the_force_mark_the_writer_checkpoints_itself() {
         let dir = tempfile::tempdir().expect("tmp");
         let path = dir.path().join("c.db");
         let mut c = writer(&path);
