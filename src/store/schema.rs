@@ -307,6 +307,17 @@ pub(super) const MIGRATIONS: &[&str] = &[
     INSERT INTO articles_fts_v15 (rowid, title, body) SELECT rowid, title, body FROM articles_fts;
     DROP TABLE articles_fts;
     ALTER TABLE articles_fts_v15 RENAME TO articles_fts;",
+    // 16: new band keys land in a small table first and move to
+    // story_bands in bulk, in key order (`stories::settle_bands_in`): an
+    // article's sixteen random keys went to sixteen random leaves of
+    // story_bands_key, a third of a cold poll's WAL frames, and more as the
+    // index grows
+    "CREATE TABLE story_bands_new (
+        key INTEGER NOT NULL,
+        article_id INTEGER NOT NULL REFERENCES articles(id),
+        PRIMARY KEY (key, article_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX story_bands_new_article ON story_bands_new(article_id);",
 ];
 
 /// The first migration step after which sites are filled from Rust (the

@@ -39,6 +39,7 @@ impl Store {
         self.with(|c| {
             let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             let story = link_story_in(&tx, article_id, keys, same)?;
+            settle_bands_in(&tx, BANDS_STAGED)?;
             tx.commit()?;
             Ok(story)
         })
@@ -94,8 +95,7 @@ pub(super) fn merge_exact_repeat_in(
             )?;
     tx.prepare_cached("DELETE FROM sightings WHERE article_id = ?1")?
         .execute([gone])?;
-    tx.prepare_cached("DELETE FROM story_bands WHERE article_id = ?1")?
-        .execute([gone])?;
+    delete_bands_in(tx, gone)?;
     tx.prepare_cached("DELETE FROM articles_fts WHERE rowid = ?1")?
         .execute([gone])?;
     tx.prepare_cached("DELETE FROM article_places WHERE article_id = ?1")?
@@ -152,11 +152,12 @@ pub(super) fn link_story_in(
         let marks = vec!["?"; keys.len()].join(",");
         let sql = format!(
                     "SELECT a.id, a.story_id, t.text FROM articles a JOIN article_texts t ON t.article_id = a.id
-                     WHERE a.id IN (SELECT DISTINCT article_id FROM story_bands WHERE key IN ({marks}))
+                     WHERE a.id IN (SELECT article_id FROM story_bands WHERE key IN ({marks})
+                                    UNION SELECT article_id FROM story_bands_new WHERE key IN ({marks}))
                        AND a.id <> ? ORDER BY a.first_seen, a.id LIMIT 64"
                 );
         let mut st = tx.prepare_cached(&sql)?;
-        let mut args: Vec<i64> = keys.to_vec();
+        let mut args: Vec<i64> = [keys, keys].concat();
         args.push(article_id);
         let rows = st.query_map(rusqlite::params_from_iter(args.iter()), |r| {
             Ok((
@@ -173,10 +174,10 @@ pub(super) fn link_story_in(
             }
         }
         drop(st);
-        tx.prepare_cached("DELETE FROM story_bands WHERE article_id = ?1")?
-            .execute([article_id])?;
-        let mut ins =
-            tx.prepare_cached("INSERT INTO story_bands (key, article_id) VALUES (?1, ?2)")?;
+        delete_bands_in(tx, article_id)?;
+        let mut ins = tx.prepare_cached(
+            "INSERT OR IGNORE INTO story_bands_new (key, article_id) VALUES (?1, ?2)",
+        )?;
         for k in keys {
             ins.execute(params![k, article_id])?;
         }
@@ -184,4 +185,43 @@ pub(super) fn link_story_in(
     tx.prepare_cached("UPDATE articles SET story_id = ?2 WHERE id = ?1")?
         .execute(params![article_id, story])?;
     Ok(story)
+}
+
+/// Band keys waiting in `story_bands_new` before they move to
+/// `story_bands` in one sorted pass: 512 articles' keys. The waiting table's
+/// key index stays a few dozen leaves, which a batch of pages rewrites
+/// once; the move then writes each leaf of the big index it reaches once
+/// per 512 articles, not once per key.
+pub(super) const BANDS_STAGED: i64 = 8_192;
+
+/// Removes an article's band keys, waiting or moved.
+fn delete_bands_in(tx: &Connection, article_id: i64) -> rusqlite::Result<()> {
+    for sql in [
+        "DELETE FROM story_bands_new WHERE article_id = ?1",
+        "DELETE FROM story_bands WHERE article_id = ?1",
+    ] {
+        tx.prepare_cached(sql)?.execute([article_id])?;
+    }
+    Ok(())
+}
+
+/// Moves the waiting band keys to `story_bands`, in key order (the
+/// waiting table's own), once at least `at` of them wait. Returns how many
+/// moved.
+pub(super) fn settle_bands_in(tx: &Connection, at: i64) -> rusqlite::Result<usize> {
+    let waiting: i64 = tx
+        .prepare_cached("SELECT count(*) FROM story_bands_new")?
+        .query_row([], |r| r.get(0))?;
+    if waiting < at {
+        return Ok(0);
+    }
+    let moved = tx
+        .prepare_cached(
+            "INSERT INTO story_bands (key, article_id)
+             SELECT key, article_id FROM story_bands_new ORDER BY key",
+        )?
+        .execute([])?;
+    tx.prepare_cached("DELETE FROM story_bands_new")?
+        .execute([])?;
+    Ok(moved)
 }

@@ -543,3 +543,113 @@ Aid groups said the displaced families in the camps near the river needed blanke
     assert_eq!(copy_row.story_id, id[0], "and joins the story");
     assert_eq!(by_id(id[3]).expect("other").story_id, id[3]);
 }
+
+#[test]
+fn band_keys_wait_then_move_in_bulk_and_link_the_same_either_way() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let store = Store::open(&dir.path().join("r.db")).expect("open");
+    let now = Utc::now();
+    let ids = store.sync_feeds(&[feed("a")], now).expect("sync");
+    let keys = [
+        "https://x.org/1",
+        "https://x.org/repeat",
+        "https://y.org/copy",
+        "https://z.org/late",
+    ];
+    let items: Vec<NewItem> = keys.iter().map(|k| item(k, None, "الحسكة")).collect();
+    let id: Vec<i64> = store
+        .ingest(ids["a"], &items, now)
+        .expect("ingest")
+        .iter()
+        .map(|d| d.article_id)
+        .collect();
+    let story = "أفادت مصادر محلية في الحسكة بأن محطة علوك لضخ المياه توقفت عن العمل للمرة الثالثة هذا الشهر.
+وقال سكان من حي غويران إنهم يشترون المياه من الصهاريج بأسعار مرتفعة منذ أكثر من أسبوعين متتاليين.
+وطالبت الإدارة المحلية المنظمات الإنسانية بالتدخل العاجل لتأمين مياه الشرب لأكثر من مليون نسمة.";
+    let bands = |text: &str| {
+        let fp = crate::dedup::Fingerprint::new(text);
+        let bands = fp.band_keys();
+        (fp, bands)
+    };
+    let save = |i: usize, text: &str| {
+        let page = PageSave {
+            job: job(id[i], keys[i]),
+            result: PageResult::Ok {
+                digest: None,
+                evidence: None,
+                text: text.into(),
+                html: String::new(),
+                title: Some("الحسكة".into()),
+                author: None,
+                published: None,
+                lang: None,
+            },
+            first_check: None,
+            fp: Some(bands(text)),
+            ring: None,
+        };
+        assert!(store.save_page(&page, now).expect("saved").0);
+    };
+    let count = |table: &str, article: i64| -> i64 {
+        store
+            .with(|c| {
+                c.query_row(
+                    &format!("SELECT count(*) FROM {table} WHERE article_id = ?1"),
+                    [article],
+                    |r| r.get(0),
+                )
+            })
+            .expect("count")
+    };
+    let settle = || {
+        store
+            .with(|c| stories::settle_bands_in(c, 1))
+            .expect("settle")
+    };
+    let distinct = {
+        let mut k = bands(story).1;
+        k.sort_unstable();
+        k.dedup();
+        k.len() as i64
+    };
+    assert!(distinct > 8, "a text of three lines has its bands");
+
+    // the newer URL's page read first: its keys wait, then move
+    save(1, story);
+    assert_eq!(count("story_bands_new", id[1]), distinct);
+    assert_eq!(count("story_bands", id[1]), 0);
+    assert_eq!(settle(), distinct as usize);
+    assert_eq!(count("story_bands_new", id[1]), 0);
+    assert_eq!(count("story_bands", id[1]), distinct);
+    assert_eq!(settle(), 0, "nothing left waiting");
+
+    // the older URL of the same site: the repeat merges into it, and its
+    // moved keys go with it; the survivor's own keys wait
+    save(0, story);
+    let rows = all(&store);
+    assert!(rows.iter().all(|r| r.id != id[1]), "merged away");
+    assert_eq!(
+        count("story_bands", id[1]) + count("story_bands_new", id[1]),
+        0
+    );
+    assert_eq!(count("story_bands_new", id[0]), distinct);
+
+    // another site's copy finds the story through waiting keys, a third
+    // site's through moved ones
+    save(2, &format!("{story} نقلا عن مصادر محلية"));
+    let waiting = count("story_bands_new", id[0]) + count("story_bands_new", id[2]);
+    assert_eq!(settle(), waiting as usize);
+    save(3, &format!("{story} وفق ناشطين"));
+    let rows = all(&store);
+    let story_of = |i: i64| rows.iter().find(|r| r.id == i).expect("row").story_id;
+    assert_eq!(story_of(id[2]), id[0]);
+    assert_eq!(story_of(id[3]), id[0]);
+    let broken: i64 = store
+        .with(|c| {
+            c.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
+                r.get(0)
+            })
+        })
+        .expect("check");
+    assert_eq!(broken, 0);
+}
