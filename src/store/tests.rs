@@ -644,6 +644,49 @@ fn band_keys_wait_then_move_in_bulk_and_link_the_same_either_way() {
     let story_of = |i: i64| rows.iter().find(|r| r.id == i).expect("row").story_id;
     assert_eq!(story_of(id[2]), id[0]);
     assert_eq!(story_of(id[3]), id[0]);
+    // a move that fails (here a trigger standing for a full disk) is
+    // rolled back alone: what its transaction wrote besides stays, and the
+    // keys go on waiting for the next move
+    let waiting = count("story_bands_new", id[3]);
+    assert!(waiting > 0);
+    store
+        .with(|c| {
+            c.execute_batch(
+                "CREATE TEMP TRIGGER no_move BEFORE INSERT ON main.story_bands
+                 BEGIN SELECT RAISE(ABORT, 'database or disk is full (test)'); END;",
+            )?;
+            let tx = c.unchecked_transaction()?;
+            tx.execute("UPDATE articles SET title = 'بعد' WHERE id = ?1", [id[3]])?;
+            stories::settle_bands(&tx, 1)?;
+            tx.commit()?;
+            c.execute_batch("DROP TRIGGER no_move")
+        })
+        .expect("a failed move fails nothing else");
+    let title = store.article(id[3]).expect("read").expect("row").title;
+    assert_eq!(title.as_deref(), Some("بعد"));
+    assert_eq!(count("story_bands_new", id[3]), waiting);
+    assert_eq!(count("story_bands", id[3]), 0);
+    assert_eq!(settle(), waiting as usize);
+    // many keys move in several chunks, every one of them once
+    let many = 3 * stories::MOVE_CHUNK + 7;
+    let before = count("story_bands", id[0]);
+    store
+        .with(|c| {
+            let mut ins =
+                c.prepare("INSERT INTO story_bands_new (key, article_id) VALUES (?1, ?2)")?;
+            for i in 0..many {
+                // spread over the key space, in no order
+                ins.execute(rusqlite::params![
+                    i.wrapping_mul(0x9E37_79B9_7F4A_7C15_u64 as i64),
+                    id[0]
+                ])?;
+            }
+            Ok(())
+        })
+        .expect("keys");
+    assert_eq!(settle(), many as usize);
+    assert_eq!(count("story_bands_new", id[0]), 0);
+    assert_eq!(count("story_bands", id[0]), before + many);
     let broken: i64 = store
         .with(|c| {
             c.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
