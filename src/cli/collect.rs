@@ -42,7 +42,7 @@ pub(crate) fn runtime() -> Result<tokio::runtime::Runtime> {
 /// (parsing, extraction and SQLite run on the blocking pool), so one thread
 /// serves it. Worker threads stealing each other's tasks cost a futex wake
 /// and a context switch per hand-off: with two, 1,000 polls answered 304
-/// took 0.83-0.95 CPU-s, with this one 0.69-0.73 (bench/README.md).
+/// took 0.85-0.92 CPU-s, with this one 0.69-0.78 (bench/README.md).
 fn daemon_runtime() -> Result<tokio::runtime::Runtime> {
     build_runtime(tokio::runtime::Builder::new_current_thread())
 }

@@ -188,7 +188,7 @@ pub(super) fn link_story_in(
 }
 
 /// Band keys waiting in `story_bands_new` before they move to
-/// `story_bands` in one sorted pass: 512 articles' keys. The waiting table's
+/// `story_bands` in a sorted pass: 512 articles' keys. The waiting table's
 /// key index stays a few dozen leaves, which a batch of pages rewrites
 /// once; the move then writes each leaf of the big index it reaches once
 /// per 512 articles, not once per key.
@@ -213,8 +213,8 @@ pub(super) const MOVE_CHUNK: i64 = 128;
 
 /// [`settle_bands_in`], a failure logged instead of returned: the move is
 /// housekeeping, and the keys it did not move go on waiting (each chunk
-/// moves and deletes its keys together, and a failed statement is rolled
-/// back alone).
+/// moves and deletes its keys in a savepoint of its own: a failed chunk is
+/// rolled back whole, those before it stay moved).
 pub(super) fn settle_bands(tx: &Connection, at: i64) -> rusqlite::Result<()> {
     if let Err(e) = settle_bands_in(tx, at) {
         tracing::warn!(error = %e, "band keys not moved yet; they go on waiting");
@@ -240,16 +240,33 @@ pub(super) fn settle_bands_in(tx: &Connection, at: i64) -> rusqlite::Result<usiz
             .query_row([MOVE_CHUNK - 1], |r| r.get(0))
             .optional()?;
         let upto = last.unwrap_or(i64::MAX);
-        moved += tx
-            .prepare_cached(
-                "INSERT INTO story_bands (key, article_id)
-                 SELECT key, article_id FROM story_bands_new WHERE key <= ?1 ORDER BY key",
-            )?
-            .execute([upto])?;
-        tx.prepare_cached("DELETE FROM story_bands_new WHERE key <= ?1")?
-            .execute([upto])?;
+        tx.execute_batch("SAVEPOINT move_bands")?;
+        match move_chunk(tx, upto) {
+            Ok(n) => {
+                tx.execute_batch("RELEASE move_bands")?;
+                moved += n;
+            }
+            Err(e) => {
+                tx.execute_batch("ROLLBACK TO move_bands; RELEASE move_bands")?;
+                return Err(e);
+            }
+        }
         if last.is_none() {
             return Ok(moved);
         }
     }
+}
+
+/// Moves the waiting keys up to `upto` and deletes them from the waiting
+/// table.
+fn move_chunk(tx: &Connection, upto: i64) -> rusqlite::Result<usize> {
+    let moved = tx
+        .prepare_cached(
+            "INSERT INTO story_bands (key, article_id)
+             SELECT key, article_id FROM story_bands_new WHERE key <= ?1 ORDER BY key",
+        )?
+        .execute([upto])?;
+    tx.prepare_cached("DELETE FROM story_bands_new WHERE key <= ?1")?
+        .execute([upto])?;
+    Ok(moved)
 }
