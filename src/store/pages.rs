@@ -153,7 +153,7 @@ impl Store {
         self.with(|c| {
             let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             let saved = save_page_in(&tx, page, now)?;
-            stories::settle_bands(&tx, stories::BANDS_STAGED)?;
+            stories::settle_bands(&tx, stories::BANDS_STAGED);
             tx.commit()?;
             Ok(saved)
         })
@@ -181,7 +181,7 @@ impl Store {
                     Err(e) => out.push(Err(e)),
                 }
             }
-            stories::settle_bands(&tx, stories::BANDS_STAGED)?;
+            stories::settle_bands(&tx, stories::BANDS_STAGED);
             tx.commit()?;
             Ok(out)
         });

@@ -39,7 +39,7 @@ impl Store {
         self.with(|c| {
             let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             let story = link_story_in(&tx, article_id, keys, same)?;
-            settle_bands(&tx, BANDS_STAGED)?;
+            settle_bands(&tx, BANDS_STAGED);
             tx.commit()?;
             Ok(story)
         })
@@ -215,11 +215,10 @@ pub(super) const MOVE_CHUNK: i64 = 128;
 /// housekeeping, and the keys it did not move go on waiting (each chunk
 /// moves and deletes its keys in a savepoint of its own: a failed chunk is
 /// rolled back whole, those before it stay moved).
-pub(super) fn settle_bands(tx: &Connection, at: i64) -> rusqlite::Result<()> {
+pub(super) fn settle_bands(tx: &Connection, at: i64) {
     if let Err(e) = settle_bands_in(tx, at) {
         tracing::warn!(error = %e, "band keys not moved yet; they go on waiting");
     }
-    Ok(())
 }
 
 /// Moves the waiting band keys to `story_bands`, in key order (the

@@ -52,6 +52,39 @@ fn job(id: i64, key: &str) -> PageJob {
     }
 }
 
+/// `keys` ingested as items of one feed (titled `title`): their ids.
+fn ingested(store: &Store, keys: &[&str], title: &str, now: DateTime<Utc>) -> Vec<i64> {
+    let ids = store.sync_feeds(&[feed("a")], now).expect("sync");
+    let items: Vec<NewItem> = keys.iter().map(|k| item(k, None, title)).collect();
+    store
+        .ingest(ids["a"], &items, now)
+        .expect("ingest")
+        .iter()
+        .map(|d| d.article_id)
+        .collect()
+}
+
+/// A page read with only its text and title.
+fn text_read(text: &str, title: &str) -> PageResult {
+    PageResult::Ok {
+        digest: None,
+        evidence: None,
+        text: text.into(),
+        html: String::new(),
+        title: Some(title.into()),
+        author: None,
+        published: None,
+        lang: None,
+    }
+}
+
+/// A text's fingerprint and band keys, as a page save takes them.
+fn fingerprint(text: &str) -> (crate::dedup::Fingerprint, Vec<i64>) {
+    let fp = crate::dedup::Fingerprint::new(text);
+    let bands = fp.band_keys();
+    (fp, bands)
+}
+
 #[test]
 fn items_are_stored_once_with_sightings() {
     let dir = tempfile::tempdir().expect("tmp");
@@ -461,20 +494,13 @@ fn pages_saved_in_one_batch_settle_as_if_saved_one_by_one() {
     let dir = tempfile::tempdir().expect("tmp");
     let store = Store::open(&dir.path().join("r.db")).expect("open");
     let now = Utc::now();
-    let ids = store.sync_feeds(&[feed("a")], now).expect("sync");
     let keys = [
         "https://x.org/1",
         "https://x.org/repeat",
         "https://y.org/copy",
         "https://x.org/other",
     ];
-    let items: Vec<NewItem> = keys.iter().map(|k| item(k, None, "القامشلي")).collect();
-    let id: Vec<i64> = store
-        .ingest(ids["a"], &items, now)
-        .expect("ingest")
-        .iter()
-        .map(|d| d.article_id)
-        .collect();
+    let id = ingested(&store, &keys, "القامشلي", now);
     let story = "قالت مصادر محلية في القامشلي إن 12 شخصا أصيبوا في قصف على قرية قرب الحدود صباح اليوم.
 وأضافت المصادر أن فرق الإسعاف نقلت المصابين إلى مستشفى المدينة وسط انقطاع الكهرباء عن الأحياء الشرقية.
 وطالب الأهالي الإدارة المحلية بفتح طريق آمن للمدنيين وتأمين الوقود للمولدات قبل حلول فصل الشتاء القارس.";
@@ -483,22 +509,9 @@ The local council promised deliveries of flour and diesel before the first snow 
 Aid groups said the displaced families in the camps near the river needed blankets and heaters urgently.";
     let page = |i: usize, text: &str, ring: bool| PageSave {
         job: job(id[i], keys[i]),
-        result: PageResult::Ok {
-            digest: None,
-            evidence: None,
-            text: text.into(),
-            html: String::new(),
-            title: Some("القامشلي".into()),
-            author: None,
-            published: None,
-            lang: None,
-        },
+        result: text_read(text, "القامشلي"),
         first_check: None,
-        fp: Some({
-            let fp = crate::dedup::Fingerprint::new(text);
-            let bands = fp.band_keys();
-            (fp, bands)
-        }),
+        fp: Some(fingerprint(text)),
         ring: ring.then(|| {
             let change: RingChange = Box::new(|old: Option<Vec<u8>>| {
                 let mut r = old.unwrap_or_default();
@@ -549,43 +562,22 @@ fn band_keys_wait_then_move_in_bulk_and_link_the_same_either_way() {
     let dir = tempfile::tempdir().expect("tmp");
     let store = Store::open(&dir.path().join("r.db")).expect("open");
     let now = Utc::now();
-    let ids = store.sync_feeds(&[feed("a")], now).expect("sync");
     let keys = [
         "https://x.org/1",
         "https://x.org/repeat",
         "https://y.org/copy",
         "https://z.org/late",
     ];
-    let items: Vec<NewItem> = keys.iter().map(|k| item(k, None, "الحسكة")).collect();
-    let id: Vec<i64> = store
-        .ingest(ids["a"], &items, now)
-        .expect("ingest")
-        .iter()
-        .map(|d| d.article_id)
-        .collect();
+    let id = ingested(&store, &keys, "الحسكة", now);
     let story = "أفادت مصادر محلية في الحسكة بأن محطة علوك لضخ المياه توقفت عن العمل للمرة الثالثة هذا الشهر.
 وقال سكان من حي غويران إنهم يشترون المياه من الصهاريج بأسعار مرتفعة منذ أكثر من أسبوعين متتاليين.
 وطالبت الإدارة المحلية المنظمات الإنسانية بالتدخل العاجل لتأمين مياه الشرب لأكثر من مليون نسمة.";
-    let bands = |text: &str| {
-        let fp = crate::dedup::Fingerprint::new(text);
-        let bands = fp.band_keys();
-        (fp, bands)
-    };
     let save = |i: usize, text: &str| {
         let page = PageSave {
             job: job(id[i], keys[i]),
-            result: PageResult::Ok {
-                digest: None,
-                evidence: None,
-                text: text.into(),
-                html: String::new(),
-                title: Some("الحسكة".into()),
-                author: None,
-                published: None,
-                lang: None,
-            },
+            result: text_read(text, "الحسكة"),
             first_check: None,
-            fp: Some(bands(text)),
+            fp: Some(fingerprint(text)),
             ring: None,
         };
         assert!(store.save_page(&page, now).expect("saved").0);
@@ -607,7 +599,7 @@ fn band_keys_wait_then_move_in_bulk_and_link_the_same_either_way() {
             .expect("settle")
     };
     let distinct = {
-        let mut k = bands(story).1;
+        let mut k = fingerprint(story).1;
         k.sort_unstable();
         k.dedup();
         k.len() as i64
@@ -657,7 +649,7 @@ fn band_keys_wait_then_move_in_bulk_and_link_the_same_either_way() {
             )?;
             let tx = c.unchecked_transaction()?;
             tx.execute("UPDATE articles SET title = 'بعد' WHERE id = ?1", [id[3]])?;
-            stories::settle_bands(&tx, 1)?;
+            stories::settle_bands(&tx, 1);
             tx.commit()?;
             c.execute_batch("DROP TRIGGER no_move")
         })
